@@ -1,0 +1,76 @@
+"""Shared fixtures: tiny generated image folders and the real photos."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_jpeg(path: Path, seed: int, size: tuple[int, int] = (40, 30)) -> Path:
+    """A small noisy RGB JPEG, different for every seed."""
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path, quality=90)
+    return path
+
+
+def make_tiny_dataset(root: Path, per_class: int = 10, test_per_class: int = 4) -> Path:
+    """A miniature `cats_and_dogs_filtered` with the real layout and file names."""
+    folder = root / "cats_and_dogs_filtered"
+    seed = 0
+    for name, prefix in (("cats", "cat"), ("dogs", "dog")):
+        for i in range(per_class):
+            write_jpeg(folder / "train" / name / f"{prefix}.{i}.jpg", seed)
+            seed += 1
+        for i in range(test_per_class):
+            write_jpeg(folder / "validation" / name / f"{prefix}.{2000 + i}.jpg", seed)
+            seed += 1
+    return folder
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path: Path) -> Path:
+    return make_tiny_dataset(tmp_path / "data")
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No data or weights variables set; caches point into tmp_path."""
+    for name in (
+        "MODERN_CONVNETS_DATA",
+        "MODERN_CONVNETS_XCEPTION_WEIGHTS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.setenv("MODERN_CONVNETS_CACHE", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def _real_data_root() -> Path | None:
+    from modern_convnets.data import _resolve
+
+    for candidate in (os.environ.get("MODERN_CONVNETS_DATA"), REPO.parent / "shared" / "data"):
+        if candidate:
+            found = _resolve(Path(candidate))
+            if found is not None:
+                return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The real photos; missing them fails on CI and skips elsewhere."""
+    root = _real_data_root()
+    if root is None:
+        message = "the cats-vs-dogs photos are not here: set MODERN_CONVNETS_DATA"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return root

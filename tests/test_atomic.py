@@ -1,0 +1,26 @@
+from pathlib import Path
+
+import pytest
+
+from modern_convnets._atomic import atomic_path
+
+
+def test_writes_in_place_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "history.json"
+    with atomic_path(target) as tmp:
+        assert tmp.parent == target.parent
+        assert tmp.name.endswith(".json")
+        tmp.write_text("{}")
+        assert not target.exists()
+    assert target.read_text() == "{}"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["history.json"]
+
+
+def test_failure_keeps_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "model.weights.h5"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.weights.h5"]
