@@ -56,7 +56,10 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def _real_data_root() -> Path | None:
     from modern_convnets.data import _resolve
 
-    for candidate in (os.environ.get("MODERN_CONVNETS_DATA"), REPO.parent / "shared" / "data"):
+    for candidate in (
+        os.environ.get("MODERN_CONVNETS_DATA"),
+        REPO.parent / "shared" / "data",
+    ):
         if candidate:
             found = _resolve(Path(candidate))
             if found is not None:

@@ -19,8 +19,13 @@ def test_writes_in_place_and_leaves_no_temporary(tmp_path: Path) -> None:
 def test_failure_keeps_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "model.weights.h5"
     target.write_text("old")
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        tmp.write_text("half")
-        raise RuntimeError("interrupted")
+
+    def interrupted_write() -> None:
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        interrupted_write()
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.weights.h5"]

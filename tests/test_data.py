@@ -44,13 +44,17 @@ def test_environment_wins_over_keras_cache(clean_env, tmp_path, monkeypatch):
 
 
 def test_keras3_extracted_cache_layout_is_found(clean_env, tmp_path):
-    extracted = tmp_path / "keras-home" / "datasets" / "cats_and_dogs_filtered_extracted"
+    extracted = (
+        tmp_path / "keras-home" / "datasets" / "cats_and_dogs_filtered_extracted"
+    )
     created = make_tiny_dataset(extracted)
     assert find_dataset(download=False) == created
 
 
 @pytest.mark.parametrize("source", ["argument", "environment"])
-def test_explicit_location_without_photos_is_an_error(clean_env, tmp_path, monkeypatch, source):
+def test_explicit_location_without_photos_is_an_error(
+    clean_env, tmp_path, monkeypatch, source
+):
     empty = tmp_path / "empty"
     empty.mkdir()
     make_tiny_dataset(tmp_path / "keras-home" / "datasets")  # must not be used
@@ -93,7 +97,9 @@ def zip_dataset(source: Path, archive: Path) -> Path:
 def test_downloads_and_unpacks_the_archive_then_reuses_it(clean_env, tmp_path):
     served = tmp_path / "served"
     served.mkdir()
-    zip_dataset(make_tiny_dataset(tmp_path / "origin"), served / "cats_and_dogs_filtered.zip")
+    zip_dataset(
+        make_tiny_dataset(tmp_path / "origin"), served / "cats_and_dogs_filtered.zip"
+    )
     with serve(served) as base:
         found = find_dataset(url=f"{base}/cats_and_dogs_filtered.zip")
     assert found.name == "cats_and_dogs_filtered"
@@ -116,7 +122,12 @@ def test_nothing_found_lists_every_option(clean_env):
         with pytest.raises(DatasetNotFoundError) as error:
             find_dataset(url=url)
     message = str(error.value)
-    for option in ("`path` argument", "MODERN_CONVNETS_DATA", "Keras's dataset cache", url):
+    for option in (
+        "`path` argument",
+        "MODERN_CONVNETS_DATA",
+        "Keras's dataset cache",
+        url,
+    ):
         assert option in message
     assert "404" in message
 
@@ -138,7 +149,9 @@ def messy_folder(tmp_path: Path) -> Path:
     full = (folder / "good.jpg").read_bytes()
     (folder / "truncated.jpg").write_bytes(full[: len(full) // 2])
     rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 256, (8, 9), dtype=np.uint8), "L").save(folder / "gray.png")
+    Image.fromarray(rng.integers(0, 256, (8, 9), dtype=np.uint8), "L").save(
+        folder / "gray.png"
+    )
     Image.fromarray(rng.integers(0, 256, (8, 9, 4), dtype=np.uint8), "RGBA").save(
         folder / "alpha.png"
     )
@@ -146,9 +159,9 @@ def messy_folder(tmp_path: Path) -> Path:
         folder / "palette.gif"
     )
     (folder / "sub").mkdir()
-    Image.fromarray(rng.integers(0, 256, (8, 9, 3), dtype=np.uint8)).convert("CMYK").save(
-        folder / "sub" / "cmyk.jpg"
-    )
+    Image.fromarray(rng.integers(0, 256, (8, 9, 3), dtype=np.uint8)).convert(
+        "CMYK"
+    ).save(folder / "sub" / "cmyk.jpg")
     (folder / ".DS_Store").write_bytes(b"\x00\x01")
     return folder
 
@@ -183,7 +196,9 @@ def test_scan_rejects_a_missing_folder(tmp_path):
         scan_images(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("name", ["gray.png", "alpha.png", "palette.gif", "sub/cmyk.jpg"])
+@pytest.mark.parametrize(
+    "name", ["gray.png", "alpha.png", "palette.gif", "sub/cmyk.jpg"]
+)
 def test_every_colour_mode_loads_as_rgb(messy_folder, name):
     pixels = load_image(messy_folder / name)
     assert pixels.shape == (8, 9, 3)
@@ -207,7 +222,10 @@ def test_split_is_stratified_disjoint_and_seeded(tiny_dataset):
     assert test.counts() == {"cats": 4, "dogs": 4}
     assert not set(train.paths) & set(val.paths)
     assert all(p.parent.parent.name == "validation" for p in test.paths)
-    assert all(p.parent.name == ("cats", "dogs")[y] for p, y in zip(train.paths, train.labels))
+    assert all(
+        p.parent.name == ("cats", "dogs")[y]
+        for p, y in zip(train.paths, train.labels, strict=True)
+    )
     again = split_files(tiny_dataset, validation_fraction=0.2, seed=3)[1]
     other = split_files(tiny_dataset, validation_fraction=0.2, seed=4)[1]
     assert again == val
@@ -223,12 +241,14 @@ def test_unusable_files_are_left_out_of_the_split(tiny_dataset):
 
 @pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5])
 def test_bad_validation_fraction(tiny_dataset, fraction):
-    with pytest.raises(ValueError, match=rf"validation_fraction={fraction!r} must lie in \[0, 1\)"):
+    with pytest.raises(
+        ValueError, match=rf"validation_fraction={fraction!r} must lie in \[0, 1\)"
+    ):
         split_files(tiny_dataset, validation_fraction=fraction)
 
 
 def test_dataset_batches_resized_float_pixels(tiny_dataset):
-    train, _, test = split_files(tiny_dataset)
+    test = split_files(tiny_dataset)[2]
     ds = make_dataset(test, image_size=(24, 20), batch_size=3)
     batches = list(ds)
     assert [b[0].shape[0] for b in batches] == [3, 3, 2]
@@ -236,7 +256,8 @@ def test_dataset_batches_resized_float_pixels(tiny_dataset):
     assert images.shape == (3, 24, 20, 3)
     assert images.dtype.name == "float32"
     assert labels.numpy().tolist() == [0.0, 0.0, 0.0]
-    assert 0.0 <= float(images.numpy().min()) and float(images.numpy().max()) <= 255.0
+    assert float(images.numpy().min()) >= 0.0
+    assert float(images.numpy().max()) <= 255.0
     assert ds.class_names == ["cats", "dogs"]
     assert ds.file_paths[0].endswith("cat.2000.jpg")
 
@@ -245,7 +266,9 @@ def test_training_order_is_seeded_and_changes_every_epoch(tiny_dataset):
     train, _, _ = split_files(tiny_dataset)
 
     def epochs(seed):
-        ds = make_dataset(train, image_size=(8, 8), batch_size=16, shuffle=True, seed=seed)
+        ds = make_dataset(
+            train, image_size=(8, 8), batch_size=16, shuffle=True, seed=seed
+        )
         return [next(iter(ds))[0].numpy() for _ in range(2)]
 
     first, second = epochs(5)
@@ -264,7 +287,10 @@ def test_dataset_decodes_cmyk_and_grayscale(tmp_path, messy_folder):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"image_size": (0, 10)}, r"image_size=\(0, 10\) must be two positive integers"),
+        (
+            {"image_size": (0, 10)},
+            r"image_size=\(0, 10\) must be two positive integers",
+        ),
         ({"image_size": (10,)}, r"image_size=\(10,\)"),
         ({"batch_size": 0}, r"batch_size=0 must be a positive integer"),
     ],
@@ -278,12 +304,18 @@ def test_bad_dataset_arguments(tiny_dataset, kwargs, message):
 def test_cats_vs_dogs_leaves_the_data_folder_untouched(tiny_dataset):
     def snapshot():
         return sorted(
-            (str(p.relative_to(tiny_dataset.parent)), p.stat().st_size, p.stat().st_mtime_ns)
+            (
+                str(p.relative_to(tiny_dataset.parent)),
+                p.stat().st_size,
+                p.stat().st_mtime_ns,
+            )
             for p in tiny_dataset.parent.rglob("*")
         )
 
     before = snapshot()
-    train, val, test = cats_vs_dogs(tiny_dataset.parent, image_size=(16, 16), batch_size=4)
+    train, val, test = cats_vs_dogs(
+        tiny_dataset.parent, image_size=(16, 16), batch_size=4
+    )
     for ds in (train, val, test):
         for _ in ds:
             pass

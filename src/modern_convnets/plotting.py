@@ -1,0 +1,101 @@
+"""Drawing helpers shared by the guide's pages.
+
+Every function returns a `matplotlib.figure.Figure` built without pyplot, so
+nothing is shown or saved behind the caller's back: in a notebook the figure
+displays as the cell's value; in a script, call `fig.savefig(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def to_display(image: np.ndarray) -> np.ndarray:
+    """Scale an array to [0, 1] for display, guarding against a constant image.
+
+    Args:
+        image: Any real array (pixels, filter weights, activations).
+
+    Returns:
+        A float array of the same shape in [0, 1]; all zeros if `image` is
+        constant.
+
+    Example:
+        >>> to_display(np.array([2.0, 4.0])).tolist()
+        [0.0, 1.0]
+    """
+    image = np.asarray(image, dtype="float64")
+    low, high = image.min(), image.max()
+    if high - low == 0:
+        return np.zeros_like(image)
+    return (image - low) / (high - low)
+
+
+def image_grid(
+    images: Sequence[np.ndarray] | np.ndarray,
+    *,
+    ncols: int = 8,
+    titles: Sequence[str] | None = None,
+    cell_size: float = 1.6,
+    normalise: bool = False,
+    interpolation: str = "antialiased",
+) -> Figure:
+    """Lay images out on a grid, without axes.
+
+    Args:
+        images: Images of shape (h, w) or (h, w, 3): uint8 in [0, 255], or
+            floats in [0, 1] (or any range with `normalise=True`).
+        ncols: Images per row.
+        titles: One short title per image.
+        cell_size: Width of one cell, in inches.
+        normalise: Stretch each image to its own [min, max] first (for filter
+            weights or activations).
+        interpolation: Passed to `imshow`; `"nearest"` shows single pixels
+            as crisp squares (small kernels).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: `images` is empty, `ncols` < 1, or `titles` has the wrong
+            length.
+
+    Example:
+        >>> fig = image_grid(np.zeros((4, 8, 8, 3)), ncols=2)
+        >>> len(fig.axes)
+        4
+    """
+    images = list(images)
+    if not images:
+        raise ValueError("images is empty: give at least one image")
+    if ncols < 1:
+        raise ValueError(f"ncols={ncols!r} must be a positive integer")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(
+            f"titles has {len(titles)} entries for {len(images)} images; give one each"
+        )
+    ncols = min(ncols, len(images))
+    nrows = -(-len(images) // ncols)
+    height, width = np.shape(images[0])[:2]
+    title_space = 0.25 if titles else 0.0
+    fig = Figure(
+        figsize=(ncols * cell_size, nrows * (cell_size * height / width + title_space)),
+        layout="constrained",
+    )
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if index >= len(images):
+            continue
+        image = np.asarray(images[index])
+        if normalise:
+            image = to_display(image)
+        ax.imshow(
+            image, cmap="gray" if image.ndim == 2 else None, interpolation=interpolation
+        )
+        if titles:
+            ax.set_title(titles[index], fontsize=9)
+    return fig
