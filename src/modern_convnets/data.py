@@ -510,8 +510,10 @@ def cats_vs_dogs(
 def augmentation(seed: int | None = None) -> keras.Sequential:
     """The guide's data augmentation: horizontal flips, ±10% rotation, ±20% zoom.
 
-    Active only in training (`training=True`, as inside `model.fit`); at
-    inference the block passes images through unchanged.
+    Active in training (inside `model.fit`, or `training=True`); at inference
+    (`model.predict`, `model.evaluate`, or `training=False`) it passes images
+    through unchanged. Keras 3's random layers default to `training=True`
+    when a model is called directly as `model(x)`: pass `training=False`.
 
     Args:
         seed: Seed of the random transformations, for reproducible runs.

@@ -99,3 +99,35 @@ def image_grid(
         if titles:
             ax.set_title(titles[index], fontsize=9)
     return fig
+
+
+def show_image(
+    image: np.ndarray,
+    *,
+    title: str | None = None,
+    width: float = 8.0,
+) -> Figure:
+    """One image, without axes, `width` inches wide.
+
+    Args:
+        image: (h, w) or (h, w, 3) array, uint8 or floats in [0, 1].
+        title: Optional title above the image.
+        width: Figure width in inches; the height follows the aspect ratio.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> fig = show_image(np.zeros((10, 20, 3)), title="black")
+        >>> fig.get_figwidth(), round(fig.get_figheight(), 2)
+        (8.0, 4.3)
+    """
+    image = np.asarray(image)
+    height = width * image.shape[0] / image.shape[1] + (0.3 if title else 0.0)
+    fig = Figure(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig

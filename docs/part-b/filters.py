@@ -1,0 +1,255 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Visualising filters by gradient ascent
+#
+# Every filter of a convnet responds to some pattern. To see which, we can ask the
+# question backwards: *what input image would excite this filter the most?* Start
+# from a grey image, compute how the filter's mean activation changes with each
+# input pixel (its gradient), nudge the image in that direction, and repeat. What
+# emerges is the filter's favourite pattern.
+#
+# You will learn:
+#
+# - how to truncate a pretrained network at a layer and turn gradient ascent on
+#   the input into a few lines of TensorFlow;
+# - what Xception's filters look for, from colours and edges in the first blocks to
+#   textures and object parts deep down;
+# - how to optimise 64 filters at once, and what simple regularisers change;
+# - where the method fails: filters that never wake up, and patterns full of high
+#   frequencies.
+
+# %%
+# %matplotlib inline
+import keras
+import numpy as np
+from matplotlib.figure import Figure
+from modern_convnets.filters import (
+    Regularizers,
+    ascend_filters,
+    feature_extractor,
+    stitch,
+)
+from modern_convnets.plotting import image_grid, show_image
+from modern_convnets.pretrained import xception_base
+
+# %% [markdown]
+# ## The convolution layers of Xception
+#
+# We use Xception with its ImageNet weights, without its classifier on top
+# (`include_top=False`): only convolutions, so it accepts images of any size.
+# Its convolution layers are regular `Conv2D` in the first block and
+# `SeparableConv2D` after that, named by block:
+
+# %%
+model = xception_base()
+conv_names = [
+    layer.name
+    for layer in model.layers
+    if isinstance(layer, keras.layers.Conv2D | keras.layers.SeparableConv2D)
+]
+print(len(conv_names), "convolution layers:")
+print(", ".join(conv_names[:8]), "...", conv_names[-1])
+
+# %% [markdown]
+# The unnamed `conv2d...` layers are the 1 × 1 convolutions on the residual
+# connections (see Part A): Keras's Xception leaves them unnamed.
+#
+# ## A feature extractor
+#
+# To study `block3_sepconv1` we do not need the rest of the network. The feature
+# extractor is a model from Xception's input to that layer's output; it shares the
+# layers and weights of `model` and leaves it unchanged.
+
+# %%
+extractor = feature_extractor(model, "block3_sepconv1")
+print(f"{'layer':<24}{'type':<22}{'parameters':>10}")
+for layer in extractor.layers:
+    if layer.count_params():
+        kind = type(layer).__name__
+        print(f"{layer.name:<24}{kind:<22}{layer.count_params():>10,}")
+
+# %% [markdown]
+# The separable convolutions are cheap: `block2_sepconv1` maps 64 channels to 128
+# with 64 × 3 × 3 depthwise weights plus 64 × 128 pointwise weights, 8,768 in all,
+# where a regular 3 × 3 convolution would need 64 × 3 × 3 × 128 = 73,728.
+#
+# ## Gradient ascent for one filter
+#
+# The recipe, for filter number 2 of `block3_sepconv1`:
+#
+# 1. Start from a 200 × 200 image of uniform noise between 0.4 and 0.6.
+# 2. Compute the filter's mean activation, ignoring the two pixels along each
+#    border of the feature map (their values are distorted by padding). This is
+#    the quantity to *maximise*.
+# 3. Take its gradient with respect to the image, normalise it to unit length
+#    (so every step has the same size whatever the scale of the activations), and
+#    add 10 times it to the image.
+# 4. Repeat 30 times.
+#
+# `ascend_filters` does exactly this and records the activation at every step:
+
+# %%
+one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
+activation = one.losses[0]
+print(f"mean activation of filter 2: {activation[0]:.3f} at the start")
+print(f"                             {activation[-1]:.3f} after 30 steps")
+
+# %%
+fig = Figure(figsize=(9, 3.2), layout="constrained")
+curve, picture = fig.subplots(1, 2, width_ratios=[1.6, 1])
+curve.plot(activation, marker="o", markersize=3)
+curve.set_xlabel("step")
+curve.set_ylabel("mean activation")
+curve.set_title("block3_sepconv1, filter 2")
+curve.grid(alpha=0.3)
+picture.imshow(one.patterns[0])
+picture.set_axis_off()
+picture.set_title("the pattern it found")
+fig
+
+# %% [markdown]
+# For display, the image is standardised, scaled to a standard deviation of 64 grey
+# levels around 128, clipped to [0, 255], and 25 pixels are cropped from each side,
+# where the pattern is least constrained.
+#
+# ## Sixty-four filters at once
+#
+# Optimising filters one by one repeats the same computation shape 64 times. Here
+# all 64 images go through the network as one batch; each image maximises its own
+# filter (its loss picks its own channel), and each image's gradient is normalised
+# separately, so every image follows exactly the path it would follow alone. The
+# step is compiled once for the batch rather than once per filter.
+
+# %%
+grid = ascend_filters(model, "block3_sepconv1", range(64), seed=0)
+rising = (grid.losses[:, -1] > grid.losses[:, 0]).mean()
+print(f"activation rose for {rising:.0%} of the 64 filters")
+show_image(
+    stitch(grid.patterns, ncols=8, margin=5),
+    title="block3_sepconv1, filters 0 to 63",
+)
+
+# %% [markdown]
+# Each tile is the image one filter responds to most strongly. At this depth most
+# filters want a texture: fine stripes or grids, each at its own orientation,
+# spacing and colour.
+#
+# ## From edges to textures to patterns
+#
+# The same method at three depths, eight filters each:
+
+# %%
+depths = ["block2_sepconv1", "block4_sepconv1", "block8_sepconv1"]
+by_depth = {
+    name: ascend_filters(model, name, range(8), seed=0) for name in depths
+}
+for name, result in by_depth.items():
+    gain = np.median(result.losses[:, -1] - result.losses[:, 0])
+    print(f"{name}: median activation gain {gain:.2f}")
+
+# %%
+image_grid(
+    np.concatenate([result.patterns for result in by_depth.values()]),
+    ncols=8,
+    titles=[f"{name} · {i}" for name in depths for i in range(8)],
+)
+
+# %% [markdown]
+# In `block2` the patterns are washes of colour crossed by faint, regular lines:
+# colour and orientation detectors. By `block4` they are crisp textures of dots,
+# cells and grids. By `block8` the motifs are larger and less regular, built from
+# the textures below them.
+#
+# ## Regularised patterns
+#
+# Plain gradient ascent will use any trick that raises an activation, including
+# pixel-level high frequencies that never occur in photos. Three standard
+# remedies make the patterns hold up under small changes: shift the image by a few
+# random pixels before each step (*jitter*), rescale and rotate it slightly, and
+# penalise its total variation (the summed differences between neighbouring
+# pixels). They are off by default; here is their effect on the eight
+# `block4_sepconv1` filters above.
+
+# %%
+regularizers = Regularizers(
+    jitter=4, scale=0.05, rotation=5, total_variation=10.0
+)
+plain = by_depth["block4_sepconv1"]
+regular = ascend_filters(
+    model, "block4_sepconv1", range(8), seed=0, regularizers=regularizers
+)
+
+
+def roughness(images: np.ndarray) -> float:
+    """Mean absolute difference between horizontal neighbours (grey levels)."""
+    return float(np.abs(np.diff(images.astype("float32"), axis=2)).mean())
+
+
+for name, result in [("plain", plain), ("regularised", regular)]:
+    gain = np.median(result.losses[:, -1] - result.losses[:, 0])
+    rough = roughness(result.patterns)
+    print(f"{name:>11}: roughness {rough:.1f}, median gain {gain:.2f}")
+image_grid(
+    np.concatenate([plain.patterns, regular.patterns]),
+    ncols=8,
+    titles=[f"plain {i}" for i in range(8)]
+    + [f"regularised {i}" for i in range(8)],
+)
+
+# %% [markdown]
+# ## What this shows, and where it fails
+#
+# The patterns confirm the picture of a convnet as a hierarchy: early filters
+# detect colours and oriented edges, later ones combine them into textures and
+# parts. But a pattern is only the answer to one narrow question, and the method
+# has blind spots:
+#
+# - **Filters that never wake up.** Where the target layer follows a ReLU, a
+#   channel that is zero everywhere on the starting image has a zero gradient, so
+#   gradient ascent never moves it and its "pattern" is the standardised starting
+#   noise. Here the target is the convolution's own output, before batch
+#   normalisation and ReLU, so every filter gets a gradient; how far each can be
+#   pushed in 30 steps still varies widely:
+
+# %%
+gain = grid.losses[:, -1] - grid.losses[:, 0]
+print(f"filters with a gain below 0.001: {int((gain < 1e-3).sum())} of 64")
+print(
+    f"gain per filter: min {gain.min():.2f}, median {np.median(gain):.2f}, ",
+    end="",
+)
+print(f"max {gain.max():.2f}")
+
+# %% [markdown]
+# - **High frequencies.** Without regularisation the images are dominated by
+#   pixel-level detail: the roughness numbers above show the regularisers remove a
+#   large part of it at a small cost in activation. The plain pattern shows what
+#   the filter *tolerates*, not only what it *needs*.
+# - **One favourite per filter.** A filter may respond to several quite different
+#   things; gradient ascent from one starting image finds one of them.
+# - **Not what the network uses.** A pattern says what excites a filter, not
+#   whether the network relies on that filter for a decision. Grad-CAM, later in
+#   this part, answers that question for one photo.
+#
+# ## Summary
+#
+# - Gradient ascent on the input shows the pattern each filter responds to; the
+#   feature extractor truncated at the layer keeps it cheap.
+# - Batching many filters, each maximising its own channel with its own normalised
+#   gradient, gives the same images as one at a time, with one compiled step.
+# - Xception's filters go from colours and edges (`block2`) to textures (`block4`)
+#   to complex motifs (`block8`).
+# - Jitter, small rotations and scalings and a total-variation penalty give
+#   smoother patterns; filters that never wake up, high frequencies and a single
+#   favourite per filter are the method's limits.

@@ -1,0 +1,200 @@
+import keras
+import numpy as np
+import pytest
+
+from modern_convnets.filters import (
+    Regularizers,
+    ascend_filters,
+    deprocess,
+    feature_extractor,
+    feature_layers,
+    filter_patterns,
+    initial_images,
+    stitch,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A seeded three-layer convnet with Xception-like layer names."""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2, name="block1_conv1")(inputs)
+    x = keras.layers.BatchNormalization(name="block1_conv1_bn")(x)
+    x = keras.layers.Activation("relu", name="block1_conv1_act")(x)
+    x = keras.layers.SeparableConv2D(12, 3, padding="same", name="block2_sepconv1")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    outputs = keras.layers.Dense(2, name="predictions")(x)
+    return keras.Model(inputs, outputs, name="tiny")
+
+
+def test_every_filter_activation_rises(tiny):
+    result = ascend_filters(
+        tiny, "block2_sepconv1", range(12), image_size=64, steps=8, seed=1
+    )
+    assert result.losses.shape == (12, 9)
+    assert result.inputs.shape == (12, 64, 64, 3)
+    assert (result.losses[:, -1] > result.losses[:, 0]).all()
+    assert result.filter_indices == tuple(range(12))
+
+
+def test_batched_equals_one_at_a_time(tiny):
+    kwargs = {"image_size": 64, "steps": 5, "seed": 3}
+    batched = ascend_filters(tiny, "block2_sepconv1", [4, 0, 7], **kwargs)
+    for row, index in enumerate([4, 0, 7]):
+        single = ascend_filters(tiny, "block2_sepconv1", [index], **kwargs)
+        np.testing.assert_allclose(batched.inputs[row], single.inputs[0], atol=1e-5)
+        np.testing.assert_allclose(batched.losses[row], single.losses[0], rtol=1e-5)
+
+
+def test_batch_size_does_not_change_the_result(tiny):
+    kwargs = {"image_size": 64, "steps": 4, "seed": 5}
+    whole = ascend_filters(tiny, "block2_sepconv1", range(5), **kwargs)
+    chunks = ascend_filters(tiny, "block2_sepconv1", range(5), batch_size=2, **kwargs)
+    np.testing.assert_allclose(whole.inputs, chunks.inputs, atol=1e-5)
+
+
+def test_matches_the_one_filter_recipe(tiny):
+    """The lecture's loop, written out, gives the same image."""
+    import tensorflow as tf
+
+    extractor = feature_extractor(tiny, "block2_sepconv1")
+    image = tf.constant(initial_images([6], 64, seed=9))
+    for _ in range(6):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            loss = tf.reduce_mean(extractor(image)[:, 2:-2, 2:-2, 6])
+        grads = tf.math.l2_normalize(tape.gradient(loss, image))
+        image += 10.0 * grads
+    result = ascend_filters(
+        tiny, "block2_sepconv1", [6], image_size=64, steps=6, seed=9
+    )
+    np.testing.assert_allclose(result.inputs[0], image[0].numpy(), atol=1e-5)
+
+
+def test_seed_fixes_the_start_per_filter():
+    a = initial_images([3, 5], 8, seed=1)
+    b = initial_images([5], 8, seed=1)
+    np.testing.assert_array_equal(a[1], b[0])
+    assert a.min() >= 0.4
+    assert a.max() <= 0.6
+    assert not np.array_equal(initial_images([5], 8, seed=2)[0], b[0])
+
+
+def test_patterns_are_cropped_uint8(tiny):
+    patterns = filter_patterns(
+        tiny, "block2_sepconv1", [0, 1], image_size=64, steps=2, seed=0
+    )
+    assert patterns.shape == (2, 14, 14, 3)
+    assert patterns.dtype == np.uint8
+
+
+def test_model_is_left_untouched(tiny):
+    before = [w.copy() for w in tiny.get_weights()]
+    layers = [layer.name for layer in tiny.layers]
+    ascend_filters(tiny, "block2_sepconv1", [0], image_size=64, steps=2, seed=0)
+    assert [layer.name for layer in tiny.layers] == layers
+    for old, new in zip(before, tiny.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_regularisers_change_the_result_and_still_raise_activation(tiny):
+    kwargs = {"image_size": 64, "steps": 8, "seed": 2}
+    plain = ascend_filters(tiny, "block2_sepconv1", [1, 2], **kwargs)
+    regs = Regularizers(jitter=2, scale=0.05, rotation=5, total_variation=0.1)
+    regular = ascend_filters(
+        tiny, "block2_sepconv1", [1, 2], regularizers=regs, **kwargs
+    )
+    assert not np.allclose(plain.inputs, regular.inputs)
+    assert (regular.losses[:, -1] > regular.losses[:, 0]).all()
+    again = ascend_filters(tiny, "block2_sepconv1", [1, 2], regularizers=regs, **kwargs)
+    np.testing.assert_array_equal(regular.inputs, again.inputs)
+
+
+def test_total_variation_smooths(tiny):
+    kwargs = {"image_size": 64, "steps": 10, "seed": 4}
+
+    def roughness(images):
+        return float(np.abs(np.diff(images, axis=1)).mean())
+
+    plain = ascend_filters(tiny, "block2_sepconv1", [3], **kwargs)
+    smooth = ascend_filters(
+        tiny,
+        "block2_sepconv1",
+        [3],
+        regularizers=Regularizers(total_variation=50.0),
+        **kwargs,
+    )
+    assert roughness(smooth.inputs) < roughness(plain.inputs)
+
+
+def test_deprocess_recipe():
+    rng = np.random.default_rng(0)
+    image = rng.normal(3.0, 2.0, (60, 60, 3))
+    out = deprocess(image)
+    expected = np.clip((image - image.mean()) / image.std() * 64 + 128, 0, 255)
+    np.testing.assert_array_equal(out, expected.astype("uint8")[25:-25, 25:-25])
+    assert deprocess(np.ones((60, 60, 3))).max() == 128  # constant: grey, no NaN
+
+
+def test_stitch_layout():
+    patterns = np.stack([np.full((3, 2, 3), k + 1, "uint8") for k in range(5)])
+    grid = stitch(patterns, ncols=2, margin=1)
+    assert grid.shape == (3 * 3 + 2, 2 * 2 + 1, 3)
+    assert grid[0, 0, 0] == 1
+    assert grid[0, 3, 0] == 2
+    assert grid[4, 0, 0] == 3
+    assert grid[3, 0, 0] == 0  # margin
+    assert grid[8, 3, 0] == 0  # empty cell
+    with pytest.raises(ValueError, match=r"patterns has shape \(3, 2\)"):
+        stitch(np.zeros((3, 2)))
+
+
+def test_feature_layers(tiny):
+    assert feature_layers(tiny) == [
+        "block1_conv1",
+        "block1_conv1_bn",
+        "block1_conv1_act",
+        "block2_sepconv1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("layer", "kwargs", "message"),
+    [
+        (
+            "block9_sepconv1",
+            {},
+            r"layer_name='block9_sepconv1' is not a layer.*block1_conv1, ",
+        ),
+        (
+            "pool",
+            {},
+            r"layer_name='pool' outputs shape \(None, 12\), not a 4-D feature map",
+        ),
+        ("block2_sepconv1", {"filter_indices": [12]}, r"filter index 12 .* 0 to 11"),
+        ("block2_sepconv1", {"filter_indices": [-1]}, r"filter index -1 .* 0 to 11"),
+        ("block2_sepconv1", {"filter_indices": []}, r"filter_indices is empty"),
+        ("block2_sepconv1", {"image_size": 50}, r"image_size=50 is too small.*≥ 51"),
+        ("block2_sepconv1", {"steps": 0}, r"steps=0 must be an integer ≥ 1"),
+        ("block2_sepconv1", {"learning_rate": 0.0}, r"learning_rate=0.0 must be > 0"),
+        ("block2_sepconv1", {"batch_size": 0}, r"batch_size=0 must be None"),
+    ],
+)
+def test_bad_input(tiny, layer, kwargs, message):
+    kwargs = {"filter_indices": [0], **kwargs}
+    with pytest.raises(ValueError, match=message):
+        ascend_filters(tiny, layer, **kwargs)
+
+
+def test_feature_map_too_small_for_the_border(tiny):
+    deep = keras.Sequential(
+        [keras.Input((None, None, 3)), keras.layers.Conv2D(2, 3, strides=16, name="c")]
+    )
+    with pytest.raises(ValueError, match=r"image_size=51 gives a 4×4 feature map"):
+        ascend_filters(deep, "c", [0], image_size=51)
+
+
+def test_bad_regularizer():
+    with pytest.raises(ValueError, match=r"Regularizers.jitter=-1 must be ≥ 0"):
+        Regularizers(jitter=-1)
