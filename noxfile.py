@@ -5,6 +5,7 @@
     nox -s serve      live preview at http://127.0.0.1:8000
     nox -s figures    rebuild the standalone figures, re-execute every page (no cache)
     nox -s lint       ruff check and ruff format --check
+    nox -s train -- MODEL   train small_convnet or mini_xception (hours on a CPU)
 
 Each session installs everything it needs into its own virtual environment.
 The photos are found through MODERN_CONVNETS_DATA (see README.md).
@@ -67,6 +68,14 @@ def serve(session: nox.Session) -> None:
     session.run(
         "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs, env=ENV
     )
+
+
+@nox.session
+def train(session: nox.Session) -> None:
+    """Train a model: nox -s train -- small_convnet --epochs 100 (see --help)."""
+    install(session)
+    args = session.posargs or ["--help"]
+    session.run("python", "-m", "modern_convnets.train", *args, env=ENV)
 
 
 @nox.session

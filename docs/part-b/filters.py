@@ -162,7 +162,9 @@ for name, result in by_depth.items():
 image_grid(
     np.concatenate([result.patterns for result in by_depth.values()]),
     ncols=8,
-    titles=[f"{name} · {i}" for name in depths for i in range(8)],
+    titles=[
+        f"{name.split('_')[0]} · {i}" for name in depths for i in range(8)
+    ],
 )
 
 # %% [markdown]
@@ -196,10 +198,19 @@ def roughness(images: np.ndarray) -> float:
     return float(np.abs(np.diff(images.astype("float32"), axis=2)).mean())
 
 
+measures = {}
 for name, result in [("plain", plain), ("regularised", regular)]:
     gain = np.median(result.losses[:, -1] - result.losses[:, 0])
-    rough = roughness(result.patterns)
-    print(f"{name:>11}: roughness {rough:.1f}, median gain {gain:.2f}")
+    measures[name] = roughness(result.patterns), gain
+    print(
+        f"{name:>11}: roughness {measures[name][0]:.1f}, median gain {gain:.2f}"
+    )
+(rough_p, gain_p), (rough_r, gain_r) = measures.values()
+print(
+    f"regularised vs plain: roughness {rough_r / rough_p - 1:+.0%}, ",
+    end="",
+)
+print(f"activation gain {gain_r / gain_p - 1:+.0%}")
 image_grid(
     np.concatenate([plain.patterns, regular.patterns]),
     ncols=8,
@@ -225,17 +236,15 @@ image_grid(
 # %%
 gain = grid.losses[:, -1] - grid.losses[:, 0]
 print(f"filters with a gain below 0.001: {int((gain < 1e-3).sum())} of 64")
-print(
-    f"gain per filter: min {gain.min():.2f}, median {np.median(gain):.2f}, ",
-    end="",
-)
-print(f"max {gain.max():.2f}")
+low, mid, high = np.percentile(gain, [0, 50, 100])
+print(f"gain per filter: min {low:.2f}, median {mid:.2f}, max {high:.2f}")
 
 # %% [markdown]
 # - **High frequencies.** Without regularisation the images are dominated by
-#   pixel-level detail: the roughness numbers above show the regularisers remove a
-#   large part of it at a small cost in activation. The plain pattern shows what
-#   the filter *tolerates*, not only what it *needs*.
+#   pixel-level detail. The regularisers above remove a large part of it, and give
+#   up part of the activation gain in exchange: the plain pattern is the strongest
+#   stimulus, but much of its detail is what the filter *tolerates*, not what it
+#   *needs*.
 # - **One favourite per filter.** A filter may respond to several quite different
 #   things; gradient ascent from one starting image finds one of them.
 # - **Not what the network uses.** A pattern says what excites a filter, not
