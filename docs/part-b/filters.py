@@ -198,19 +198,20 @@ def roughness(images: np.ndarray) -> float:
     return float(np.abs(np.diff(images.astype("float32"), axis=2)).mean())
 
 
-measures = {}
-for name, result in [("plain", plain), ("regularised", regular)]:
-    gain = np.median(result.losses[:, -1] - result.losses[:, 0])
-    measures[name] = roughness(result.patterns), gain
-    print(
-        f"{name:>11}: roughness {measures[name][0]:.1f}, median gain {gain:.2f}"
-    )
-(rough_p, gain_p), (rough_r, gain_r) = measures.values()
+rough_p, rough_r = roughness(plain.patterns), roughness(regular.patterns)
+gain_p, gain_r = (
+    np.median(result.losses[:, -1] - result.losses[:, 0])
+    for result in (plain, regular)
+)
 print(
-    f"regularised vs plain: roughness {rough_r / rough_p - 1:+.0%}, ",
+    f"roughness:   plain {rough_p:5.1f}   regularised {rough_r:5.1f}",
     end="",
 )
-print(f"activation gain {gain_r / gain_p - 1:+.0%}")
+print(f"   ({rough_r / rough_p - 1:+.0%})")
+print(
+    f"median gain: plain {gain_p:5.2f}   regularised {gain_r:5.2f}", end=""
+)
+print(f"   ({gain_r / gain_p - 1:+.0%})")
 image_grid(
     np.concatenate([plain.patterns, regular.patterns]),
     ncols=8,

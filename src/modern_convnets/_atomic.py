@@ -22,11 +22,13 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
     Yields:
         A path to write to. Its suffix equals the target's, because some
-        writers (Keras's `save_weights`) insist on a particular suffix.
+            writers (Keras's `save_weights`) insist on a particular suffix.
 
-    Example:
-        >>> with atomic_path("history.json") as tmp:  # doctest: +SKIP
-        ...     tmp.write_text("{}")
+    Examples:
+        ```python
+        with atomic_path("history.json") as tmp:
+            tmp.write_text("{}")
+        ```
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 Each function is the textbook formula written out, so a page can compute a
 number by hand and check it against Keras's `count_params()`.
 
-Example:
+Examples:
     >>> conv2d_params(3, in_channels=3, filters=32)
     896
     >>> separable_conv2d_params(3, in_channels=5, filters=3, depthwise_bias=True)
@@ -67,7 +67,7 @@ def conv2d_params(
     Raises:
         ValueError: A size or channel count is not a positive integer.
 
-    Example:
+    Examples:
         >>> conv2d_params(3, in_channels=32, filters=64)
         18496
     """
@@ -91,7 +91,7 @@ def batch_norm_params(channels: int) -> ParamCount:
     Returns:
         2 × channels trainable, 2 × channels non-trainable.
 
-    Example:
+    Examples:
         >>> batch_norm_params(32)
         ParamCount(trainable=64, non_trainable=64)
     """
@@ -126,7 +126,7 @@ def separable_conv2d_params(
     Returns:
         The parameter count.
 
-    Example:
+    Examples:
         >>> separable_conv2d_params(3, 64, 128, pointwise_bias=False)
         8768
     """
@@ -159,7 +159,7 @@ def conv_output_size(
         ValueError: A non-positive size, an unknown padding, or an input too
             small for the filter (output length below 1).
 
-    Example:
+    Examples:
         >>> conv_output_size(32, 3)
         30
         >>> conv_output_size(30, 1, strides=2, padding="same")
@@ -202,7 +202,7 @@ def conv2d_multiply_adds(
     Returns:
         The count, biases left out.
 
-    Example:
+    Examples:
         >>> conv2d_multiply_adds(30, 3, 32, 64)
         16588800
     """  # noqa: E501
@@ -239,7 +239,7 @@ def separable_conv2d_multiply_adds(
     Returns:
         The count, biases left out.
 
-    Example:
+    Examples:
         >>> separable_conv2d_multiply_adds(30, 3, 32, 64)
         2102400
     """

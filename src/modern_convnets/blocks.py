@@ -5,7 +5,7 @@ layer names prefixed by `name` so that `model.summary()` reads like the
 architecture (`block1_conv1`, `block1_residual`, `block1_add`, ...), in the
 style of Keras's own applications.
 
-Example:
+Examples:
     >>> import keras
     >>> inputs = keras.Input((32, 32, 3))
     >>> x = keras.layers.Conv2D(32, 3, activation="relu", name="stem")(inputs)
@@ -59,7 +59,7 @@ def residual_block(
     Raises:
         ValueError: `filters`, `convs` or `kernel_size` is not a positive integer.
 
-    Example:
+    Examples:
         >>> import keras
         >>> x = keras.Input((30, 30, 32))
         >>> tuple(residual_block(x, 64, convs=1, pooling=True).shape)
@@ -123,7 +123,7 @@ def conv_bn(
     Raises:
         ValueError: `filters`, `kernel_size` or `strides` is not a positive integer.
 
-    Example:
+    Examples:
         >>> import keras
         >>> x = conv_bn(keras.Input((32, 32, 3)), 32, name="stem")
         >>> tuple(x.shape)
@@ -176,7 +176,7 @@ def bn_relu_sepconv(
     Raises:
         ValueError: `filters` or `kernel_size` is not a positive integer.
 
-    Example:
+    Examples:
         >>> import keras
         >>> x = bn_relu_sepconv(keras.Input((44, 44, 32)), 64, name="block2_sepconv1")
         >>> tuple(x.shape)
@@ -211,7 +211,7 @@ def xception_block(
     Returns:
         The output tensor, half the input's height and width (rounded up).
 
-    Example:
+    Examples:
         >>> import keras
         >>> tuple(xception_block(keras.Input((176, 176, 32)), 32).shape)
         (None, 88, 88, 32)

@@ -6,12 +6,14 @@ validation photos, half cats and half dogs. Here the 2,000 training photos are
 split (seeded, per class) into a training and a validation set, and the 1,000
 `validation/` photos are held out as the test set that the guide reports on.
 
-Example:
-    >>> from modern_convnets.data import cats_vs_dogs
-    >>> train, val, test = cats_vs_dogs()  # doctest: +SKIP
-    >>> images, labels = next(iter(train))  # doctest: +SKIP
-    >>> images.shape  # doctest: +SKIP
-    TensorShape([32, 180, 180, 3])
+Examples:
+    ```python
+    from modern_convnets.data import cats_vs_dogs
+
+    train, val, test = cats_vs_dogs()  # MODERN_CONVNETS_DATA names the folder
+    images, labels = next(iter(train))
+    images.shape  # TensorShape([32, 180, 180, 3])
+    ```
 """
 
 from __future__ import annotations
@@ -76,9 +78,11 @@ def keras_cache_dir() -> Path:
     Returns:
         The folder under which Keras keeps `datasets/` and `models/`.
 
-    Example:
-        >>> keras_cache_dir().name in {".keras", "keras"}  # doctest: +SKIP
-        True
+    Examples:
+        ```python
+        keras_cache_dir().name in {".keras", "keras"}
+        # True
+        ```
     """
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
 
@@ -124,9 +128,11 @@ def find_dataset(
         DatasetNotFoundError: No copy was found and none could be downloaded.
             The message lists every option.
 
-    Example:
-        >>> find_dataset("../shared/data")  # doctest: +SKIP
-        PosixPath('../shared/data/cats_and_dogs_filtered')
+    Examples:
+        ```python
+        find_dataset("../shared/data")
+        # PosixPath('../shared/data/cats_and_dogs_filtered')
+        ```
     """
     layout = (
         f"a folder '{DATASET_NAME}' with train/{{cats,dogs}} and "
@@ -244,11 +250,13 @@ def check_image(path: str | os.PathLike[str]) -> str | None:
 
     Returns:
         None for a usable image, else a short reason such as ``"empty file
-        (0 bytes)"`` or ``"truncated or corrupt: image file is truncated"``.
+            (0 bytes)"`` or ``"truncated or corrupt: image file is truncated"``.
 
-    Example:
-        >>> check_image("cat.0.jpg") is None  # doctest: +SKIP
-        True
+    Examples:
+        ```python
+        check_image("cat.0.jpg") is None
+        # True
+        ```
     """
     return _inspect(Path(path))[0]
 
@@ -267,15 +275,17 @@ def scan_images(directory: str | os.PathLike[str]) -> ScanReport:
 
     Returns:
         The usable images, the problems, and the files that will be converted
-        to RGB.
+            to RGB.
 
     Raises:
         NotADirectoryError: `directory` is not a folder.
 
-    Example:
-        >>> report = scan_images("cats_and_dogs_filtered/train")  # doctest: +SKIP
-        >>> len(report.images), len(report.problems)  # doctest: +SKIP
-        (2000, 0)
+    Examples:
+        ```python
+        report = scan_images("cats_and_dogs_filtered/train")
+        len(report.images), len(report.problems)
+        # (2000, 0)
+        ```
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -313,9 +323,11 @@ def load_image(path: str | os.PathLike[str] | bytes) -> np.ndarray:
     Returns:
         The pixels, uint8, in [0, 255].
 
-    Example:
-        >>> load_image("cat.0.jpg").shape  # doctest: +SKIP
-        (374, 500, 3)
+    Examples:
+        ```python
+        load_image("cat.0.jpg").shape
+        # (374, 500, 3)
+        ```
     """
     if isinstance(path, bytes):  # from tf.numpy_function
         path = path.decode()
@@ -360,10 +372,12 @@ def split_files(
     Raises:
         ValueError: `validation_fraction` is outside [0, 1).
 
-    Example:
-        >>> train, val, test = split_files(find_dataset())  # doctest: +SKIP
-        >>> train.counts(), val.counts(), test.counts()  # doctest: +SKIP
-        ({'cats': 800, 'dogs': 800}, {'cats': 200, 'dogs': 200}, {'cats': 500, 'dogs': 500})
+    Examples:
+        ```python
+        train, val, test = split_files(find_dataset())
+        train.counts(), val.counts(), test.counts()
+        # ({'cats': 800, 'dogs': 800}, {'cats': 200, 'dogs': 200}, {'cats': 500, 'dogs': 500})
+        ```
     """  # noqa: E501
     if not 0.0 <= validation_fraction < 1.0:
         raise ValueError(
@@ -425,15 +439,17 @@ def make_dataset(
 
     Returns:
         A dataset of `(images, labels)` batches: float32 `(b, h, w, 3)` and
-        float32 `(b,)`, with `class_names` and `file_paths` attributes.
+            float32 `(b,)`, with `class_names` and `file_paths` attributes.
 
     Raises:
         ValueError: A size or batch size is not a positive integer.
 
-    Example:
-        >>> train, _, _ = split_files(find_dataset())  # doctest: +SKIP
-        >>> ds = make_dataset(train, image_size=(150, 150), shuffle=True)  # doctest: +SKIP
-    """  # noqa: E501
+    Examples:
+        ```python
+        train, _, _ = split_files(find_dataset())
+        ds = make_dataset(train, image_size=(150, 150), shuffle=True)
+        ```
+    """
     import tensorflow as tf
 
     height, width = _check_size(image_size)
@@ -485,12 +501,14 @@ def cats_vs_dogs(
 
     Returns:
         Three `tf.data.Dataset`s of `(images, labels)`; images are float32 RGB
-        pixels in [0, 255], labels float32 0 (cat) or 1 (dog).
+            pixels in [0, 255], labels float32 0 (cat) or 1 (dog).
 
-    Example:
-        >>> train, val, test = cats_vs_dogs(image_size=(150, 150))  # doctest: +SKIP
-        >>> [ds.cardinality().numpy() for ds in (train, val, test)]  # doctest: +SKIP
-        [50, 13, 32]
+    Examples:
+        ```python
+        train, val, test = cats_vs_dogs(image_size=(150, 150))
+        [ds.cardinality().numpy() for ds in (train, val, test)]
+        # [50, 13, 32]
+        ```
     """
     root = find_dataset(path)
     train, validation, test = split_files(
@@ -521,7 +539,7 @@ def augmentation(seed: int | None = None) -> keras.Sequential:
     Returns:
         A `keras.Sequential` named `"augmentation"` to put first in a model.
 
-    Example:
+    Examples:
         >>> import keras
         >>> inputs = keras.Input((180, 180, 3))
         >>> x = augmentation(seed=0)(inputs)

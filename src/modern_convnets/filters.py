@@ -7,13 +7,15 @@ Each image in a batch maximises its own filter, so one gradient step serves
 the whole batch, and the step is traced once for every batch of the same
 shape rather than once per filter.
 
-Example:
-    >>> from modern_convnets.filters import filter_patterns
-    >>> from modern_convnets.pretrained import xception_base
-    >>> base = xception_base()  # doctest: +SKIP
-    >>> patterns = filter_patterns(base, "block3_sepconv1", range(8))  # doctest: +SKIP
-    >>> patterns.shape, patterns.dtype  # doctest: +SKIP
-    ((8, 150, 150, 3), dtype('uint8'))
+Examples:
+    ```python
+    from modern_convnets.filters import filter_patterns
+    from modern_convnets.pretrained import xception_base
+
+    base = xception_base()
+    patterns = filter_patterns(base, "block3_sepconv1", range(8), seed=0)
+    patterns.shape, patterns.dtype  # ((8, 150, 150, 3), dtype('uint8'))
+    ```
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def deprocess(image: np.ndarray, crop: int = CROP) -> np.ndarray:
     Returns:
         uint8 array of shape (height - 2 crop, width - 2 crop, 3).
 
-    Example:
+    Examples:
         >>> deprocess(np.random.default_rng(0).normal(size=(60, 60, 3))).shape
         (10, 10, 3)
     """
@@ -132,9 +134,11 @@ def feature_layers(model: keras.Model) -> list[str]:
     Returns:
         Layer names, e.g. `["block1_conv1", "block1_conv1_bn", ...]`.
 
-    Example:
-        >>> feature_layers(xception_base())[:2]  # doctest: +SKIP
-        ['block1_conv1', 'block1_conv1_bn']
+    Examples:
+        ```python
+        feature_layers(xception_base())[:2]
+        # ['block1_conv1', 'block1_conv1_bn']
+        ```
     """
     import keras
 
@@ -160,17 +164,19 @@ def feature_extractor(model: keras.Model, layer_name: str) -> keras.Model:
 
     Returns:
         A `keras.Model` sharing the original layers and weights; `model`
-        itself is not modified.
+            itself is not modified.
 
     Raises:
         ValueError: The layer does not exist (the message lists the layers
             with 4-D outputs) or its output is not a 4-D feature map.
 
-    Example:
-        >>> extractor = feature_extractor(xception_base(), "block3_sepconv1")  # doctest: +SKIP
-        >>> extractor.output_shape  # doctest: +SKIP
-        (None, None, None, 256)
-    """  # noqa: E501
+    Examples:
+        ```python
+        extractor = feature_extractor(xception_base(), "block3_sepconv1")
+        extractor.output_shape
+        # (None, None, None, 256)
+        ```
+    """
     import keras
 
     layers = _map_layers(model)
@@ -247,7 +253,7 @@ def initial_images(
     Returns:
         float32 array `(n, image_size, image_size, 3)`.
 
-    Example:
+    Examples:
         >>> initial_images([0, 1], 4, seed=0).shape
         (2, 4, 4, 3)
     """
@@ -346,7 +352,8 @@ def _make_step(extractor: keras.Model, regularizers: Regularizers):
     """One gradient-ascent step for a batch, traced once per batch shape."""
     import tensorflow as tf
 
-    @tf.function(reduce_retracing=True)
+    # No tensor-dependent Python control flow inside: AutoGraph has nothing to do.
+    @tf.function(reduce_retracing=True, autograph=False)
     def step(images, filter_indices, learning_rate, seed):
         with tf.GradientTape() as tape:
             tape.watch(images)
@@ -424,11 +431,13 @@ def ascend_filters(
             channel axis, a filter index out of range, `image_size` too small,
             `steps` < 1, a non-positive learning rate or batch size.
 
-    Example:
-        >>> result = ascend_filters(base, "block3_sepconv1", [0, 1], steps=5)  # doctest: +SKIP
-        >>> bool((result.losses[:, -1] > result.losses[:, 0]).all())  # doctest: +SKIP
-        True
-    """  # noqa: E501
+    Examples:
+        ```python
+        result = ascend_filters(base, "block3_sepconv1", [0, 1], steps=5)
+        bool((result.losses[:, -1] > result.losses[:, 0]).all())
+        # True
+        ```
+    """
     import keras
     import tensorflow as tf
 
@@ -489,11 +498,13 @@ def filter_patterns(
     Returns:
         uint8 array `(n, image_size - 50, image_size - 50, 3)`.
 
-    Example:
-        >>> grid = filter_patterns(base, "block3_sepconv1", range(64), seed=0)  # doctest: +SKIP
-        >>> grid.shape  # doctest: +SKIP
-        (64, 150, 150, 3)
-    """  # noqa: E501
+    Examples:
+        ```python
+        grid = filter_patterns(base, "block3_sepconv1", range(64), seed=0)
+        grid.shape
+        # (64, 150, 150, 3)
+        ```
+    """
     return ascend_filters(
         model,
         layer_name,
@@ -518,12 +529,12 @@ def stitch(patterns: np.ndarray, ncols: int = 8, margin: int = 5) -> np.ndarray:
 
     Returns:
         One uint8 image, e.g. 8 × 8 patterns of 150 px with 5 px margins give
-        1,235 × 1,235 pixels.
+            1,235 × 1,235 pixels.
 
     Raises:
         ValueError: `patterns` is not a non-empty 4-D array, or `ncols` < 1.
 
-    Example:
+    Examples:
         >>> stitch(np.zeros((4, 10, 10, 3), "uint8"), ncols=2, margin=1).shape
         (21, 21, 3)
     """

@@ -9,7 +9,7 @@ and output the probability that the photo shows a dog.
   depthwise separable convolutions with residual connections, global average
   pooling and dropout: 721,857 parameters.
 
-Example:
+Examples:
     >>> model = mini_xception()
     >>> model.count_params()
     721857
@@ -94,12 +94,12 @@ def small_convnet(
 
     Returns:
         An uncompiled `keras.Model` named `small_convnet`; 991,041 parameters
-        at 180 × 180.
+            at 180 × 180.
 
     Raises:
         ValueError: `input_shape` is not (h, w, 3) or smaller than 78 × 78.
 
-    Example:
+    Examples:
         >>> small_convnet().count_params()
         991041
     """
@@ -140,7 +140,7 @@ def mini_xception(
     Raises:
         ValueError: `input_shape` is not (h, w, 3) or smaller than 5 × 5.
 
-    Example:
+    Examples:
         >>> mini_xception().get_layer("block5_add").output.shape
         (None, 6, 6, 512)
     """

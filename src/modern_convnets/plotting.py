@@ -21,9 +21,9 @@ def to_display(image: np.ndarray) -> np.ndarray:
 
     Returns:
         A float array of the same shape in [0, 1]; all zeros if `image` is
-        constant.
+            constant.
 
-    Example:
+    Examples:
         >>> to_display(np.array([2.0, 4.0])).tolist()
         [0.0, 1.0]
     """
@@ -63,7 +63,7 @@ def image_grid(
         ValueError: `images` is empty, `ncols` < 1, or `titles` has the wrong
             length.
 
-    Example:
+    Examples:
         >>> fig = image_grid(np.zeros((4, 8, 8, 3)), ncols=2)
         >>> len(fig.axes)
         4
@@ -117,10 +117,10 @@ def show_image(
     Returns:
         The figure.
 
-    Example:
+    Examples:
         >>> fig = show_image(np.zeros((10, 20, 3)), title="black")
-        >>> fig.get_figwidth(), round(fig.get_figheight(), 2)
-        (8.0, 4.3)
+        >>> fig.get_size_inches().round(2).tolist()
+        [8.0, 4.3]
     """
     image = np.asarray(image)
     height = width * image.shape[0] / image.shape[1] + (0.3 if title else 0.0)

