@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from modern_convnets.gradients import deep_stack, kernel_gradient_norms
+
+
+@pytest.fixture(scope="module")
+def batch():
+    rng = np.random.default_rng(0)
+    return (
+        rng.normal(size=(32, 16)).astype("float32"),
+        rng.normal(size=(32, 1)).astype("float32"),
+    )
+
+
+def first_over_last(depth, batch, **options):
+    norms = kernel_gradient_norms(deep_stack(depth=depth, width=16, **options), *batch)
+    assert list(norms) == [f"dense{i}" for i in range(1, depth + 1)] + ["head"]
+    return norms["dense1"] / norms[f"dense{depth}"]
+
+
+def test_plain_sigmoid_stack_vanishes_and_the_fixes_do_not(batch):
+    plain = first_over_last(12, batch)
+    residual = first_over_last(12, batch, residual=True)
+    normalised = first_over_last(12, batch, batch_norm=True)
+    assert plain < 1e-4
+    assert residual > 1e-2
+    assert 0.1 < normalised < 10
+
+
+def test_layout_and_parameters():
+    model = deep_stack(depth=2, width=4, batch_norm=True)
+    names = [layer.name for layer in model.layers]
+    assert names == [
+        "inputs",
+        "dense1",
+        "dense1_bn",
+        "dense1_act",
+        "dense2",
+        "dense2_bn",
+        "dense2_act",
+        "head",
+    ]
+    assert model.get_layer("dense1").use_bias is False
+    # 2 × (4×4 weights + 4×4 BN) + head 4 + 1
+    assert model.count_params() == 2 * (16 + 16) + 5
+
+
+def test_seeded(batch):
+    a = kernel_gradient_norms(deep_stack(depth=3, width=16, seed=4), *batch)
+    b = kernel_gradient_norms(deep_stack(depth=3, width=16, seed=4), *batch)
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"depth": 0}, r"depth=0 must be a positive integer"),
+        ({"width": -2}, r"width=-2 must be a positive integer"),
+    ],
+)
+def test_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        deep_stack(**kwargs)
