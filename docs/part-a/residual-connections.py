@@ -28,13 +28,14 @@
 # residual is projected to match.
 #
 # You will learn the two cases, how `modern_convnets.blocks.residual_block`
-# handles both, and how to read them in a model summary.
+# handles both, and how to read the branches off a table of the model's layers.
 
 # %%
 import keras
 import numpy as np
 from modern_convnets.arithmetic import conv2d_params
 from modern_convnets.blocks import residual_block
+from modern_convnets.models import layer_graph
 
 # %% [markdown]
 # ## Case 1: the number of filters changes
@@ -49,11 +50,11 @@ inputs = keras.Input(shape=(32, 32, 3), name="input")
 x = keras.layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
 outputs = residual_block(x, 64, name="C2")
 case1 = keras.Model(inputs, outputs, name="case1")
-case1.summary(line_length=100)
+print(layer_graph(case1))
 
 # %% [markdown]
-# The "Connected to" column is the graph: `C2_add` takes `C2_conv2` and
-# `C2_residual`, and both descend from `C1`. The parameter counts follow from the
+# The "takes" column is the graph: `C2_add` takes `C2_conv2` and `C2_residual`,
+# and both branches start from `C1`. The parameter counts follow from the
 # formula f × f × C_in × C_out + C_out:
 
 # %%
@@ -79,7 +80,7 @@ inputs = keras.Input(shape=(32, 32, 3), name="input")
 x = keras.layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
 outputs = residual_block(x, 64, convs=1, pooling=True, name="C2")
 case2 = keras.Model(inputs, outputs, name="case2")
-case2.summary(line_length=100)
+print(layer_graph(case2))
 
 # %%
 for name in ["C1", "C2_conv1", "C2_residual"]:

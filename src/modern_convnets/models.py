@@ -156,3 +156,52 @@ def mini_xception(
     x = layers.Dropout(0.5, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="predictions")(x)
     return keras.Model(inputs, outputs, name="mini_xception")
+
+
+def layer_graph(model: keras.Model) -> str:
+    """A plain-text table of a functional model's layers and how they connect.
+
+    One row per layer: name, type, output shape, parameters, and the layers
+    whose outputs it takes, so a branch and its merge read off directly
+    (unlike `model.summary()`, it needs no wide terminal or rich display).
+
+    Args:
+        model: A functional Keras model.
+
+    Returns:
+        The table, one line per layer, with a header.
+
+    Examples:
+        >>> import keras
+        >>> inputs = keras.Input((8, 8, 3), name="in")
+        >>> x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+        >>> print(layer_graph(keras.Model(inputs, x)))
+        layer  type        output shape         params  takes
+        in     InputLayer  (None, 8, 8, 3)           0
+        conv   Conv2D      (None, 6, 6, 4)         112  in
+    """
+    rows = [("layer", "type", "output shape", "params", "takes")]
+    for layer in model.layers:
+        inbound = []
+        for node in layer._inbound_nodes:
+            for tensor in node.input_tensors:
+                inbound.append(tensor._keras_history.operation.name)
+        shape = str(tuple(layer.output.shape))
+        rows.append(
+            (
+                layer.name,
+                type(layer).__name__,
+                shape,
+                f"{layer.count_params():,}",
+                ", ".join(inbound),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = []
+    for name, kind, shape, params, takes in rows:
+        line = (
+            f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {shape:<{widths[2]}}  "
+            f"{params:>{widths[3]}}  {takes}"
+        )
+        lines.append(line.rstrip())
+    return "\n".join(lines)
