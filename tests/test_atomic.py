@@ -1,3 +1,5 @@
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ def test_writes_in_place_and_leaves_no_temporary(tmp_path: Path) -> None:
         assert not target.exists()
     assert target.read_text() == "{}"
     assert sorted(p.name for p in target.parent.iterdir()) == ["history.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
 
 
 def test_failure_keeps_the_old_file(tmp_path: Path) -> None:
