@@ -17,13 +17,21 @@ Examples:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from modern_convnets.blocks import xception_block
 
 if TYPE_CHECKING:
     import keras
+
+TRAINED_DIR = Path(__file__).resolve().parent / "trained"
+"""Where trained models ship: `NAME.keras`, `.manifest.json`, `.history.json`."""
+
+TRAINABLE = ("small_convnet", "mini_xception")
+"""Names accepted by `load_trained` and `modern_convnets.train`."""
 
 SMALL_CONVNET_FILTERS = (32, 64, 128, 256, 256)
 MINI_XCEPTION_SIZES = (32, 64, 128, 256, 512)
@@ -205,3 +213,88 @@ def layer_graph(model: keras.Model) -> str:
         )
         lines.append(line.rstrip())
     return "\n".join(lines)
+
+
+def _trained_file(name: str, suffix: str) -> Path:
+    if name not in TRAINABLE:
+        raise ValueError(
+            f"name={name!r} is not a trained model; valid: {', '.join(TRAINABLE)}"
+        )
+    path = TRAINED_DIR / f"{name}{suffix}"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The trained {name} is not in this copy of the package ({path} is "
+            f"missing). Train it with `nox -s train -- {name}` and copy the run's "
+            f"best.keras, manifest.json and history.json to {TRAINED_DIR}/{name}.*"
+        )
+    return path
+
+
+def load_trained(name: str) -> keras.Model:
+    """A trained cats-vs-dogs model shipped with the package, ready for inference.
+
+    It takes raw RGB pixels in [0, 255] at 180 × 180 and returns the
+    probability of "dog". Its augmentation block is inactive in `predict` and
+    `evaluate` (pass `training=False` when calling it directly).
+
+    Args:
+        name: `"small_convnet"` or `"mini_xception"`.
+
+    Returns:
+        The model, uncompiled.
+
+    Raises:
+        ValueError: `name` is not one of the trainable models.
+        FileNotFoundError: That model has not been trained and shipped yet.
+
+    Examples:
+        ```python
+        model = load_trained("small_convnet")
+        model.predict(photos)  # (n, 1) probabilities of "dog"
+        ```
+    """
+    import keras
+
+    return keras.models.load_model(_trained_file(name, ".keras"), compile=False)
+
+
+def trained_manifest(name: str) -> dict[str, Any]:
+    """How a shipped model was trained: configuration, data, time, hardware, accuracy.
+
+    Args:
+        name: `"small_convnet"` or `"mini_xception"`.
+
+    Returns:
+        The manifest written by `modern_convnets.train.train`.
+
+    Raises:
+        ValueError: `name` is not one of the trainable models.
+        FileNotFoundError: That model has not been trained and shipped yet.
+
+    Examples:
+        ```python
+        trained_manifest("small_convnet")["test_accuracy"]
+        ```
+    """
+    return json.loads(_trained_file(name, ".manifest.json").read_text())
+
+
+def trained_history(name: str) -> dict[str, list[float]]:
+    """Loss and accuracy per epoch of a shipped model's training run.
+
+    Args:
+        name: `"small_convnet"` or `"mini_xception"`.
+
+    Returns:
+        Metric name (`loss`, `accuracy`, `val_loss`, `val_accuracy`) → values.
+
+    Raises:
+        ValueError: `name` is not one of the trainable models.
+        FileNotFoundError: That model has not been trained and shipped yet.
+
+    Examples:
+        ```python
+        max(trained_history("small_convnet")["val_accuracy"])
+        ```
+    """
+    return json.loads(_trained_file(name, ".history.json").read_text())

@@ -1,0 +1,70 @@
+"""The trained models shipped in the package, and what their manifests claim."""
+
+import numpy as np
+import pytest
+
+from modern_convnets import models
+from modern_convnets.models import load_trained, trained_history, trained_manifest
+from modern_convnets.train import BUILDERS
+
+SHIPPED = [n for n in models.TRAINABLE if (models.TRAINED_DIR / f"{n}.keras").is_file()]
+
+
+def test_trainable_names_match_the_training_builders():
+    assert set(models.TRAINABLE) == set(BUILDERS)
+
+
+def test_unknown_name_lists_the_valid_ones():
+    with pytest.raises(
+        ValueError,
+        match=r"name='resnet50' is not a trained model; "
+        r"valid: small_convnet, mini_xception",
+    ):
+        load_trained("resnet50")
+
+
+def test_missing_artifact_says_how_to_make_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(models, "TRAINED_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"nox -s train -- mini_xception"):
+        load_trained("mini_xception")
+
+
+def test_small_convnet_is_shipped():
+    assert "small_convnet" in SHIPPED
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_matches_its_architecture_and_manifest(name):
+    model = load_trained(name)
+    fresh = BUILDERS[name]()
+    assert model.count_params() == fresh.count_params()
+    assert model.input_shape == (None, 180, 180, 3)
+    manifest = trained_manifest(name)
+    history = trained_history(name)
+    assert manifest["model"] == name
+    assert manifest["epochs"] == len(history["val_accuracy"])
+    assert manifest["best_val_accuracy"] == pytest.approx(max(history["val_accuracy"]))
+    assert manifest["best_epoch"] == 1 + int(np.argmax(history["val_accuracy"]))
+    assert manifest["test_photos"] == 1000
+    x = np.random.default_rng(0).uniform(0, 255, (2, 180, 180, 3)).astype("float32")
+    p = model.predict(x, verbose=0)
+    assert p.shape == (2, 1)
+    assert ((p >= 0) & (p <= 1)).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_reproduces_its_test_accuracy(name, real_data):
+    import keras
+
+    from modern_convnets.data import cats_vs_dogs
+    from modern_convnets.train import dataset_fingerprint
+
+    manifest = trained_manifest(name)
+    assert dataset_fingerprint(real_data) == manifest["dataset_fingerprint"]
+    _, _, test = cats_vs_dogs(real_data, seed=manifest["config"]["seed"])
+    model = load_trained(name)
+    model.compile(loss="binary_crossentropy", metrics=[keras.metrics.BinaryAccuracy()])
+    _, accuracy = model.evaluate(test, verbose=0)
+    # One photo either way: float reductions may flip a prediction at 0.5.
+    assert accuracy == pytest.approx(manifest["test_accuracy"], abs=0.0011)
