@@ -1,0 +1,248 @@
+"""Find layers anywhere in a model, nested sub-models included, and tap them.
+
+Transfer-learning models usually hold a pretrained base as one layer:
+`Input → Rescaling → xception (a Model) → Dense`. The base's inner layers are
+then connected to the *base's* input, not the outer model's, so the usual
+`keras.Model(model.input, inner_layer.output)` fails with "Graph
+disconnected". `tap_model` rebuilds the forward pass instead: it runs the
+outer graph on a fresh input, and when it reaches a sub-model that holds a
+requested layer, it runs that sub-model's graph the same way, keeping the
+requested outputs on the way. The result is one model returning the tapped
+feature maps *and* the final output, computed in one pass, so gradients flow
+from the output back to every tapped layer. The original model and its
+weights are shared, never modified.
+
+Examples:
+    >>> import keras
+    >>> inner = keras.Sequential(
+    ...     [keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3, name="conv")],
+    ...     name="base",
+    ... )
+    >>> outer = keras.Sequential(
+    ...     [keras.Input((8, 8, 3)), inner, keras.layers.Flatten(name="flat")]
+    ... )
+    >>> tapped = tap_model(outer, ["conv"])
+    >>> [tuple(t.shape) for t in tapped.outputs]
+    [(None, 6, 6, 4), (None, 144)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import keras
+
+
+def _is_model(layer: Any) -> bool:
+    import keras
+
+    return isinstance(layer, keras.Model)
+
+
+def walk_layers(model: keras.Model) -> Iterator[tuple[tuple[str, ...], keras.Layer]]:
+    """Every layer in model order, descending into nested sub-models.
+
+    Args:
+        model: A built Keras model.
+
+    Yields:
+        `(path, layer)`: `path` names the sub-models that hold the layer,
+            outermost first (empty for the model's own layers). A sub-model
+            is yielded before its layers.
+
+    Examples:
+        >>> import keras
+        >>> dense = keras.layers.Dense(2, name="d")
+        >>> inner = keras.Sequential([keras.Input((4,)), dense], name="inner")
+        >>> outer = keras.Sequential([keras.Input((4,)), inner])
+        >>> [(path, layer.name) for path, layer in walk_layers(outer)][-1]
+        (('inner',), 'd')
+    """
+    for layer in model.layers:
+        yield (), layer
+        if _is_model(layer):
+            for path, inner in walk_layers(layer):
+                yield (layer.name, *path), inner
+
+
+def _output_shape(layer: keras.Layer) -> tuple[int | None, ...] | None:
+    try:
+        return tuple(layer.output.shape)
+    except (AttributeError, ValueError):  # input layers, layers called twice
+        return None
+
+
+def feature_map_layers(model: keras.Model) -> list[str]:
+    """Names of all layers with a 4-D output (batch, height, width, channels).
+
+    Nested sub-models are searched too; a sub-model itself is not listed.
+
+    Args:
+        model: A built Keras model.
+
+    Returns:
+        The names, in model order.
+
+    Examples:
+        >>> import keras
+        >>> model = keras.Sequential([
+        ...     keras.Input((8, 8, 3)),
+        ...     keras.layers.Conv2D(4, 3, name="conv"),
+        ...     keras.layers.Flatten(name="flat"),
+        ... ])
+        >>> feature_map_layers(model)
+        ['conv']
+    """
+    import keras
+
+    names = []
+    for _, layer in walk_layers(model):
+        if _is_model(layer) or isinstance(layer, keras.layers.InputLayer):
+            continue
+        shape = _output_shape(layer)
+        if shape is not None and len(shape) == 4:
+            names.append(layer.name)
+    return names
+
+
+def find_layer(model: keras.Model, name: str) -> tuple[tuple[str, ...], keras.Layer]:
+    """A layer by name, wherever it sits in the model.
+
+    Args:
+        model: A built Keras model.
+        name: The layer's name.
+
+    Returns:
+        `(path, layer)` as in `walk_layers`.
+
+    Raises:
+        ValueError: No layer has that name (the message lists the layers with
+            a 4-D feature map), or layers in two sub-models share it.
+
+    Examples:
+        >>> import keras
+        >>> dense = keras.layers.Dense(2, name="d")
+        >>> model = keras.Sequential([keras.Input((4,)), dense])
+        >>> find_layer(model, "d")[1].name
+        'd'
+    """
+    matches = [(p, layer) for p, layer in walk_layers(model) if layer.name == name]
+    if not matches:
+        valid = feature_map_layers(model)
+        listed = ", ".join(valid) if valid else "(none)"
+        raise ValueError(
+            f"layer_name={name!r} is not a layer of model {model.name!r}. "
+            f"Layers with a 4-D feature map: {listed}"
+        )
+    if len(matches) > 1:
+        where = ["/".join((*path, name)) for path, _ in matches]
+        raise ValueError(
+            f"layer_name={name!r} is ambiguous in model {model.name!r}: "
+            f"found at {', '.join(where)}"
+        )
+    return matches[0]
+
+
+def _holds(model: keras.Model, names: set[str]) -> bool:
+    return any(layer.name in names for _, layer in walk_layers(model))
+
+
+def _run(
+    model: keras.Model,
+    inputs: list[Any],
+    names: set[str],
+    tapped: dict[str, Any],
+    training: bool | None = None,
+) -> Any:
+    """Call `model`'s layers on `inputs`, recording the outputs of `names`.
+
+    `training` is what the enclosing graph passed to `model` (e.g. a frozen
+    base called with `training=False`); it is handed on to the inner layers.
+    """
+
+    def operation(layer: Any) -> Callable[..., Any]:
+        if _is_model(layer) and _holds(layer, names):
+
+            def run_inside(*args: Any, **kwargs: Any) -> Any:
+                inner_training = kwargs.get("training", training)
+                output = _run(layer, list(args), names, tapped, inner_training)
+                if layer.name in names:
+                    tapped[layer.name] = output
+                return output
+
+            return run_inside
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if training is not None:
+                kwargs.setdefault("training", training)
+            output = layer(*args, **kwargs)
+            if layer.name in names:
+                tapped[layer.name] = output
+            return output
+
+        return call
+
+    import keras
+
+    if isinstance(model, keras.Sequential):
+        (x,) = inputs
+        for layer in model.layers:
+            x = operation(layer)(x)
+        return x
+    # Functional models: Keras's own graph walk, with our operation per node.
+    # It is private API, so tests cover nested Functional models explicitly.
+    outputs = model._run_through_graph(inputs, operation_fn=operation)
+    # A model built with `outputs=[x]` returns [x]; calling it returns x.
+    if isinstance(outputs, list | tuple) and len(outputs) == 1:
+        return outputs[0]
+    return outputs
+
+
+def tap_model(
+    model: keras.Model, layer_names: Sequence[str], *, include_output: bool = True
+) -> keras.Model:
+    """One model returning the named layers' outputs (and the final output).
+
+    Args:
+        model: A built Functional or Sequential model; the layers may sit in
+            nested sub-models.
+        layer_names: Layers to tap, in the order their outputs should come.
+        include_output: Append the model's own output(s) after the tapped ones.
+
+    Returns:
+        A `keras.Model` on a fresh input of the same shape, sharing `model`'s
+            layers and weights. `model` itself is not modified.
+
+    Raises:
+        ValueError: A name is unknown or ambiguous, or `layer_names` is empty.
+
+    Examples:
+        ```python
+        tapped = tap_model(classifier, ["block14_sepconv2_act"])
+        features, predictions = tapped(images)
+        ```
+    """
+    import keras
+
+    names = list(layer_names)
+    if not names:
+        raise ValueError("layer_names is empty: name at least one layer to tap")
+    for name in names:
+        find_layer(model, name)
+    inputs = [
+        keras.Input(shape=tuple(t.shape[1:]), dtype=t.dtype, name=f"tap_{i}")
+        for i, t in enumerate(model.inputs)
+    ]
+    tapped: dict[str, Any] = {}
+    outputs = _run(model, inputs, set(names), tapped)
+    extra = list(outputs) if isinstance(outputs, list | tuple) else [outputs]
+    result = [tapped[name] for name in names]
+    if include_output:
+        result += extra
+    return keras.Model(
+        inputs if len(inputs) > 1 else inputs[0],
+        result,
+        name=f"{model.name}_tapped",
+    )
