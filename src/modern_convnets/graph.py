@@ -149,25 +149,75 @@ def _holds(model: keras.Model, names: set[str]) -> bool:
     return any(layer.name in names for _, layer in walk_layers(model))
 
 
+def _holds_layer(model: keras.Model, target: Any) -> bool:
+    return target is not None and any(
+        layer is target for _, layer in walk_layers(model)
+    )
+
+
+def output_layer(model: keras.Model) -> keras.Layer:
+    """The innermost layer that computes a single-output model's output.
+
+    If the model's last layer is itself a model (a classifier nested in a
+    wrapper), the search continues inside it.
+
+    Examples:
+        >>> import keras
+        >>> dense = keras.layers.Dense(2, name="logits")
+        >>> output_layer(keras.Sequential([keras.Input((4,)), dense])).name
+        'logits'
+    """
+    layer = model.layers[-1]
+    while _is_model(layer):
+        layer = layer.layers[-1]
+    return layer
+
+
+def _without_activation(layer: Any, x: Any) -> Any:
+    """The pre-activation output of a Dense layer or an Activation layer."""
+    import keras
+
+    if isinstance(layer, keras.layers.Activation):
+        return x
+    if isinstance(layer, keras.layers.Dense):
+        y = keras.ops.matmul(x, layer.kernel)
+        return y + layer.bias if layer.use_bias else y
+    raise ValueError(
+        f"cannot take the pre-activation output of layer {layer.name!r} "
+        f"({type(layer).__name__}); supported: Dense, Activation"
+    )
+
+
 def _run(
     model: keras.Model,
     inputs: list[Any],
     names: set[str],
     tapped: dict[str, Any],
     training: bool | None = None,
+    linear: Any = None,
 ) -> Any:
     """Call `model`'s layers on `inputs`, recording the outputs of `names`.
 
     `training` is what the enclosing graph passed to `model` (e.g. a frozen
     base called with `training=False`); it is handed on to the inner layers.
+    `linear` is a layer to call without its final activation.
     """
 
     def operation(layer: Any) -> Callable[..., Any]:
-        if _is_model(layer) and _holds(layer, names):
+        if layer is linear:
+
+            def call_linear(*args: Any, **kwargs: Any) -> Any:
+                output = _without_activation(layer, *args)
+                if layer.name in names:
+                    tapped[layer.name] = output
+                return output
+
+            return call_linear
+        if _is_model(layer) and (_holds(layer, names) or _holds_layer(layer, linear)):
 
             def run_inside(*args: Any, **kwargs: Any) -> Any:
                 inner_training = kwargs.get("training", training)
-                output = _run(layer, list(args), names, tapped, inner_training)
+                output = _run(layer, list(args), names, tapped, inner_training, linear)
                 if layer.name in names:
                     tapped[layer.name] = output
                 return output
@@ -201,7 +251,11 @@ def _run(
 
 
 def tap_model(
-    model: keras.Model, layer_names: Sequence[str], *, include_output: bool = True
+    model: keras.Model,
+    layer_names: Sequence[str],
+    *,
+    include_output: bool = True,
+    logits: bool = False,
 ) -> keras.Model:
     """One model returning the named layers' outputs (and the final output).
 
@@ -210,6 +264,11 @@ def tap_model(
             nested sub-models.
         layer_names: Layers to tap, in the order their outputs should come.
         include_output: Append the model's own output(s) after the tapped ones.
+        logits: Return the output *before* the final softmax or sigmoid: the
+            last layer (`output_layer`) is applied without its activation if
+            it is a Dense layer ending in sigmoid or softmax, or skipped if it
+            is an Activation layer doing one of them. Other last layers are
+            used as they are.
 
     Returns:
         A `keras.Model` on a fresh input of the same shape, sharing `model`'s
@@ -235,8 +294,15 @@ def tap_model(
         keras.Input(shape=tuple(t.shape[1:]), dtype=t.dtype, name=f"tap_{i}")
         for i, t in enumerate(model.inputs)
     ]
+    linear = None
+    if logits:
+        last = output_layer(model)
+        activation = getattr(last, "activation", None)
+        squashing = {keras.activations.sigmoid, keras.activations.softmax}
+        if activation in squashing:
+            linear = last
     tapped: dict[str, Any] = {}
-    outputs = _run(model, inputs, set(names), tapped)
+    outputs = _run(model, inputs, set(names), tapped, None, linear)
     extra = list(outputs) if isinstance(outputs, list | tuple) else [outputs]
     result = [tapped[name] for name in names]
     if include_output:

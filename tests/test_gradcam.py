@@ -1,0 +1,213 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from modern_convnets.gradcam import (
+    deletion_curve,
+    gradcam,
+    last_feature_layer,
+    overlay,
+    randomised_copy,
+    rank_correlation,
+)
+
+
+def reference_gradcam(model, features_model, head, images, class_index):
+    """Grad-CAM written out independently: a tape over two sub-models.
+
+    `features_model` maps pixels to the explained feature maps and `head`
+    maps those to logits; one tape per image, as published recipes do.
+    """
+    maps = []
+    for image, index in zip(images, class_index, strict=True):
+        with tf.GradientTape() as tape:
+            features = features_model(image[None], training=False)
+            tape.watch(features)
+            logits = head(features, training=False)
+            if logits.shape[-1] == 1:
+                score = logits[0, 0] if index == 1 else -logits[0, 0]
+            else:
+                score = logits[0, index]
+        grads = tape.gradient(score, features)[0]
+        weights = tf.reduce_mean(grads, axis=(0, 1))
+        cam = tf.nn.relu(tf.reduce_sum(features[0] * weights, axis=-1)).numpy()
+        maps.append(cam / cam.max() if cam.max() > 0 else cam)
+    return np.stack(maps)
+
+
+def _tiny(activation: str, units: int, seed: int = 0):
+    """A tiny classifier split at its last conv layer into two sub-models."""
+    keras.utils.set_random_seed(seed)
+    conv1 = keras.layers.Conv2D(6, 3, activation="relu", name="conv1")
+    conv2 = keras.layers.Conv2D(8, 3, activation="relu", name="conv2")
+    pool = keras.layers.GlobalAveragePooling2D(name="gap")
+    dense = keras.layers.Dense(units, name="predictions")
+    inputs = keras.Input((24, 24, 3))
+    features = conv2(conv1(keras.layers.Rescaling(1 / 255)(inputs)))
+    features_model = keras.Model(inputs, features)
+    maps = keras.Input(features.shape[1:])
+    head = keras.Model(maps, dense(pool(maps)))
+    outputs = keras.layers.Activation(activation, name="probabilities")(
+        head(features_model(inputs))
+    )
+    return keras.Model(inputs, outputs, name="tiny"), features_model, head
+
+
+@pytest.fixture(scope="module")
+def photos():
+    return np.random.default_rng(0).uniform(0, 255, (6, 24, 24, 3)).astype("float32")
+
+
+@pytest.mark.parametrize(("activation", "units"), [("softmax", 4), ("sigmoid", 1)])
+def test_agrees_with_the_reference(photos, activation, units):
+    model, features_model, head = _tiny(activation, units)
+    for class_index in ([0] * 6, [1, 0, 1, 0, 1, 1]):
+        ours = gradcam(model, photos, layer_name="conv2", class_index=class_index)
+        ref = reference_gradcam(model, features_model, head, photos, class_index)
+        np.testing.assert_allclose(ours, ref, atol=1e-4)
+
+
+def test_default_layer_is_the_last_feature_map_even_when_nested(photos):
+    model, _, _ = _tiny("softmax", 4)
+    assert last_feature_layer(model) == "conv2"
+    inputs = keras.Input((24, 24, 3))
+    wrapper = keras.Model(inputs, model(inputs), name="wrapper")
+    np.testing.assert_allclose(
+        gradcam(wrapper, photos), gradcam(model, photos, layer_name="conv2"), atol=1e-6
+    )
+
+
+def test_top_class_by_default(photos):
+    model, features_model, head = _tiny("softmax", 4)
+    top = model.predict(photos, verbose=0).argmax(axis=1)
+    np.testing.assert_allclose(
+        gradcam(model, photos),
+        reference_gradcam(model, features_model, head, photos, top),
+        atol=1e-4,
+    )
+
+
+def test_sigmoid_classes_are_opposite_evidence(photos):
+    model, _, _ = _tiny("sigmoid", 1)
+    dog = gradcam(model, photos, class_index=1)
+    cat = gradcam(model, photos, class_index=0)
+    # Positive evidence for one class is negative for the other: where one
+    # map is positive before normalisation, the other is zero.
+    assert not np.any((dog > 0) & (cat > 0))
+
+
+def test_saturated_softmax_still_gives_a_map():
+    """Huge logits saturate the softmax; gradients of the logit survive."""
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    big = keras.initializers.RandomNormal(stddev=50.0, seed=0)
+    dense = keras.layers.Dense(3, activation="softmax", kernel_initializer=big)
+    model = keras.Model(inputs, dense(x))
+    image = np.random.default_rng(1).uniform(0, 255, (1, 16, 16, 3))
+    image = image.astype("float32")
+    probabilities = model.predict(image, verbose=0)[0]
+    top = int(probabilities.argmax())
+    assert probabilities[top] == 1.0  # saturated in float32
+    # The published recipe differentiates the probability: nothing is left.
+    recipe = keras.Model(model.input, [model.get_layer("conv").output, model.output])
+    with tf.GradientTape() as tape:
+        features, output = recipe(image)
+        score = output[:, top]
+    assert float(tf.reduce_max(tf.abs(tape.gradient(score, features)))) == 0.0
+    heat = gradcam(model, image)
+    assert np.isfinite(heat).all()
+    assert heat.max() == 1.0
+
+
+def test_no_positive_evidence_gives_zeros_not_nan():
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(
+        2, 3, activation="relu", kernel_initializer="ones", name="conv"
+    )(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(
+        1, kernel_initializer=keras.initializers.Constant(-1.0), activation="sigmoid"
+    )(x)
+    model = keras.Model(inputs, outputs)
+    # Bright image: the conv fires, the logit falls, so class 1 has only
+    # negative evidence.
+    heat = gradcam(model, np.full((8, 8, 3), 50.0), class_index=1)
+    assert np.array_equal(heat, np.zeros((1, 6, 6)))
+
+
+def test_the_model_is_not_modified(photos):
+    model, _, _ = _tiny("softmax", 4)
+    before = model.predict(photos, verbose=0)
+    weights = [w.copy() for w in model.get_weights()]
+    gradcam(model, photos)
+    assert model.layers[-1].activation is keras.activations.softmax
+    np.testing.assert_array_equal(model.predict(photos, verbose=0), before)
+    for old, new in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_bad_input_is_named(photos):
+    model, _, _ = _tiny("softmax", 4)
+    with pytest.raises(ValueError, match=r"layer_name='conv9'.*conv1, conv2"):
+        gradcam(model, photos, layer_name="conv9")
+    with pytest.raises(ValueError, match=r"layer_name='gap' outputs shape \(None, 8\)"):
+        gradcam(model, photos, layer_name="gap")
+    with pytest.raises(ValueError, match=r"class_index=4 is out of range.*0 to 3"):
+        gradcam(model, photos, class_index=4)
+    sigmoid, _, _ = _tiny("sigmoid", 1)
+    with pytest.raises(ValueError, match=r"class_index=2 .*2 classes, valid: 0 to 1"):
+        gradcam(sigmoid, photos, class_index=2)
+    with pytest.raises(ValueError, match=r"image has shape \(24, 24, 2\)"):
+        gradcam(model, np.zeros((24, 24, 2)))
+    dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="mlp")
+    with pytest.raises(ValueError, match="'mlp' has no layer with a 4-D output"):
+        last_feature_layer(dense)
+
+
+def test_overlay():
+    image = np.full((20, 30, 3), 100.0)
+    out = overlay(image, np.zeros((4, 4)), alpha=0.25, colormap="gray")
+    assert out.dtype == np.uint8
+    assert out.shape == (20, 30, 3)
+    np.testing.assert_array_equal(out, 75)  # 0.75 * 100 + 0.25 * black
+    full = overlay(image, np.ones((4, 4)), alpha=1.0, colormap="gray")
+    np.testing.assert_array_equal(full, 255)
+    with pytest.raises(ValueError, match=r"alpha=1.5 must be between 0 and 1"):
+        overlay(image, np.ones((4, 4)), alpha=1.5)
+    with pytest.raises(ValueError, match=r"heatmap has shape \(1, 4, 4\)"):
+        overlay(image, np.ones((1, 4, 4)))
+
+
+def test_rank_correlation():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert rank_correlation(a, a * 10 + 1) == 1.0
+    assert rank_correlation(a, -a) == -1.0
+    assert rank_correlation(np.array([1, 1, 2]), np.array([1, 1, 2])) == 1.0
+    assert np.isnan(rank_correlation(np.zeros(3), np.arange(3)))
+
+
+def test_randomised_copy_has_new_weights_and_the_same_shape(photos):
+    model, _, _ = _tiny("softmax", 4)
+    random = randomised_copy(model, seed=1)
+    assert random.count_params() == model.count_params()
+    assert not np.allclose(random.get_weights()[0], model.get_weights()[0])
+    assert gradcam(random, photos, layer_name="conv2").shape == (6, 20, 20)
+
+
+def test_deletion_curve_orders_and_counts(photos):
+    model, _, _ = _tiny("softmax", 4)
+    heat = gradcam(model, photos[:1], class_index=2)[0]
+    curve = deletion_curve(model, photos[0], heat, 2, steps=4)
+    np.testing.assert_allclose(curve.fractions, [0, 0.25, 0.5, 0.75, 1])
+    start = model.predict(photos[:1], verbose=0)[0, 2]
+    assert curve.heatmap_order[0] == pytest.approx(start, rel=1e-5)
+    assert curve.random_order[0] == pytest.approx(start, rel=1e-5)
+    # Everything deleted: both orders give the same flat image.
+    assert curve.heatmap_order[-1] == pytest.approx(curve.random_order[-1], rel=1e-5)
+    assert 0 <= curve.heatmap_area <= 1
+    with pytest.raises(ValueError, match="steps=0"):
+        deletion_curve(model, photos[0], heat, 2, steps=0)
