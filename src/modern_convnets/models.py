@@ -31,7 +31,11 @@ TRAINED_DIR = Path(__file__).resolve().parent / "trained"
 """Where trained models ship: `NAME.keras`, `.manifest.json`, `.history.json`."""
 
 TRAINABLE = ("small_convnet", "mini_xception")
-"""Names accepted by `load_trained` and `modern_convnets.train`."""
+"""The models `modern_convnets.train` trains from scratch."""
+
+TRAINED = (*TRAINABLE, "xception_cats_vs_dogs")
+"""Names accepted by `load_trained`: the above, and the transfer-learning
+classifier of `modern_convnets.transfer` (only its head is stored)."""
 
 SMALL_CONVNET_FILTERS = (32, 64, 128, 256, 256)
 MINI_XCEPTION_SIZES = (32, 64, 128, 256, 512)
@@ -216,9 +220,9 @@ def layer_graph(model: keras.Model) -> str:
 
 
 def _trained_file(name: str, suffix: str) -> Path:
-    if name not in TRAINABLE:
+    if name not in TRAINED:
         raise ValueError(
-            f"name={name!r} is not a trained model; valid: {', '.join(TRAINABLE)}"
+            f"name={name!r} is not a trained model; valid: {', '.join(TRAINED)}"
         )
     path = TRAINED_DIR / f"{name}{suffix}"
     if not path.is_file():
@@ -233,18 +237,22 @@ def _trained_file(name: str, suffix: str) -> Path:
 def load_trained(name: str) -> keras.Model:
     """A trained cats-vs-dogs model shipped with the package, ready for inference.
 
-    It takes raw RGB pixels in [0, 255] at 180 × 180 and returns the
-    probability of "dog". Its augmentation block is inactive in `predict` and
-    `evaluate` (pass `training=False` when calling it directly).
+    Each takes raw RGB pixels in [0, 255] and returns the probability of
+    "dog": `small_convnet` and `mini_xception` at 180 × 180 (their
+    augmentation block is inactive in `predict` and `evaluate`; pass
+    `training=False` when calling them directly), `xception_cats_vs_dogs` at
+    299 × 299 (the frozen ImageNet Xception base with Xception's
+    preprocessing inside, and the trained head; the base's weights are found
+    as in `modern_convnets.pretrained.xception_base`).
 
     Args:
-        name: `"small_convnet"` or `"mini_xception"`.
+        name: `"small_convnet"`, `"mini_xception"` or `"xception_cats_vs_dogs"`.
 
     Returns:
         The model, uncompiled.
 
     Raises:
-        ValueError: `name` is not one of the trainable models.
+        ValueError: `name` is not one of the trained models.
         FileNotFoundError: That model has not been trained and shipped yet.
 
     Examples:
@@ -255,14 +263,19 @@ def load_trained(name: str) -> keras.Model:
     """
     import keras
 
-    return keras.models.load_model(_trained_file(name, ".keras"), compile=False)
+    stored = keras.models.load_model(_trained_file(name, ".keras"), compile=False)
+    if name == "xception_cats_vs_dogs":
+        from modern_convnets.transfer import classifier
+
+        return classifier(stored)
+    return stored
 
 
 def trained_manifest(name: str) -> dict[str, Any]:
     """How a shipped model was trained: configuration, data, time, hardware, accuracy.
 
     Args:
-        name: `"small_convnet"` or `"mini_xception"`.
+        name: One of `TRAINED`.
 
     Returns:
         The manifest written by `modern_convnets.train.train`.
@@ -283,7 +296,7 @@ def trained_history(name: str) -> dict[str, list[float]]:
     """Loss and accuracy per epoch of a shipped model's training run.
 
     Args:
-        name: `"small_convnet"` or `"mini_xception"`.
+        name: One of `TRAINED`.
 
     Returns:
         Metric name (`loss`, `accuracy`, `val_loss`, `val_accuracy`) → values.

@@ -83,7 +83,7 @@ def classifier(head_model: keras.Model) -> keras.Model:
         head_model: A trained `head()`.
 
     Returns:
-        The model; its head shares `head_model`'s weights.
+        The model, with a copy of `head_model`'s weights.
 
     Examples:
         ```python
@@ -94,9 +94,13 @@ def classifier(head_model: keras.Model) -> keras.Model:
     import keras
 
     features = _feature_model()
-    x = features.output
-    x = head_model.get_layer("dropout")(x)
-    outputs = head_model.get_layer("predictions")(x)
+    trained = head_model.get_layer("dropout"), head_model.get_layer("predictions")
+    # Fresh layers with copies of the weights: reusing the head's own layers
+    # would tie the two models' graphs together.
+    dropout = keras.layers.Dropout(trained[0].rate, name="dropout")
+    dense = keras.layers.Dense(1, activation="sigmoid", name="predictions")
+    outputs = dense(dropout(features.output))
+    dense.set_weights(trained[1].get_weights())
     return keras.Model(features.input, outputs, name=NAME)
 
 
@@ -147,8 +151,9 @@ def train_head(
 ) -> dict[str, Any]:
     """Extract features once (cached in `out_dir`), train the head, write a manifest.
 
-    Writes `features.npz` (the cache), `head.keras` (the weights at the best
-    validation epoch), `history.json` and `manifest.json`, each atomically.
+    Writes `features.npz` (the cache, with the time extraction took),
+    `head.keras` (the head at the best validation epoch, without optimizer
+    state), `history.json` and `manifest.json`, each atomically.
 
     Args:
         out_dir: Run folder.
@@ -173,22 +178,26 @@ def train_head(
     started = time.perf_counter()
     root = find_dataset(data)
     cache = out / "features.npz"
-    if cache.is_file():
+    cached = cache.is_file()
+    if cached:
         stored = np.load(cache)
         features = {
             name: (stored[f"{name}_x"], stored[f"{name}_y"])
             for name in ("train", "validation", "test")
         }
+        extracted = float(stored["seconds"])  # what extraction took back then
     else:
         features = extract_features(root, seed=seed, verbose=verbose)
+        extracted = time.perf_counter() - started
         with atomic_path(cache) as tmp, open(tmp, "wb") as file:
             np.savez(
                 file,
+                seconds=np.float64(extracted),
                 **{f"{n}_x": x for n, (x, _) in features.items()},
                 **{f"{n}_y": y for n, (_, y) in features.items()},
             )
-    extracted = time.perf_counter() - started
 
+    head_started = time.perf_counter()
     model = head(seed)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
@@ -213,6 +222,8 @@ def train_head(
             verbose=verbose,
         ).history
     best = keras.models.load_model(best_path, compile=False)
+    with atomic_path(best_path) as tmp:  # again, without the optimizer state
+        best.save(tmp)
     best.compile(loss="binary_crossentropy", metrics=["accuracy"])
     x_test, y_test = features["test"]
     _, test_accuracy = best.evaluate(x_test, y_test, verbose=0)
@@ -239,7 +250,8 @@ def train_head(
         "test_photos": len(y_test),
         "dataset_fingerprint": dataset_fingerprint(root),
         "feature_seconds": round(extracted, 1),
-        "wall_seconds": round(time.perf_counter() - started, 1),
+        "features_cached": cached,
+        "head_seconds": round(time.perf_counter() - head_started, 1),
         "hardware": _hardware(),
         "keras": keras.__version__,
     }
