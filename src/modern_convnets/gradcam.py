@@ -96,41 +96,61 @@ def _check_layer(model: keras.Model, layer_name: str) -> None:
         )
 
 
-def _grad_model(model: keras.Model, layer_name: str) -> keras.Model:
-    """(features, logits) in one pass; built once per model and layer."""
+def _compiled(model: keras.Model, layer_name: str) -> tuple[Any, int]:
+    """The Grad-CAM computation as one TensorFlow graph, built once per layer.
+
+    Returns the function and the number of classes (2 for a one-unit sigmoid).
+    """
     cache = _GRAD_MODELS.setdefault(model, {})
     if layer_name not in cache:
-        cache[layer_name] = tap_model(model, [layer_name], logits=True)
+        import tensorflow as tf
+
+        grad_model = tap_model(model, [layer_name], logits=True)
+        units = grad_model.outputs[1].shape[-1]
+
+        @tf.function(autograph=False, reduce_retracing=True)
+        def step(batch: tf.Tensor, requested: tf.Tensor) -> tf.Tensor:
+            # requested: one class per image, -1 for "the top class".
+            with tf.GradientTape() as tape:
+                features, logits = grad_model(batch, training=False)
+                if units == 1:  # sigmoid: class 1 is the logit, class 0 minus it
+                    top = tf.cast(logits[:, 0] > 0, tf.int64)
+                    chosen = tf.where(requested >= 0, requested, top)
+                    sign = tf.where(chosen == 1, 1.0, -1.0)
+                    scores = logits[:, 0] * tf.cast(sign, logits.dtype)
+                else:
+                    top = tf.argmax(logits, axis=-1)
+                    chosen = tf.where(requested >= 0, requested, top)
+                    scores = tf.gather(logits, chosen, axis=1, batch_dims=1)
+            # Images are independent (inference mode), so the gradient of the
+            # summed scores holds each image's own gradient.
+            grads = tape.gradient(scores, features)
+            weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
+            return tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
+
+        cache[layer_name] = (step, 2 if units == 1 else int(units))
     return cache[layer_name]
 
 
-def _class_indices(
-    class_index: int | Sequence[int] | None, logits: np.ndarray, n: int
+def _requested(
+    class_index: int | Sequence[int] | None, classes: int, n: int
 ) -> np.ndarray:
-    classes = logits.shape[-1]
-    valid = 2 if classes == 1 else classes
+    """One class per image, -1 meaning "the top class"; range-checked."""
     if class_index is None:
-        if classes == 1:
-            return (logits[:, 0] > 0).astype("int64")
-        return logits.argmax(axis=-1)
-    indices = np.broadcast_to(np.asarray(class_index, dtype="int64"), (n,)).copy()
-    bad = indices[(indices < 0) | (indices >= valid)]
-    if bad.size:
+        return np.full(n, -1, dtype="int64")
+    try:
+        indices = np.broadcast_to(np.asarray(class_index, dtype="int64"), (n,))
+    except ValueError as error:
         raise ValueError(
-            f"class_index={class_index!r} is out of range: the model has {valid} "
-            f"classes, valid: 0 to {valid - 1}"
+            f"class_index={class_index!r} must be one class or one per image "
+            f"({n} images)"
+        ) from error
+    if np.any((indices < 0) | (indices >= classes)):
+        raise ValueError(
+            f"class_index={class_index!r} is out of range: the model has "
+            f"{classes} classes, valid: 0 to {classes - 1}"
         )
-    return indices
-
-
-def _scores(logits: Any, indices: np.ndarray) -> Any:
-    """Each image's score for its class: the logit (or minus it for class 0)."""
-    import tensorflow as tf
-
-    if logits.shape[-1] == 1:
-        sign = tf.constant(np.where(indices == 1, 1.0, -1.0), dtype=logits.dtype)
-        return logits[:, 0] * sign
-    return tf.gather(logits, tf.constant(indices), axis=1, batch_dims=1)
+    return indices.copy()
 
 
 def gradcam(
@@ -178,16 +198,9 @@ def gradcam(
         logger.info("Grad-CAM on layer %r of model %r", layer_name, model.name)
     _check_layer(model, layer_name)
     batch = tf.constant(model_batch(model, images))
-    grad_model = _grad_model(model, layer_name)
-    with tf.GradientTape() as tape:
-        features, logits = grad_model(batch, training=False)
-        indices = _class_indices(class_index, logits.numpy(), len(batch))
-        scores = _scores(logits, indices)
-    # Images are independent (inference mode), so the gradient of the summed
-    # scores holds each image's own gradient.
-    grads = tape.gradient(scores, features)
-    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-    cams = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1)).numpy()
+    step, classes = _compiled(model, layer_name)
+    requested = _requested(class_index, classes, len(batch))
+    cams = step(batch, tf.constant(requested)).numpy()
     peak = cams.max(axis=(1, 2), keepdims=True)
     return np.divide(cams, peak, out=np.zeros_like(cams), where=peak > 0)
 
