@@ -9,6 +9,10 @@
   that imports TensorFlow. The kernels get an IPython profile that leaves
   descriptor-level output in the build log instead; Python warnings and
   `print(..., file=sys.stderr)` still appear on the page.
+- Figures: the kernels use the guide's matplotlib style, and show every
+  matplotlib Figure as an HTML `<figure>` whose image has alternative text and
+  a caption (`modern_convnets.plotting.describe`: the figure's label, or its
+  titles).
 - The site must work offline, so MathJax is copied from the installed
   `jupyter-server-mathjax` package into `assets/mathjax/`, and the CDN script
   tags that nbconvert puts into every notebook page are removed.
@@ -39,12 +43,46 @@ NOTEBOOK_SCRIPTS = re.compile(
 )
 
 
+KERNEL_STARTUP = '''"""From mkdocs_hooks.py: the figure style; figures as <figure>."""
+import base64 as _base64
+import html as _html
+import io as _io
+
+import matplotlib as _matplotlib
+from matplotlib.figure import Figure as _Figure
+
+from modern_convnets.plotting import STYLE as _STYLE, describe as _describe
+
+_matplotlib.style.use(_STYLE)
+
+
+def _figure_html(fig):
+    buffer = _io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    data = _base64.b64encode(buffer.getvalue()).decode()
+    text = _html.escape(_describe(fig) or "Figure computed by the code above")
+    return (
+        f'<figure class="mc-figure"><img src="data:image/png;base64,{data}" '
+        f'alt="{text}"><figcaption>{text}</figcaption></figure>'
+    )
+
+
+get_ipython().display_formatter.formatters["text/html"].for_type(
+    _Figure, _figure_html
+)
+'''
+
+
 def source_digest() -> str:
-    """A digest of every file of the package (code and bundled models)."""
+    """A digest of what the pages' outputs depend on besides the notebooks.
+
+    Every file of the package (code, style, bundled models) and this file,
+    which sets up the kernels.
+    """
     digest = hashlib.sha256()
-    for path in sorted(SOURCE.rglob("*")):
+    for path in [*sorted(SOURCE.rglob("*")), Path(__file__).resolve()]:
         if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(SOURCE)).encode())
+            digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -55,6 +93,9 @@ def use_kernel_profile() -> None:
     config = ipython_dir / "profile_default" / "ipython_kernel_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("c.IPKernelApp.capture_fd_output = False\n")
+    startup = config.parent / "startup" / "00-figures.py"
+    startup.parent.mkdir(exist_ok=True)
+    startup.write_text(KERNEL_STARTUP)
     os.environ["IPYTHONDIR"] = str(ipython_dir)
 
 

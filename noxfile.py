@@ -1,11 +1,13 @@
 """Sessions to test, lint, build and preview the guide, and rebuild its figures.
 
     nox -s tests      fast test suite (tiny models, generated images)
-    nox -s docs       slow real-model tests, then execute every page and build site/
+    nox -s docs       slow real-model tests, execute every page, build site/, check it
+    nox -s site       check an existing site/ in headless Chromium, links, structure
     nox -s serve      live preview at http://127.0.0.1:8000
     nox -s figures    rebuild the standalone figures, re-execute every page (no cache)
     nox -s lint       ruff check and ruff format --check
-    nox -s train -- MODEL   train small_convnet or mini_xception (hours on a CPU)
+    nox -s train -- MODEL   train small_convnet, mini_xception (hours on a CPU)
+                            or xception_cats_vs_dogs (a head on the frozen base)
 
 Each session installs everything it needs into its own virtual environment.
 The photos are found through MODERN_CONVNETS_DATA (see README.md).
@@ -55,10 +57,18 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Check the real models, then execute every page and build the site into site/."""
-    install(session, "docs", "test")
+    """Check the real models, execute every page, build site/, then check the site."""
+    install(session, "docs", "test", "site")
     session.run("pytest", "-m", "slow", env=ENV)
     session.run("mkdocs", "build", "--strict", *session.posargs, env=ENV)
+    session.run("pytest", "tests/website", "-m", "site", env=ENV)
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Check the built site/: every page in headless Chromium, links, structure."""
+    install(session, "test", "site")
+    session.run("pytest", "tests/website", "-m", "site", *session.posargs, env=ENV)
 
 
 @nox.session

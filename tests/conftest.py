@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +82,78 @@ def real_data() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return root
+
+
+# The built site (tests/website, marked `site`): where it is, its pages, and
+# fixtures to serve and browse it.
+SITE = Path(os.environ.get("MODERN_CONVNETS_SITE", REPO / "site"))
+REPORT = REPO / "build" / "site-check"
+
+
+def site_pages() -> list[str]:
+    """Every page of the built site, as a URL path ('' is the home page)."""
+    if not SITE.is_dir():
+        return []
+    pages = []
+    for html in sorted(SITE.rglob("index.html")):
+        relative = html.parent.relative_to(SITE).as_posix()
+        if relative.startswith(("assets", "search")):
+            continue
+        pages.append("" if relative == "." else relative + "/")
+    return pages
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no built site in {SITE}: run `nox -s docs` (mkdocs build) first")
+    return SITE
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(site: Path) -> Iterator[str]:
+    """The site served on 127.0.0.1 at a free port."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def _chromium() -> str:
+    for name in (
+        os.environ.get("MODERN_CONVNETS_CHROMIUM"),
+        "chromium",
+        "chromium-browser",
+    ):
+        if name and (found := shutil.which(name)):
+            return found
+    pytest.fail(
+        "no Chromium found: install Debian's `chromium` package "
+        "(apt-get install chromium) or set MODERN_CONVNETS_CHROMIUM"
+    )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless system Chromium driven by Playwright (no browser download)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=_chromium(),
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def report_dir() -> Path:
+    (REPORT / "screenshots").mkdir(parents=True, exist_ok=True)
+    return REPORT

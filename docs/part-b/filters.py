@@ -165,6 +165,7 @@ image_grid(
     titles=[
         f"{name.split('_')[0]} · {i}" for name in depths for i in range(8)
     ],
+    caption="Patterns of the first eight filters at three depths",
 )
 
 # %% [markdown]
@@ -217,6 +218,7 @@ image_grid(
     ncols=8,
     titles=[f"plain {i}" for i in range(8)]
     + [f"regularised {i}" for i in range(8)],
+    caption="The same eight filters without and with regularisers",
 )
 
 # %% [markdown]

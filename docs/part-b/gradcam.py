@@ -180,6 +180,7 @@ image_grid(
     ncols=2,
     titles=["cat.2001.jpg", "Grad-CAM for 'cat'"],
     cell_size=3.5,
+    caption="A held-out cat and its Grad-CAM heatmap for 'cat'",
 )
 
 # %% [markdown]
@@ -203,6 +204,7 @@ image_grid(
     ncols=4,
     titles=titles,
     cell_size=2.2,
+    caption="Grad-CAM for the predicted class on four cats and four dogs",
 )
 
 # %% [markdown]
@@ -230,6 +232,7 @@ image_grid(
     ncols=3,
     titles=["photo", "evidence for 'dog'", "evidence for 'cat'"],
     cell_size=3.0,
+    caption="One photo explained as 'dog' and as 'cat'",
 )
 
 # %% [markdown]
@@ -258,6 +261,7 @@ image_grid(
     ncols=6,
     titles=[f"{c} {p:.1%}" for c, p in zip(classes, softmax, strict=True)],
     cell_size=1.6,
+    caption="One kitchen photo explained for each of the six classes",
 )
 
 # %%
@@ -291,6 +295,8 @@ image_grid(
     ncols=4,
     titles=["trained"] * 4 + ["random weights"] * 4,
     cell_size=2.2,
+    caption="Heatmaps of the trained classifier (top) and of the same "
+    "architecture with random weights (bottom)",
 )
 
 # %% [markdown]

@@ -120,7 +120,12 @@ print(
 # %%
 images, labels = next(iter(train_ds))
 names = [train_ds.class_names[int(y)] for y in labels[:8]]
-image_grid(images[:8].numpy().astype("uint8"), ncols=8, titles=names)
+image_grid(
+    images[:8].numpy().astype("uint8"),
+    ncols=8,
+    titles=names,
+    caption="Eight training photos and their labels",
+)
 
 # %% [markdown]
 # ## Data augmentation
@@ -140,6 +145,7 @@ image_grid(
     np.clip(grid, 0, 255).astype("uint8"),
     ncols=8,
     titles=["original"] + [f"augmented {i + 1}" for i in range(7)],
+    caption="One training photo and seven random augmentations of it",
 )
 
 # %%
@@ -183,6 +189,7 @@ image_grid(
     normalise=True,
     interpolation="nearest",
     cell_size=0.6,
+    caption="The 32 kernels of Xception's first layer, 3 × 3 over RGB",
 )
 
 # %% [markdown]
@@ -219,6 +226,8 @@ image_grid(
     batch.astype("uint8"),
     ncols=9,
     titles=predicted,
+    caption="The nine labelled kitchenware photos, titled with the "
+    "classifier's prediction",
 )
 
 # %% [markdown]

@@ -228,8 +228,8 @@ def overlay(
             outside [0, 1].
 
     Examples:
-        >>> overlay(np.zeros((20, 30, 3)), np.ones((5, 5)), alpha=0.5)[0, 0]
-        array([ 64,   0,   0], dtype=uint8)
+        >>> overlay(np.zeros((20, 30, 3)), np.ones((5, 5)), alpha=0.5)[0, 0].tolist()
+        [64, 0, 0]
     """
     import matplotlib
     import tensorflow as tf

@@ -3,11 +3,16 @@
 Every function returns a `matplotlib.figure.Figure` built without pyplot, so
 nothing is shown or saved behind the caller's back: in a notebook the figure
 displays as the cell's value; in a script, call `fig.savefig(...)`.
+
+The guide's figures use one style, `STYLE` (`matplotlib.style.use(STYLE)`),
+and carry a one-line description (`describe`) that the site shows as the
+figure's caption and alternative text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +20,39 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from modern_convnets.activations import LayerSparsity
+
+
+STYLE = Path(__file__).resolve().with_name("guide.mplstyle")
+"""The guide's matplotlib style file."""
+
+
+def describe(fig: Figure) -> str:
+    """A one-line description of a figure, for its caption and alt text.
+
+    The figure's label (`fig.set_label("...")`) if it has one; otherwise its
+    suptitle and the titles of its axes.
+
+    Examples:
+        >>> fig = Figure()
+        >>> fig.add_subplot().set_title("loss")
+        Text(0.5, 1.0, 'loss')
+        >>> describe(fig)
+        'loss'
+        >>> fig.set_label("Training loss per epoch")
+        >>> describe(fig)
+        'Training loss per epoch'
+    """
+    if fig.get_label():
+        return fig.get_label()
+    parts = []
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        parts.append(fig._suptitle.get_text())
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    unique = list(dict.fromkeys(titles))
+    if len(unique) > 4:
+        unique = [*unique[:3], f"… ({len(unique)} panels)"]
+    parts.extend(unique)
+    return "; ".join(parts)
 
 
 def to_display(image: np.ndarray) -> np.ndarray:
@@ -46,6 +84,7 @@ def image_grid(
     cell_size: float = 1.6,
     normalise: bool = False,
     interpolation: str = "antialiased",
+    caption: str = "",
 ) -> Figure:
     """Lay images out on a grid, without axes.
 
@@ -59,6 +98,8 @@ def image_grid(
             weights or activations).
         interpolation: Passed to `imshow`; `"nearest"` shows single pixels
             as crisp squares (small kernels).
+        caption: What the figure shows, in one sentence: kept as the figure's
+            label (see `describe`).
 
     Returns:
         The figure.
@@ -102,6 +143,7 @@ def image_grid(
         )
         if titles:
             ax.set_title(titles[index], fontsize=9)
+    fig.set_label(caption)
     return fig
 
 
@@ -110,6 +152,7 @@ def show_image(
     *,
     title: str | None = None,
     width: float = 8.0,
+    caption: str = "",
 ) -> Figure:
     """One image, without axes, `width` inches wide.
 
@@ -117,6 +160,7 @@ def show_image(
         image: (h, w) or (h, w, 3) array, uint8 or floats in [0, 1].
         title: Optional title above the image.
         width: Figure width in inches; the height follows the aspect ratio.
+        caption: What the figure shows, in one sentence (see `describe`).
 
     Returns:
         The figure.
@@ -134,6 +178,7 @@ def show_image(
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    fig.set_label(caption)
     return fig
 
 
@@ -345,6 +390,7 @@ def plot_activation_overview(
             va="center",
             fontsize=9,
         )
+    fig.set_label(f"The first {channels} channels of each layer, one row per layer")
     return fig
 
 
