@@ -48,12 +48,12 @@ import base64 as _base64
 import html as _html
 import io as _io
 
-import matplotlib as _matplotlib
+import matplotlib.style as _style
 from matplotlib.figure import Figure as _Figure
 
 from modern_convnets.plotting import STYLE as _STYLE, describe as _describe
 
-_matplotlib.style.use(_STYLE)
+_style.use(_STYLE)
 
 
 def _figure_html(fig):

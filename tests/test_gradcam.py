@@ -211,3 +211,32 @@ def test_deletion_curve_orders_and_counts(photos):
     assert 0 <= curve.heatmap_area <= 1
     with pytest.raises(ValueError, match="steps=0"):
         deletion_curve(model, photos[0], heat, 2, steps=0)
+
+
+@pytest.mark.slow
+def test_agrees_with_the_reference_on_the_xception_classifier(real_data):
+    """Reference: the nested base as one sub-model, the head written out."""
+    from modern_convnets.data import split_files
+    from modern_convnets.images import model_batch
+    from modern_convnets.models import load_trained
+
+    model = load_trained("xception_cats_vs_dogs")
+    _, _, test = split_files(real_data)
+    photos = model_batch(model, [test.paths[0], test.paths[-1]])  # a cat, a dog
+    base = model.get_layer("xception")
+    dense = model.get_layer("predictions")
+    maps = []
+    for photo, index in zip(photos, [0, 1], strict=True):
+        features = base(photo[None] / 127.5 - 1, training=False)
+        with tf.GradientTape() as tape:
+            tape.watch(features)
+            pooled = tf.reduce_mean(features, axis=(1, 2))
+            logit = tf.matmul(pooled, dense.kernel) + dense.bias
+            score = logit[0, 0] if index == 1 else -logit[0, 0]
+        grads = tape.gradient(score, features)[0]
+        weights = tf.reduce_mean(grads, axis=(0, 1))
+        cam = tf.nn.relu(tf.reduce_sum(features[0] * weights, axis=-1)).numpy()
+        maps.append(cam / cam.max())
+    ours = gradcam(model, photos, class_index=[0, 1])
+    assert ours.shape == (2, 10, 10)
+    np.testing.assert_allclose(ours, np.stack(maps), atol=1e-4)

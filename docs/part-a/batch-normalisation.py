@@ -27,13 +27,13 @@
 #
 # ## The equations
 #
-# For the values $x_1, \dots, x_m$ of one channel over a mini-batch $\mathcal{B}$:
+# For the values $x_1, \dots, x_m$ of one channel over a mini-batch $\mathrm{B}$:
 #
-# $$\mu_\mathcal{B} = \frac{1}{m} \sum_{i=1}^m x_i
+# $$\mu_\mathrm{B} = \frac{1}{m} \sum_{i=1}^m x_i
 # \qquad
-# \sigma_\mathcal{B}^2 = \frac{1}{m} \sum_{i=1}^m (x_i - \mu_\mathcal{B})^2$$
+# \sigma_\mathrm{B}^2 = \frac{1}{m} \sum_{i=1}^m (x_i - \mu_\mathrm{B})^2$$
 #
-# $$\hat{x}_i = \frac{x_i - \mu_\mathcal{B}}{\sqrt{\sigma_\mathcal{B}^2 + \epsilon}}
+# $$\hat{x}_i = \frac{x_i - \mu_\mathrm{B}}{\sqrt{\sigma_\mathrm{B}^2 + \epsilon}}
 # \qquad
 # y_i = \gamma \hat{x}_i + \beta$$
 #

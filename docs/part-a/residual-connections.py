@@ -23,7 +23,7 @@
 #
 # Whatever the block does, the output still carries the input, and the gradient
 # has a path around the block (see
-# [Vanishing gradients, measured](vanishing-gradients.py)). The addition needs
+# [Vanishing gradients, measured](../vanishing-gradients/)). The addition needs
 # both tensors to have the same shape; when the block changes the shape, the
 # residual is projected to match.
 #

@@ -5,12 +5,13 @@ Run after `mkdocs build`: `pytest -m site`.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-from conftest import SITE, site_pages
+from conftest import REPO, SITE, site_pages
 
 pytestmark = pytest.mark.site
 
@@ -61,13 +62,22 @@ def _parse(path: Path) -> _Page:
     return page
 
 
+# Absolute links (only 404.html uses them) start with the published site's path.
+SITE_PATH = urlparse(
+    re.search(r"^site_url:\s*(\S+)", (REPO / "mkdocs.yml").read_text(), re.M)[1]
+).path
+
+
 def _target(base_url: str, link: str) -> tuple[Path, str] | None:
     """The file and anchor an internal link points to; None for external links."""
     url = urlparse(link)
     if url.scheme or link.startswith("//"):
         return None  # http(s), data:, mailto:, javascript:
     resolved = urlparse(urljoin(base_url, link))
-    path = SITE / unquote(resolved.path).lstrip("/")
+    local = unquote(resolved.path)
+    if link.startswith("/") and local.startswith(SITE_PATH):
+        local = "/" + local[len(SITE_PATH) :]
+    path = SITE / local.lstrip("/")
     if resolved.path.endswith("/") or path.is_dir():
         path = path / "index.html"
     return path, unquote(resolved.fragment)
@@ -75,11 +85,17 @@ def _target(base_url: str, link: str) -> tuple[Path, str] | None:
 
 def test_no_broken_internal_link_or_anchor() -> None:
     parsed: dict[Path, _Page] = {}
+
+    def parse(path: Path) -> _Page:
+        if path not in parsed:
+            parsed[path] = _parse(path)
+        return parsed[path]
+
     broken = []
     for html in sorted(SITE.rglob("*.html")):
         if html.relative_to(SITE).parts[0] in ("assets",):
             continue
-        page = parsed.setdefault(html, _parse(html))
+        page = parse(html)
         base = "/" + html.relative_to(SITE).as_posix()
         for link in page.links:
             target = _target(base, link)
@@ -90,7 +106,7 @@ def test_no_broken_internal_link_or_anchor() -> None:
                 broken.append(f"{base}: {link} (no file {path.relative_to(SITE)})")
                 continue
             if anchor and path.suffix == ".html":
-                ids = parsed.setdefault(path, _parse(path)).ids
+                ids = parse(path).ids
                 if anchor not in ids:
                     broken.append(f"{base}: {link} (no anchor #{anchor})")
     assert not broken, "broken links:\n" + "\n".join(sorted(set(broken)))
