@@ -10,9 +10,9 @@
   descriptor-level output in the build log instead; Python warnings and
   `print(..., file=sys.stderr)` still appear on the page.
 - Figures: the kernels use the guide's matplotlib style, and show every
-  matplotlib Figure as an HTML `<figure>` whose image has alternative text and
-  a caption (`modern_convnets.plotting.describe`: the figure's label, or its
-  titles).
+  matplotlib Figure (through a `_repr_html_` the kernels add) as an HTML
+  `<figure>` whose image has alternative text and a caption
+  (`modern_convnets.plotting.describe`: the figure's label, or its titles).
 - The site must work offline, so MathJax is copied from the installed
   `jupyter-server-mathjax` package into `assets/mathjax/`, and the CDN script
   tags that nbconvert puts into every notebook page are removed.
@@ -67,9 +67,9 @@ def _figure_html(fig):
     )
 
 
-get_ipython().display_formatter.formatters["text/html"].for_type(
-    _Figure, _figure_html
-)
+# A method rather than a registered formatter: `%matplotlib inline` drops
+# every formatter registered for Figure, but not this.
+_Figure._repr_html_ = _figure_html
 '''
 
 
