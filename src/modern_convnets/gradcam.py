@@ -45,7 +45,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modern_convnets.graph import feature_map_layers, find_layer, tap_model
+from modern_convnets.graph import (
+    _feature_map_layers,
+    feature_map_layers,
+    find_layer,
+    tap_model,
+)
 from modern_convnets.images import ImageLike, model_batch
 
 if TYPE_CHECKING:
@@ -73,9 +78,9 @@ def last_feature_layer(model: keras.Model) -> str:
     import keras
 
     names = [
-        name
-        for name in feature_map_layers(model)
-        if not isinstance(find_layer(model, name)[1], keras.layers.Rescaling)
+        layer.name
+        for layer in _feature_map_layers(model)
+        if not isinstance(layer, keras.layers.Rescaling)
     ]
     if not names:
         raise ValueError(
@@ -99,12 +104,14 @@ def _check_layer(model: keras.Model, layer_name: str) -> None:
 def _compiled(model: keras.Model, layer_name: str) -> tuple[Any, int]:
     """The Grad-CAM computation as one TensorFlow graph, built once per layer.
 
+    The layer is checked when the graph is built, not on every call.
     Returns the function and the number of classes (2 for a one-unit sigmoid).
     """
     cache = _GRAD_MODELS.setdefault(model, {})
     if layer_name not in cache:
         import tensorflow as tf
 
+        _check_layer(model, layer_name)
         grad_model = tap_model(model, [layer_name], logits=True)
         units = grad_model.outputs[1].shape[-1]
 
@@ -196,9 +203,8 @@ def gradcam(
     if layer_name is None:
         layer_name = last_feature_layer(model)
         logger.info("Grad-CAM on layer %r of model %r", layer_name, model.name)
-    _check_layer(model, layer_name)
-    batch = tf.constant(model_batch(model, images))
     step, classes = _compiled(model, layer_name)
+    batch = tf.constant(model_batch(model, images))
     requested = _requested(class_index, classes, len(batch))
     cams = step(batch, tf.constant(requested)).numpy()
     peak = cams.max(axis=(1, 2), keepdims=True)

@@ -95,16 +95,20 @@ def feature_map_layers(model: keras.Model) -> list[str]:
         >>> feature_map_layers(model)
         ['conv']
     """
+    return [layer.name for layer in _feature_map_layers(model)]
+
+
+def _feature_map_layers(model: keras.Model) -> list[keras.Layer]:
     import keras
 
-    names = []
+    found = []
     for _, layer in walk_layers(model):
         if _is_model(layer) or isinstance(layer, keras.layers.InputLayer):
             continue
         shape = _output_shape(layer)
         if shape is not None and len(shape) == 4:
-            names.append(layer.name)
-    return names
+            found.append(layer)
+    return found
 
 
 def find_layer(model: keras.Model, name: str) -> tuple[tuple[str, ...], keras.Layer]:
@@ -145,13 +149,10 @@ def find_layer(model: keras.Model, name: str) -> tuple[tuple[str, ...], keras.La
     return matches[0]
 
 
-def _holds(model: keras.Model, names: set[str]) -> bool:
-    return any(layer.name in names for _, layer in walk_layers(model))
-
-
-def _holds_layer(model: keras.Model, target: Any) -> bool:
-    return target is not None and any(
-        layer is target for _, layer in walk_layers(model)
+def _holds(model: keras.Model, names: set[str], target: Any = None) -> bool:
+    """Whether `model` contains a layer named in `names`, or `target` itself."""
+    return any(
+        layer.name in names or layer is target for _, layer in walk_layers(model)
     )
 
 
@@ -213,7 +214,7 @@ def _run(
                 return output
 
             return call_linear
-        if _is_model(layer) and (_holds(layer, names) or _holds_layer(layer, linear)):
+        if _is_model(layer) and _holds(layer, names, linear):
 
             def run_inside(*args: Any, **kwargs: Any) -> Any:
                 inner_training = kwargs.get("training", training)

@@ -167,11 +167,14 @@ def train_head(
         The manifest: configuration, data fingerprint, best epoch, accuracy on
             the 1,000 held-out photos, wall time, hardware.
     """
-    import json
-
     import keras
 
-    from modern_convnets.train import _hardware, dataset_fingerprint
+    from modern_convnets.train import (
+        _hardware,
+        _save_model,
+        _write_json,
+        dataset_fingerprint,
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -222,8 +225,7 @@ def train_head(
             verbose=verbose,
         ).history
     best = keras.models.load_model(best_path, compile=False)
-    with atomic_path(best_path) as tmp:  # again, without the optimizer state
-        best.save(tmp)
+    _save_model(best, best_path)  # again, without the optimizer state
     best.compile(loss="binary_crossentropy", metrics=["accuracy"])
     x_test, y_test = features["test"]
     _, test_accuracy = best.evaluate(x_test, y_test, verbose=0)
@@ -255,9 +257,8 @@ def train_head(
         "hardware": _hardware(),
         "keras": keras.__version__,
     }
-    for name, payload in (("history", history_json), ("manifest", manifest)):
-        with atomic_path(out / f"{name}.json") as tmp:
-            tmp.write_text(json.dumps(payload, indent=2) + "\n")
+    _write_json(out / "history.json", history_json)
+    _write_json(out / "manifest.json", manifest)
     return manifest
 
 
