@@ -7,6 +7,7 @@ from modern_convnets.arithmetic import (
     conv2d_multiply_adds,
     conv2d_params,
     conv_output_size,
+    layer_costs,
     separable_conv2d_multiply_adds,
     separable_conv2d_params,
 )
@@ -134,3 +135,40 @@ def test_multiply_adds():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_layer_costs_price_separable_layers_against_regular_ones():
+    inputs = keras.Input((10, 10, 3))
+    x = keras.layers.Conv2D(8, 3, name="conv")(inputs)
+    x = keras.layers.SeparableConv2D(16, 3, padding="same", use_bias=False, name="sep")(
+        x
+    )
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(1, name="out")(x))
+    conv, sep, out = layer_costs(model)
+    assert (conv.params, conv.multiply_adds) == (224, 8 * 8 * 3 * 3 * 3 * 8)
+    assert conv.regular_params == conv.params
+    assert sep.params == model.get_layer("sep").count_params() == 3 * 3 * 8 + 8 * 16
+    assert sep.multiply_adds == 8 * 8 * (3 * 3 * 8 + 8 * 16)
+    assert sep.regular_params == 3 * 3 * 8 * 16
+    assert sep.regular_multiply_adds == 8 * 8 * 3 * 3 * 8 * 16
+    assert (out.params, out.multiply_adds) == (17, 16)
+
+
+def test_layer_costs_of_the_guide_models():
+    from modern_convnets.models import mini_xception, small_convnet
+
+    small = layer_costs(small_convnet())
+    assert sum(c.params for c in small) == 991_041
+    assert sum(c.multiply_adds for c in small) == 415_288_960
+    mini = layer_costs(mini_xception())
+    # Everything but batch normalisation's 4 × 1,504 parameters.
+    assert sum(c.params for c in mini) == 721_857 - 4 * 1_504
+    assert sum(c.multiply_adds for c in mini) == 383_028_992
+
+
+def test_layer_costs_needs_a_fixed_input_size():
+    inputs = keras.Input((None, None, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(4, 3, name="c")(inputs))
+    with pytest.raises(ValueError, match="unknown output size at layer 'c'"):
+        layer_costs(model)

@@ -50,3 +50,45 @@ def test_show_image_keeps_the_aspect_ratio():
     fig = show_image(np.zeros((50, 100, 3)), width=6)
     np.testing.assert_allclose(fig.get_size_inches(), [6.0, 3.0])
     assert fig.axes[0].get_title() == ""
+
+
+def _history(epochs: int, offset: float) -> dict[str, list[float]]:
+    ramp = np.linspace(0.5, 0.9, epochs)
+    return {
+        "accuracy": list(ramp),
+        "val_accuracy": list(ramp - offset),
+        "loss": list(1 - ramp),
+        "val_loss": list(1 - ramp + offset),
+    }
+
+
+def test_plot_histories_one_column_per_run_and_marks_the_best_epoch():
+    from modern_convnets.plotting import plot_histories
+
+    fig = plot_histories({"a": _history(5, 0.1), "b": _history(8, 0.0)})
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["a: accuracy", "b: accuracy", "a: loss", "b: loss"]
+    best = fig.axes[1].lines[2]  # run b's marker
+    assert best.get_xdata().tolist() == [8]
+    assert best.get_label() == "best: epoch 8"
+    assert fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[1])
+
+
+def test_plot_histories_names_a_missing_metric():
+    from modern_convnets.plotting import plot_histories
+
+    with pytest.raises(ValueError, match=r"histories\['a'\] has no 'val_loss'"):
+        plot_histories({"a": {"loss": [1.0], "accuracy": [0.5], "val_accuracy": [0.5]}})
+
+
+def test_plot_confusion_matrices_counts_and_shares():
+    from modern_convnets.plotting import plot_confusion_matrices
+
+    fig = plot_confusion_matrices({"m": np.array([[30, 10], [5, 55]])}, ["cat", "dog"])
+    ax = fig.axes[0]
+    assert ax.get_title() == "m: 85.0% correct"
+    assert [t.get_text() for t in ax.texts] == [
+        "30\n75.0%", "10\n25.0%", "5\n8.3%", "55\n91.7%",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match=r"matrices\['m'\] has shape \(3,\)"):
+        plot_confusion_matrices({"m": np.zeros(3)}, ["cat", "dog"])

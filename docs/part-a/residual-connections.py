@@ -28,14 +28,18 @@
 # residual is projected to match.
 #
 # You will learn the two cases, how `modern_convnets.blocks.residual_block`
-# handles both, and how to read the branches off a table of the model's layers.
+# handles both, and how to read the branches off a diagram and a table of the
+# model's layers.
 
 # %%
+# %matplotlib inline
 import keras
 import numpy as np
 from modern_convnets.arithmetic import conv2d_params
 from modern_convnets.blocks import residual_block
+from modern_convnets.diagram import model_diagram
 from modern_convnets.models import layer_graph
+from modern_convnets.plotting import plot_diagram
 
 # %% [markdown]
 # ## Case 1: the number of filters changes
@@ -50,6 +54,18 @@ inputs = keras.Input(shape=(32, 32, 3), name="input")
 x = keras.layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
 outputs = residual_block(x, 64, name="C2")
 case1 = keras.Model(inputs, outputs, name="case1")
+plot_diagram(
+    model_diagram(case1),
+    caption="Case 1: the residual branch leaves C1 and meets the main path "
+    "in C2_add, through a 1 × 1 convolution with 64 filters",
+)
+
+# %% [markdown]
+# `modern_convnets.diagram.model_diagram` lays the graph out and
+# `modern_convnets.plotting.plot_diagram` draws it, no Graphviz needed. The same
+# graph as a table, one row per layer:
+
+# %%
 print(layer_graph(case1))
 
 # %% [markdown]
@@ -80,6 +96,13 @@ inputs = keras.Input(shape=(32, 32, 3), name="input")
 x = keras.layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
 outputs = residual_block(x, 64, convs=1, pooling=True, name="C2")
 case2 = keras.Model(inputs, outputs, name="case2")
+plot_diagram(
+    model_diagram(case2),
+    caption="Case 2: pooling halves the main path to 15 × 15, so the 1 × 1 "
+    "projection on the residual has stride 2",
+)
+
+# %%
 print(layer_graph(case2))
 
 # %%

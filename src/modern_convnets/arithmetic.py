@@ -247,3 +247,99 @@ def separable_conv2d_multiply_adds(
     fh, fw = _pair(kernel_size, "kernel_size")
     c_in = _positive(in_channels, "in_channels")
     return h * w * (fh * fw * c_in + c_in * _positive(filters, "filters"))
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerCost:
+    """What one layer costs per image, and what a regular convolution would.
+
+    Attributes:
+        layer: The layer's name.
+        kind: Its class name.
+        params: Its parameters (Keras's count).
+        multiply_adds: Its multiply-adds for one image, biases left out.
+        regular_params: Parameters of a regular `Conv2D` with the same kernel,
+            filters and bias in its place (equal to `params` for a `Conv2D`
+            or `Dense`).
+        regular_multiply_adds: That `Conv2D`'s multiply-adds.
+    """
+
+    layer: str
+    kind: str
+    params: int
+    multiply_adds: int
+    regular_params: int
+    regular_multiply_adds: int
+
+
+def layer_costs(model) -> list[LayerCost]:
+    """Parameters and multiply-adds of every Conv2D, SeparableConv2D and Dense layer.
+
+    Computed with this module's formulas from each layer's configuration and
+    output shape, so a separable layer can be priced against the regular
+    convolution it replaces.
+
+    Args:
+        model: A built Keras model with fixed input height and width.
+
+    Returns:
+        One `LayerCost` per such layer, in model order.
+
+    Raises:
+        ValueError: A convolution's output height or width is unknown.
+
+    Examples:
+        >>> from modern_convnets.models import mini_xception
+        >>> costs = layer_costs(mini_xception())
+        >>> sum(c.params for c in costs), sum(c.regular_params for c in costs)
+        (715841, 4896609)
+    """
+    from keras import layers
+
+    costs = []
+    for layer in model.layers:
+        if isinstance(layer, layers.Dense):
+            macs = int(layer.input.shape[-1]) * layer.units
+            costs.append(
+                LayerCost(
+                    layer.name,
+                    "Dense",
+                    layer.count_params(),
+                    macs,
+                    layer.count_params(),
+                    macs,
+                )
+            )
+            continue
+        if not isinstance(layer, (layers.SeparableConv2D, layers.Conv2D)):
+            continue
+        out_h, out_w = layer.output.shape[1:3]
+        if out_h is None or out_w is None:
+            raise ValueError(
+                f"model has an unknown output size at layer {layer.name!r} "
+                f"({tuple(layer.output.shape)}); build it with a fixed input size"
+            )
+        c_in, size = int(layer.input.shape[-1]), (int(out_h), int(out_w))
+        regular = conv2d_params(
+            layer.kernel_size, c_in, layer.filters, use_bias=layer.use_bias
+        )
+        regular_macs = conv2d_multiply_adds(
+            size, layer.kernel_size, c_in, layer.filters
+        )
+        if isinstance(layer, layers.SeparableConv2D):
+            macs = separable_conv2d_multiply_adds(
+                size, layer.kernel_size, c_in, layer.filters
+            )
+        else:
+            macs = regular_macs
+        costs.append(
+            LayerCost(
+                layer.name,
+                type(layer).__name__,
+                layer.count_params(),
+                macs,
+                regular,
+                regular_macs,
+            )
+        )
+    return costs

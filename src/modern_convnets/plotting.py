@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from modern_convnets.activations import LayerSparsity
+    from modern_convnets.diagram import Diagram
 
 
 STYLE = Path(__file__).resolve().with_name("guide.mplstyle")
@@ -435,4 +436,278 @@ def plot_sparsity(stats: Sequence[LayerSparsity], *, width: float = 8.0) -> Figu
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="center right")
     ax.set_title(f"Sparsity over {stats[0].images:,} photos")
+    return fig
+
+
+_BOX_COLOURS = {
+    "Conv2D": "#cfe3f3",
+    "SeparableConv2D": "#cfe3f3",
+    "DepthwiseConv2D": "#cfe3f3",
+    "BatchNormalization": "#fbe3c4",
+    "MaxPooling2D": "#d5eedf",
+    "AveragePooling2D": "#d5eedf",
+    "GlobalAveragePooling2D": "#d5eedf",
+    "Add": "#f3d3e4",
+    "group": "#e4e4f2",
+}
+
+
+def _shape_text(shape: Sequence[int | None]) -> str:
+    return " × ".join(str(s) for s in shape if s is not None)
+
+
+def plot_diagram(
+    diagram: Diagram, *, width: float | None = None, caption: str = ""
+) -> Figure:
+    """Draw a model diagram: one box per layer or group, arrows between them.
+
+    Main-path boxes form a column; side branches (a residual projection) sit
+    to the right of it. Each box shows the name, what the layer does, its
+    output shape (without the batch dimension) and its parameters. Colours:
+    blue convolutions, orange batch normalisation, green pooling, pink
+    additions, lilac groups of layers.
+
+    Args:
+        diagram: From `modern_convnets.diagram.model_diagram`.
+        width: Figure width in inches (default: 4.6; 5.2 with skips along
+            the main path, 7.2 with side branches).
+        caption: What the figure shows, in one sentence (see `describe`).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: The diagram has no boxes.
+
+    Examples:
+        >>> from modern_convnets.diagram import model_diagram
+        >>> from modern_convnets.models import small_convnet
+        >>> fig = plot_diagram(model_diagram(small_convnet()))
+        >>> fig.get_size_inches().round(2).tolist()
+        [4.6, 8.46]
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    if not diagram.boxes:
+        raise ValueError("diagram has no boxes: the model has no layers")
+    sides = any(box.column for box in diagram.boxes)
+    rows = max(box.row for box in diagram.boxes) + 1
+    at = {box.name: box for box in diagram.boxes}
+    skips = any(  # main-path edges that jump rows bow out to the right
+        at[a].column == at[b].column == 0 and abs(at[b].row - at[a].row) > 1
+        for a, b in diagram.edges
+        if a in at and b in at
+    )
+    width = width if width is not None else (7.2 if sides else 5.2 if skips else 4.6)
+    row_height = 0.6  # inches: three lines of 8-point text and a gap
+    fig = Figure(figsize=(width, (rows + 0.1) * row_height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    # Data units: one row per unit; column 0 spans [0, 1], column 1 [1.15, 1.85].
+    span = 1.9 if sides else 1.15 if skips else 1.0
+    ax.set_xlim(-0.02, span + 0.02)
+    ax.set_ylim(rows - 0.45, -0.55)
+    half_height = 0.37
+    left_of = {0: 0.0, 1: 1.15}
+    width_of = {0: 1.0, 1: 0.7}
+    place = {}
+    for box in diagram.boxes:
+        x0, w, y = left_of[box.column], width_of[box.column], box.row
+        place[box.name] = (x0, w, y)
+        ax.add_patch(
+            FancyBboxPatch(
+                (x0, y - half_height),
+                w,
+                2 * half_height,
+                boxstyle="round,pad=0,rounding_size=0.08",
+                facecolor=_BOX_COLOURS.get(box.kind, "#eeeeee"),
+                edgecolor="#555555",
+                linewidth=0.8,
+            )
+        )
+        what = box.detail if box.kind == "group" else box.kind
+        if box.detail and box.kind != "group":
+            what += f": {box.detail}"
+        params = f"  ·  {box.params:,} params" if box.params else ""
+        centre = x0 + w / 2
+        ax.text(
+            centre,
+            y - 0.2,
+            box.name,
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+        )
+        ax.text(centre, y, what, ha="center", va="center", fontsize=7.5)
+        ax.text(
+            centre,
+            y + 0.2,
+            _shape_text(box.output_shape) + params,
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            color="#444444",
+        )
+    arrow = {
+        "arrowstyle": "-|>",
+        "color": "#555555",
+        "linewidth": 0.9,
+        "shrinkA": 0,
+        "shrinkB": 0,
+        "mutation_scale": 9,
+    }
+    for source, target in diagram.edges:
+        if source not in place or target not in place:
+            continue
+        (sx, sw, sy), (tx, tw, ty) = place[source], place[target]
+        if sx == tx and ty == sy + 1:  # straight down the same column
+            start, end, style = (
+                (sx + sw / 2, sy + half_height),
+                (tx + tw / 2, ty - half_height),
+                "arc3",
+            )
+        elif tx > sx:  # out to a side branch: right, then down
+            start, end = (sx + sw, sy), (tx + tw / 2, ty - half_height)
+            style = "angle,angleA=0,angleB=90,rad=0"
+        elif sx > tx:  # back from a side branch: down, then left
+            start, end = (sx + sw / 2, sy + half_height), (tx + tw, ty)
+            style = "angle,angleA=-90,angleB=180,rad=0"
+        else:  # a skip along the main path: bow out to the right
+            start, end = (sx + sw, sy), (tx + tw, ty)
+            style = f"arc3,rad={-0.35 if ty > sy else 0.35}"
+        ax.annotate(
+            "", xy=end, xytext=start, arrowprops={**arrow, "connectionstyle": style}
+        )
+    fig.set_label(caption)
+    return fig
+
+
+def plot_histories(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    metrics: Sequence[str] = ("accuracy", "loss"),
+    width: float = 9.0,
+) -> Figure:
+    """Training and validation curves of several runs, side by side.
+
+    One column per run, one row per metric; each row shares its y axis so
+    the runs compare at a glance. The best validation accuracy is marked.
+
+    Args:
+        histories: Run name → metric name → one value per epoch, as saved by
+            `modern_convnets.train` (`loss`, `accuracy`, `val_loss`,
+            `val_accuracy`).
+        metrics: Metrics to plot (each needs `name` and `val_name`).
+        width: Figure width in inches.
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: `histories` is empty, or a run lacks a metric (the
+            message lists the ones it has).
+
+    Examples:
+        >>> run = {"loss": [0.7, 0.5], "val_loss": [0.7, 0.6],
+        ...        "accuracy": [0.5, 0.7], "val_accuracy": [0.5, 0.6]}
+        >>> fig = plot_histories({"a": run, "b": run})
+        >>> len(fig.axes)
+        4
+    """
+    if not histories:
+        raise ValueError("histories is empty: give at least one run")
+    for run, history in histories.items():
+        for metric in metrics:
+            for key in (metric, f"val_{metric}"):
+                if key not in history:
+                    raise ValueError(
+                        f"histories[{run!r}] has no {key!r}; it has "
+                        f"{', '.join(sorted(history))}"
+                    )
+    fig = Figure(figsize=(width, 2.6 * len(metrics)), layout="constrained")
+    axes = fig.subplots(len(metrics), len(histories), squeeze=False, sharey="row")
+    for column, (run, history) in enumerate(histories.items()):
+        for row, metric in enumerate(metrics):
+            ax = axes[row, column]
+            epochs = np.arange(1, len(history[metric]) + 1)
+            ax.plot(epochs, history[metric], label="training", linewidth=1.2)
+            ax.plot(epochs, history[f"val_{metric}"], label="validation", linewidth=1.2)
+            if metric == "accuracy":
+                best = int(np.argmax(history["val_accuracy"]))
+                ax.plot(
+                    best + 1,
+                    history["val_accuracy"][best],
+                    "o",
+                    color="black",
+                    label=f"best: epoch {best + 1}",
+                )
+            ax.set_title(f"{run}: {metric}")
+            ax.set_xlabel("epoch")
+            ax.grid(alpha=0.3)
+            ax.legend(loc="best")
+    return fig
+
+
+def plot_confusion_matrices(
+    matrices: Mapping[str, np.ndarray],
+    class_names: Sequence[str],
+    *,
+    cell_size: float = 1.1,
+) -> Figure:
+    """Confusion matrices side by side: counts, and percent of each true class.
+
+    Args:
+        matrices: Run name → (n, n) counts, rows the true class and columns
+            the predicted one (`modern_convnets.evaluation.confusion_matrix`).
+        class_names: The n class names.
+        cell_size: Size of one cell in inches.
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: `matrices` is empty, or a matrix is not n × n.
+
+    Examples:
+        >>> fig = plot_confusion_matrices({"a": np.array([[9, 1], [2, 8]])},
+        ...                               ["cat", "dog"])
+        >>> fig.axes[0].get_title()
+        'a: 85.0% correct'
+    """
+    if not matrices:
+        raise ValueError("matrices is empty: give at least one")
+    n = len(class_names)
+    for run, matrix in matrices.items():
+        if np.shape(matrix) != (n, n):
+            raise ValueError(
+                f"matrices[{run!r}] has shape {np.shape(matrix)}; expected "
+                f"({n}, {n}) for class_names={list(class_names)!r}"
+            )
+    fig = Figure(
+        figsize=(len(matrices) * (n * cell_size + 1.2), n * cell_size + 0.9),
+        layout="constrained",
+    )
+    axes = fig.subplots(1, len(matrices), squeeze=False)[0]
+    for ax, (run, matrix) in zip(axes, matrices.items(), strict=True):
+        matrix = np.asarray(matrix)
+        share = matrix / matrix.sum(axis=1, keepdims=True)
+        ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+        for i in range(n):
+            for j in range(n):
+                ax.text(
+                    j,
+                    i,
+                    f"{matrix[i, j]:,}\n{100 * share[i, j]:.1f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="white" if share[i, j] > 0.6 else "#222222",
+                )
+        ax.set_xticks(range(n), class_names)
+        ax.set_yticks(range(n), class_names)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        correct = np.trace(matrix) / matrix.sum()
+        ax.set_title(f"{run}: {100 * correct:.1f}% correct")
     return fig

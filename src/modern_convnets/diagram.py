@@ -1,0 +1,236 @@
+"""What a model diagram shows: boxes, their connections and where they go.
+
+`model_diagram` turns a functional Keras model into a `Diagram`: one `Box` per
+layer (or per group of layers, with `collapse`), the edges between them, and a
+layout with the main path in column 0 and side branches (a residual
+projection) in column 1. Drawing it is `modern_convnets.plotting.plot_diagram`;
+no Graphviz needed.
+
+Examples:
+    >>> import keras
+    >>> from modern_convnets.blocks import residual_block
+    >>> inputs = keras.Input((32, 32, 3), name="input")
+    >>> x = keras.layers.Conv2D(32, 3, name="C1")(inputs)
+    >>> model = keras.Model(inputs, residual_block(x, 64, name="C2"))
+    >>> diagram = model_diagram(model)
+    >>> [(box.name, box.column) for box in diagram.boxes][-2:]
+    [('C2_residual', 1), ('C2_add', 0)]
+    >>> ("C1", "C2_residual") in diagram.edges
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass(frozen=True)
+class Box:
+    """One box of a diagram: a layer, or a group of consecutive layers.
+
+    Attributes:
+        name: The layer's name, or the group's.
+        kind: The layer's class name, or `"group"`.
+        detail: A short description: filters, kernel and stride for a
+            convolution, layer counts for a group.
+        output_shape: The output shape, batch dimension included (`None`).
+        params: Parameter count.
+        column: 0 on the main path, 1 for a side branch.
+        row: Vertical position, 0 at the top; a side branch shares the row
+            of the main-path box beside it.
+    """
+
+    name: str
+    kind: str
+    detail: str
+    output_shape: tuple[int | None, ...]
+    params: int
+    column: int
+    row: int
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """Boxes in model order, and edges `(from_name, to_name)` between them."""
+
+    title: str
+    boxes: tuple[Box, ...]
+    edges: tuple[tuple[str, str], ...]
+
+
+def inbound_layer_names(layer: keras.Layer) -> list[str]:
+    """Names of the layers whose outputs `layer` takes, in call order.
+
+    Examples:
+        >>> import keras
+        >>> inputs = keras.Input((4,), name="x")
+        >>> dense = keras.layers.Dense(2, name="d")
+        >>> _ = dense(inputs)
+        >>> inbound_layer_names(dense)
+        ['x']
+    """
+    names = []
+    for node in layer._inbound_nodes:
+        for tensor in node.input_tensors:
+            names.append(tensor._keras_history.operation.name)
+    return names
+
+
+def _pair(value) -> str:
+    a, b = (value, value) if isinstance(value, int) else tuple(value)
+    return f"{a}×{b}" if a != b else f"{a}×{a}"
+
+
+def layer_detail(layer: keras.Layer) -> str:
+    """A few words on what a layer does, for its box.
+
+    Examples:
+        >>> import keras
+        >>> layer_detail(keras.layers.Conv2D(64, 1, strides=2))
+        '64 filters 1×1, stride 2'
+        >>> layer_detail(keras.layers.Activation("relu"))
+        'relu'
+    """
+    import keras
+    from keras import layers
+
+    detail = ""
+    if isinstance(layer, (layers.Conv2D, layers.SeparableConv2D)):
+        detail = f"{layer.filters} filters {_pair(layer.kernel_size)}"
+        if max(layer.strides) > 1:
+            detail += f", stride {max(layer.strides)}"
+        if layer.activation.__name__ != "linear":
+            detail += f", {layer.activation.__name__}"
+    elif isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D)):
+        detail = _pair(layer.pool_size)
+        if max(layer.strides) > 1:
+            detail += f", stride {max(layer.strides)}"
+    elif isinstance(layer, layers.Dense):
+        detail = f"{layer.units} unit{'s' if layer.units != 1 else ''}"
+        if layer.activation is not None:
+            detail += f", {layer.activation.__name__}"
+    elif isinstance(layer, layers.Activation):
+        detail = getattr(layer.activation, "__name__", str(layer.activation))
+    elif isinstance(layer, layers.Dropout):
+        detail = f"rate {layer.rate:g}"
+    elif isinstance(layer, layers.Rescaling):
+        scale = float(layer.scale)
+        detail = f"× 1/{1 / scale:g}" if 0 < scale < 1 else f"× {scale:g}"
+    elif isinstance(layer, keras.Model):
+        detail = f"{len(layer.layers)} layers"
+    return detail
+
+
+_SHORT = {
+    "BatchNormalization": "BN",
+    "SeparableConv2D": "SepConv2D",
+    "MaxPooling2D": "MaxPool",
+    "AveragePooling2D": "AvgPool",
+}
+
+
+def _short_kind(layer: keras.Layer) -> str:
+    """A layer's class in a few letters, or the function of an Activation."""
+    kind = type(layer).__name__
+    if kind == "Activation":
+        name = layer_detail(layer)
+        return {"relu": "ReLU"}.get(name, name)
+    return _SHORT.get(kind, kind)
+
+
+def _group_of(name: str, pattern: re.Pattern[str] | None) -> str | None:
+    if pattern is None:
+        return None
+    match = pattern.match(name)
+    return match.group(1) if match else None
+
+
+def model_diagram(model: keras.Model, *, collapse: str | None = None) -> Diagram:
+    r"""The boxes, edges and layout of a functional model's diagram.
+
+    A box goes to column 1 (a side branch) when it takes no input from the
+    main-path box just above it, as a residual projection does; every other
+    box continues the main path in column 0, one row each.
+
+    Args:
+        model: A functional Keras model (Sequential models work too).
+        collapse: A regular expression whose first group names a group, e.g.
+            `r"(block\d+)_"`: consecutive layers in the same group become one
+            box listing what they contain.
+
+    Returns:
+        The diagram; draw it with `modern_convnets.plotting.plot_diagram`.
+
+    Raises:
+        ValueError: `collapse` is not a valid regular expression with a group.
+
+    Examples:
+        >>> from modern_convnets.models import mini_xception
+        >>> diagram = model_diagram(mini_xception(), collapse=r"(block\d+)_")
+        >>> [box.name for box in diagram.boxes][2:5]
+        ['stem_conv', 'block1', 'block2']
+    """
+    try:
+        pattern = re.compile(collapse) if collapse is not None else None
+    except re.error as error:
+        raise ValueError(
+            f"collapse={collapse!r} is not a valid regular expression: {error}"
+        ) from None
+    if pattern is not None and pattern.groups < 1:
+        raise ValueError(
+            f"collapse={collapse!r} has no group: put the group name in "
+            r"parentheses, e.g. r'(block\d+)_'"
+        )
+
+    # Merge consecutive layers of one group; map every layer to its box.
+    members: list[tuple[str, list[keras.Layer]]] = []
+    for layer in model.layers:
+        group = _group_of(layer.name, pattern)
+        if group is not None and members and members[-1][0] == group:
+            members[-1][1].append(layer)
+        else:
+            members.append((group or layer.name, [layer]))
+    box_of = {layer.name: name for name, group in members for layer in group}
+
+    edges: list[tuple[str, str]] = []
+    for name, group in members:
+        for layer in group:
+            for source in inbound_layer_names(layer):
+                edge = (box_of.get(source, source), name)
+                if edge[0] != name and edge not in edges:
+                    edges.append(edge)
+
+    boxes = []
+    row = -1
+    main_above: str | None = None
+    for name, group in members:
+        inputs = [a for a, b in edges if b == name]
+        side = bool(inputs) and main_above is not None and main_above not in inputs
+        if not side:
+            row += 1
+            main_above = name
+        last = group[-1]
+        if len(group) == 1:
+            kind, detail = type(last).__name__, layer_detail(last)
+        else:
+            counts = Counter(_short_kind(layer) for layer in group)
+            kind = "group"
+            detail = ", ".join(f"{n} {k}" if n > 1 else k for k, n in counts.items())
+        boxes.append(
+            Box(
+                name=name,
+                kind=kind,
+                detail=detail,
+                output_shape=tuple(last.output.shape),
+                params=sum(layer.count_params() for layer in group),
+                column=1 if side else 0,
+                row=max(row, 0),
+            )
+        )
+    return Diagram(model.name, tuple(boxes), tuple(edges))

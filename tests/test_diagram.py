@@ -1,0 +1,126 @@
+"""Model diagrams: boxes, edges, side branches, grouping, drawing."""
+
+import keras
+import pytest
+from matplotlib.figure import Figure
+
+from modern_convnets.blocks import residual_block, xception_block
+from modern_convnets.diagram import layer_detail, model_diagram
+from modern_convnets.models import mini_xception, small_convnet
+from modern_convnets.plotting import describe, plot_diagram
+
+
+def _case1() -> keras.Model:
+    inputs = keras.Input((32, 32, 3), name="input")
+    x = keras.layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
+    return keras.Model(inputs, residual_block(x, 64, name="C2"))
+
+
+def test_residual_projection_is_a_side_branch():
+    diagram = model_diagram(_case1())
+    layout = {box.name: (box.column, box.row) for box in diagram.boxes}
+    assert layout == {
+        "input": (0, 0),
+        "C1": (0, 1),
+        "C2_conv1": (0, 2),
+        "C2_conv2": (0, 3),
+        "C2_residual": (1, 3),  # beside the main-path box it runs alongside
+        "C2_add": (0, 4),
+    }
+    assert set(diagram.edges) == {
+        ("input", "C1"),
+        ("C1", "C2_conv1"),
+        ("C2_conv1", "C2_conv2"),
+        ("C1", "C2_residual"),
+        ("C2_conv2", "C2_add"),
+        ("C2_residual", "C2_add"),
+    }
+
+
+def test_boxes_carry_shape_params_and_detail():
+    boxes = {box.name: box for box in model_diagram(_case1()).boxes}
+    assert boxes["C2_residual"].output_shape == (None, 30, 30, 64)
+    assert boxes["C2_residual"].params == 2_112
+    assert boxes["C2_residual"].detail == "64 filters 1×1"
+    assert boxes["C2_add"].kind == "Add"
+
+
+def test_identity_skip_stays_on_the_main_path():
+    inputs = keras.Input((8, 8, 4), name="x")
+    model = keras.Model(inputs, residual_block(inputs, 4, name="b"))
+    diagram = model_diagram(model)
+    assert all(box.column == 0 for box in diagram.boxes)
+    assert ("x", "b_add") in diagram.edges
+    fig = plot_diagram(diagram)
+    assert fig.get_size_inches()[0] == pytest.approx(5.2)  # room for the bow
+
+
+def test_collapse_groups_blocks_and_sums_their_parameters():
+    model = mini_xception()
+    diagram = model_diagram(model, collapse=r"(block\d+)_")
+    names = [box.name for box in diagram.boxes]
+    assert names == [
+        "pixels", "rescaling", "stem_conv", "block1", "block2", "block3",
+        "block4", "block5", "avg_pool", "dropout", "predictions",
+    ]  # fmt: skip
+    assert sum(box.params for box in diagram.boxes) == 721_857
+    block5 = diagram.boxes[names.index("block5")]
+    assert block5.params == 534_272
+    assert block5.output_shape == (None, 6, 6, 512)
+    assert block5.detail == "2 BN, 2 ReLU, 2 SepConv2D, MaxPool, Conv2D, Add"
+    assert [box.row for box in diagram.boxes] == list(range(11))
+
+
+def test_xception_block_diagram():
+    inputs = keras.Input((88, 88, 32), name="block1_add")
+    model = keras.Model(inputs, xception_block(inputs, 64, name="block2"))
+    boxes = {box.name: box for box in model_diagram(model).boxes}
+    assert boxes["block2_residual"].column == 1
+    assert boxes["block2_residual"].row == boxes["block2_pool"].row
+    assert boxes["block2_residual"].detail == "64 filters 1×1, stride 2"
+    assert boxes["block2_pool"].detail == "3×3, stride 2"
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        (keras.layers.SeparableConv2D(8, 3), "8 filters 3×3"),
+        (
+            keras.layers.Conv2D(8, 3, strides=2, activation="relu"),
+            "8 filters 3×3, stride 2, relu",
+        ),
+        (keras.layers.Conv2D(8, (1, 3)), "8 filters 1×3"),
+        (keras.layers.MaxPooling2D(2), "2×2, stride 2"),
+        (keras.layers.Dense(1, activation="sigmoid"), "1 unit, sigmoid"),
+        (keras.layers.Dense(10), "10 units, linear"),
+        (keras.layers.Dropout(0.5), "rate 0.5"),
+        (keras.layers.Rescaling(1 / 255), "× 1/255"),
+        (keras.layers.BatchNormalization(), ""),
+    ],
+)
+def test_layer_detail(layer, expected):
+    assert layer_detail(layer) == expected
+
+
+def test_plot_diagram_draws_one_box_per_layer():
+    model = small_convnet()
+    diagram = model_diagram(model)
+    fig = plot_diagram(diagram, caption="The plain convnet")
+    assert isinstance(fig, Figure)
+    assert len(fig.axes[0].patches) == len(model.layers)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "block5_conv" in texts
+    assert "7 × 7 × 256  ·  590,080 params" in texts
+    assert describe(fig) == "The plain convnet"
+
+
+@pytest.mark.parametrize(
+    ("collapse", "message"),
+    [
+        ("(block", r"collapse='\(block' is not a valid regular expression"),
+        ("block", r"collapse='block' has no group"),
+    ],
+)
+def test_bad_collapse(collapse, message):
+    with pytest.raises(ValueError, match=message):
+        model_diagram(small_convnet(), collapse=collapse)
