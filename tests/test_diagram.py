@@ -52,7 +52,7 @@ def test_identity_skip_stays_on_the_main_path():
     assert all(box.column == 0 for box in diagram.boxes)
     assert ("x", "b_add") in diagram.edges
     fig = plot_diagram(diagram)
-    assert fig.get_size_inches()[0] == pytest.approx(5.2)  # room for the bow
+    assert fig.get_size_inches()[0] == pytest.approx(5.0)  # room for the bow
 
 
 def test_collapse_groups_blocks_and_sums_their_parameters():

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
 
 
 def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
@@ -272,7 +276,7 @@ class LayerCost:
     regular_multiply_adds: int
 
 
-def layer_costs(model) -> list[LayerCost]:
+def layer_costs(model: keras.Model) -> list[LayerCost]:
     """Parameters and multiply-adds of every Conv2D, SeparableConv2D and Dense layer.
 
     Computed with this module's formulas from each layer's configuration and

@@ -469,8 +469,8 @@ def plot_diagram(
 
     Args:
         diagram: From `modern_convnets.diagram.model_diagram`.
-        width: Figure width in inches (default: 4.6; 5.2 with skips along
-            the main path, 7.2 with side branches).
+        width: Figure width in inches (default: 4.4; 5.0 with skips along
+            the main path, 6.4 with side branches).
         caption: What the figure shows, in one sentence (see `describe`).
 
     Returns:
@@ -484,7 +484,7 @@ def plot_diagram(
         >>> from modern_convnets.models import small_convnet
         >>> fig = plot_diagram(model_diagram(small_convnet()))
         >>> fig.get_size_inches().round(2).tolist()
-        [4.6, 8.46]
+        [4.4, 9.59]
     """
     from matplotlib.patches import FancyBboxPatch
 
@@ -498,8 +498,8 @@ def plot_diagram(
         for a, b in diagram.edges
         if a in at and b in at
     )
-    width = width if width is not None else (7.2 if sides else 5.2 if skips else 4.6)
-    row_height = 0.6  # inches: three lines of 8-point text and a gap
+    width = width if width is not None else (6.4 if sides else 5.0 if skips else 4.4)
+    row_height = 0.68  # inches: three lines of 9-point text and a gap
     fig = Figure(figsize=(width, (rows + 0.1) * row_height))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
@@ -507,7 +507,7 @@ def plot_diagram(
     span = 1.9 if sides else 1.15 if skips else 1.0
     ax.set_xlim(-0.02, span + 0.02)
     ax.set_ylim(rows - 0.45, -0.55)
-    half_height = 0.37
+    half_height = 0.39
     left_of = {0: 0.0, 1: 1.15}
     width_of = {0: 1.0, 1: 0.7}
     place = {}
@@ -532,21 +532,21 @@ def plot_diagram(
         centre = x0 + w / 2
         ax.text(
             centre,
-            y - 0.2,
+            y - 0.22,
             box.name,
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=9.5,
             fontweight="bold",
         )
-        ax.text(centre, y, what, ha="center", va="center", fontsize=7.5)
+        ax.text(centre, y, what, ha="center", va="center", fontsize=8.5)
         ax.text(
             centre,
-            y + 0.2,
+            y + 0.22,
             _shape_text(box.output_shape) + params,
             ha="center",
             va="center",
-            fontsize=7.5,
+            fontsize=8.5,
             color="#444444",
         )
     arrow = {
@@ -588,6 +588,7 @@ def plot_histories(
     *,
     metrics: Sequence[str] = ("accuracy", "loss"),
     width: float = 9.0,
+    caption: str = "",
 ) -> Figure:
     """Training and validation curves of several runs, side by side.
 
@@ -600,6 +601,7 @@ def plot_histories(
             `val_accuracy`).
         metrics: Metrics to plot (each needs `name` and `val_name`).
         width: Figure width in inches.
+        caption: What the figure shows, in one sentence (see `describe`).
 
     Returns:
         The figure.
@@ -646,6 +648,7 @@ def plot_histories(
             ax.set_xlabel("epoch")
             ax.grid(alpha=0.3)
             ax.legend(loc="best")
+    fig.set_label(caption)
     return fig
 
 
@@ -654,6 +657,7 @@ def plot_confusion_matrices(
     class_names: Sequence[str],
     *,
     cell_size: float = 1.1,
+    caption: str = "",
 ) -> Figure:
     """Confusion matrices side by side: counts, and percent of each true class.
 
@@ -662,6 +666,7 @@ def plot_confusion_matrices(
             the predicted one (`modern_convnets.evaluation.confusion_matrix`).
         class_names: The n class names.
         cell_size: Size of one cell in inches.
+        caption: What the figure shows, in one sentence (see `describe`).
 
     Returns:
         The figure.
@@ -710,4 +715,5 @@ def plot_confusion_matrices(
         ax.set_ylabel("true")
         correct = np.trace(matrix) / matrix.sum()
         ax.set_title(f"{run}: {100 * correct:.1f}% correct")
+    fig.set_label(caption)
     return fig

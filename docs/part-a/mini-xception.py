@@ -1,0 +1,460 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Mini-Xception
+#
+# The three ideas of this part fit together in one small model. Mini-Xception
+# starts with a regular 5 × 5 convolution, then stacks five blocks, each made
+# of two batch-normalised depthwise separable convolutions and a max pooling,
+# with a residual connection around the whole block. Global average pooling,
+# dropout and one sigmoid unit turn the last feature maps into P(dog).
+#
+# You will learn:
+#
+# - how the model is put together, block by block, and where its parameters
+#   sit;
+# - what the separable convolutions save, counted layer by layer;
+# - how it trained compared with the plain `small_convnet` of
+#   [Getting started](../../tutorials/getting-started/), on the same photos
+#   with the same recipe: both training curves side by side;
+# - how both do on the 1,000 held-out photos, with confusion matrices, the
+#   photos they disagree on, and what this comparison can and cannot tell.
+#
+# Both models were trained once with `nox -s train` and ship with the
+# package; this page only loads them.
+
+# %%
+# %matplotlib inline
+import math
+
+import keras
+import numpy as np
+from modern_convnets.arithmetic import layer_costs
+from modern_convnets.blocks import xception_block
+from modern_convnets.data import cats_vs_dogs, load_image
+from modern_convnets.diagram import model_diagram
+from modern_convnets.evaluation import confusion_matrix, predict
+from modern_convnets.models import (
+    layer_graph,
+    load_trained,
+    mini_xception,
+    small_convnet,
+    trained_history,
+    trained_manifest,
+)
+from modern_convnets.plotting import (
+    image_grid,
+    plot_confusion_matrices,
+    plot_diagram,
+    plot_histories,
+)
+
+NAMES = ["small_convnet", "mini_xception"]
+
+# %% [markdown]
+# ## The model
+#
+# `modern_convnets.models.mini_xception` builds the model; each block comes
+# from `modern_convnets.blocks.xception_block`, and every layer is named after
+# its block (`block3_sepconv1`, `block3_pool`, …), as in Keras's own Xception.
+
+# %%
+model = mini_xception()
+trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+print(f"{model.count_params():,} parameters, {trainable:,} trainable")
+print(f"{len(model.layers)} layers")
+
+# %% [markdown]
+# A diagram with one box per block keeps the whole model on one screen.
+# Height and width halve in every block (3 × 3 pooling, stride 2, "same"
+# padding rounds up) while the channels double, from 32 to 512.
+
+# %%
+overview = model_diagram(model, collapse=r"(block\d+)_")
+plot_diagram(
+    overview,
+    caption="Mini-Xception block by block: output shape and parameters "
+    "of each box",
+)
+
+# %%
+total = model.count_params()
+for box in overview.boxes:
+    if box.params:
+        shape = " × ".join(map(str, box.output_shape[1:]))
+        print(
+            f"{box.name:<12}{box.params:>9,}  {100 * box.params / total:5.1f}%"
+            f"   output {shape}"
+        )
+
+# %% [markdown]
+# Three quarters of the parameters sit in the last block, where 512 filters
+# meet 256 input channels; the stem and the first block together hold under 1%.
+#
+# Inside a block, the main path runs batch normalisation → ReLU → separable
+# convolution twice, then pools; the residual path is a strided 1 × 1
+# convolution that brings the block's input to the pooled shape, and the two
+# meet in an addition. Here is block 2 on its own, fed with block 1's
+# 88 × 88 × 32 output:
+
+# %%
+inputs = keras.Input((88, 88, 32), name="block1_add")
+block2 = keras.Model(inputs, xception_block(inputs, 64, name="block2"))
+plot_diagram(
+    model_diagram(block2),
+    caption="Block 2: two BN → ReLU → separable convolution steps and a "
+    "pooling on the main path, a strided 1 × 1 convolution on the residual",
+)
+
+# %% [markdown]
+# Every convolution drops its bias (`use_bias=False`): in the main path a
+# batch normalisation follows and its β does the bias's job, and the residual
+# projection is added to a path that already has one. The complete table, one
+# row per layer with the layers each one takes:
+
+# %%
+print(layer_graph(model))
+
+# %% [markdown]
+# ## What the separable convolutions save
+#
+# `modern_convnets.arithmetic.layer_costs` prices every convolution and dense
+# layer with the formulas of
+# [Depthwise separable convolutions](../separable-convolutions/), and also
+# prices the regular `Conv2D` that each separable layer replaces. Three
+# models, multiply-adds per 180 × 180 photo:
+
+
+# %%
+def totals(model):
+    costs = layer_costs(model)
+    others = model.count_params() - sum(c.params for c in costs)
+    return (
+        sum(c.params for c in costs) + others,
+        sum(c.regular_params for c in costs) + others,
+        sum(c.multiply_adds for c in costs),
+        sum(c.regular_multiply_adds for c in costs),
+    )
+
+
+small = totals(small_convnet())
+mini = totals(model)
+rows = [
+    ("small_convnet", small[0], small[2]),
+    ("mini_xception", mini[0], mini[2]),
+    ("mini_xception, regular convs", mini[1], mini[3]),
+]
+print(f"{'':<30}{'parameters':>12}{'multiply-adds':>16}")
+for name, params, macs in rows:
+    print(f"{name:<30}{params:>12,}{macs / 1e6:>14,.0f} M")
+print(
+    f"\nmini_xception / small_convnet: {mini[0] / small[0]:.2f} × the "
+    f"parameters, {mini[2] / small[2]:.2f} × the multiply-adds"
+)
+print(
+    f"regular / separable convs: {mini[1] / mini[0]:.1f} × the parameters, "
+    f"{mini[3] / mini[2]:.1f} × the multiply-adds"
+)
+
+# %% [markdown]
+# Mini-Xception is deeper (11 convolutions on its main path against 5) and
+# wider (512 channels at the end against 256), yet it has 27% fewer parameters
+# than the plain model and needs 8% fewer multiply-adds per photo. With
+# regular convolutions in the same places it would need 6.8 times the
+# parameters and 6.2 times the multiply-adds. (Batch normalisation, pooling and
+# additions are left out of the multiply-adds: they cost a few operations per
+# output value, a convolution tens to thousands.)
+#
+# ## Training both models
+#
+# Both models saw the same 1,600 training photos (800 cats, 800 dogs) with the
+# same augmentation (flips, ±10% rotation, ±20% zoom), batch 32, RMSprop at
+# 10⁻³, 100 epochs, seed 1337, and kept the weights of the epoch with the best
+# accuracy on the 400 validation photos. Each model's manifest records the
+# run:
+
+# %%
+manifests = {name: trained_manifest(name) for name in NAMES}
+fields = [
+    ("epochs", lambda m: m["epochs"]),
+    ("batch size", lambda m: m["config"]["batch_size"]),
+    ("optimizer", lambda m: m["config"]["optimizer"]),
+    ("learning rate", lambda m: m["config"]["learning_rate"]),
+    ("augmentation", lambda m: m["config"]["augment"]),
+    ("seed", lambda m: m["config"]["seed"]),
+    ("best epoch", lambda m: m["best_epoch"]),
+    ("validation accuracy", lambda m: f"{m['best_val_accuracy']:.4f}"),
+    ("held-out accuracy", lambda m: f"{m['test_accuracy']:.4f}"),
+    ("wall time (h)", lambda m: f"{m['wall_seconds'] / 3600:.1f}"),
+    (
+        "CPU cores / GPUs",
+        lambda m: "{} / {}".format(
+            m["hardware"]["cpu_count"], len(m["hardware"]["gpus"])
+        ),
+    ),
+]
+print(f"{'':<22}" + "".join(f"{name:>16}" for name in NAMES))
+for label, get in fields:
+    print(
+        f"{label:<22}"
+        + "".join(f"{get(manifests[n])!s:>16}" for n in NAMES)
+    )
+
+# %% [markdown]
+# ## Training curves, side by side
+#
+# The histories saved during training, plotted with
+# `modern_convnets.plotting.plot_histories` (the y axes are shared, so the two
+# columns compare directly):
+
+# %%
+histories = {name: trained_history(name) for name in NAMES}
+plot_histories(
+    histories,
+    caption="Accuracy and loss per epoch on the training and validation "
+    "photos: small_convnet (left) and mini_xception (right)",
+)
+
+# %%
+for name, history in histories.items():
+    train = np.array(history["accuracy"])
+    val = np.array(history["val_accuracy"])
+    above = np.flatnonzero(val >= 0.8)
+    print(f"{name}:")
+    print(
+        f"  best validation accuracy {val.max():.3f} at epoch {val.argmax() + 1}"
+    )
+    if above.size:
+        print(f"  first reached 80% at epoch {above[0] + 1}")
+    print(
+        f"  last 20 epochs: training {train[-20:].mean():.3f}, "
+        f"validation {val[-20:].mean():.3f} ± {val[-20:].std():.3f}, "
+        f"lowest {val[-20:].min():.3f}"
+    )
+
+# %% [markdown]
+# The plain model's validation accuracy passes 80% at epoch 43 and then stalls
+# there while its training accuracy keeps climbing to 96–97%: from about epoch
+# 40 on it mostly memorises the training photos, and its validation loss
+# rises. Mini-Xception passes 80% twice as early, at epoch 21, and ends a
+# little higher, but its validation curve is jagged: over the last 20 epochs
+# its validation accuracy has a standard deviation of 4.0 points, against 1.5
+# for the plain model, and dips as low as 72%, while its training curve is
+# smooth. A plausible cause, not isolated here, is batch normalisation:
+# at inference it normalises with running averages of each channel's mean and
+# variance, and those lag behind weights that are still moving fast.
+#
+# Two consequences. The checkpoint keeps the best of 100 jagged epochs, and
+# picking a maximum over noisy scores on 400 photos flatters it (Mini-Xception:
+# 87.8% on validation at epoch 96). And an unlucky last epoch would have been a
+# poor model: saving the best epoch matters more here than for the plain
+# model. The held-out photos below give the fair number.
+#
+# ## On the 1,000 held-out photos
+#
+# The `validation/` folder of the dataset played no part in training or in
+# choosing the epoch. `modern_convnets.evaluation.predict` runs a model over
+# it in inference mode:
+
+# %%
+_, _, test = cats_vs_dogs()
+predictions = {name: predict(load_trained(name), test) for name in NAMES}
+for name, result in predictions.items():
+    recorded = manifests[name]["test_accuracy"]
+    print(
+        f"{name:<15}{result.accuracy:.1%} of {result.labels.size:,} photos "
+        f"(manifest: {recorded:.1%})"
+    )
+
+# %%
+matrices = {
+    name: confusion_matrix(result.labels, result.probabilities)
+    for name, result in predictions.items()
+}
+plot_confusion_matrices(
+    matrices,
+    test.class_names,
+    caption="Confusion matrices on the 1,000 held-out photos: counts and "
+    "share of each true class",
+)
+
+# %% [markdown]
+# Rows are the true class, columns the prediction: the top-right cell counts
+# cats taken for dogs, the bottom-left dogs taken for cats.
+#
+# Is the difference between the two models real, or luck of these 1,000
+# photos? Only the photos where the two models disagree carry information
+# about which one is better. If both models were equally good, each such photo
+# would be equally likely to favour either one, so the count in favour of one
+# model follows a binomial distribution with p = ½ (McNemar's exact test):
+
+# %%
+right = {
+    name: (r.probabilities > 0.5) == (r.labels == 1)
+    for name, r in predictions.items()
+}
+only_mini = int(np.sum(right["mini_xception"] & ~right["small_convnet"]))
+only_small = int(np.sum(right["small_convnet"] & ~right["mini_xception"]))
+both = int(np.sum(right["mini_xception"] & right["small_convnet"]))
+neither = int(np.sum(~right["mini_xception"] & ~right["small_convnet"]))
+n = only_mini + only_small
+# P(a split at least this lopsided | each disagreement is a fair coin flip)
+tail = sum(math.comb(n, k) for k in range(min(only_mini, only_small) + 1))
+p_value = min(1.0, 2 * tail / 2**n)
+print(f"both right {both}, neither {neither}")
+print(
+    f"only mini_xception right {only_mini}, only small_convnet right "
+    f"{only_small}"
+)
+print(f"two-sided p-value {p_value:.2g}")
+
+# %% [markdown]
+# Mini-Xception is right on 85.4% of the held-out photos, the plain model on
+# 81.0%. The two disagree on 224 photos; 134 of them go Mini-Xception's way and
+# 90 the plain model's. Were the models equally good, a split at least this
+# lopsided would turn up with probability 0.004: the gap is real for these
+# photos, not luck of the draw. The confusion matrices show where it comes
+# from: the plain model leans towards "cat" (it misses 23.8% of the dogs and
+# 14.2% of the cats), Mini-Xception's errors are more even (13.2% and 16.0%).
+#
+# The lecture reports 90.8% for this recipe, on a larger split (2,000 training
+# photos and a 2,000-photo test set); here the model learns from 1,600 photos,
+# keeps 400 aside to choose its epoch and is tested on the dataset's 1,000
+# `validation/` photos, so the figures are not directly comparable. It falls
+# short of this guide's 88% target by 2.6 points.
+#
+# The photos Mini-Xception gets most confidently wrong, with its P(dog):
+
+# %%
+mini = predictions["mini_xception"]
+wrong = np.flatnonzero((mini.probabilities > 0.5) != (mini.labels == 1))
+worst = wrong[np.argsort(-np.abs(mini.probabilities[wrong] - 0.5))][:8]
+image_grid(
+    [load_image(mini.file_paths[i]) for i in worst],
+    ncols=4,
+    cell_size=2.0,
+    titles=[
+        f"a {['cat', 'dog'][mini.labels[i]]}: P(dog) {mini.probabilities[i]:.3f}"
+        for i in worst
+    ],
+    caption="The eight held-out photos Mini-Xception misclassifies most "
+    "confidently, with the true class and P(dog)",
+)
+
+# %% [markdown]
+# Some are hard for reasons a person would see: the last photo, filed under
+# cats, shows a kitten next to a black puppy; one cat is a small part of a
+# photo of its owners; one dog photo is a litter of puppies piled in a basket.
+# Others, like the close-up of the black cat, are plain mistakes. The model is
+# sure of all eight: P(dog) above 0.9999 for the cats and below 0.0001 for the
+# dogs. A sigmoid output says how far a photo lies from the decision boundary,
+# not how likely the answer is to be right.
+#
+# ## What residuals, batch normalisation and separable convolutions bought
+#
+# Put this page's numbers together. Against the plain convnet, trained on the
+# same photos with the same recipe, Mini-Xception:
+#
+# - has 27% fewer parameters and needs 8% fewer multiply-adds per photo,
+#   although it is twice as deep and ends twice as wide: the separable
+#   convolutions pay for both (regular ones in their place would cost 6.8
+#   times the parameters);
+# - learns faster: 80% validation accuracy at epoch 21 instead of 43;
+# - is more accurate on photos it never saw: 85.4% against 81.0%, a gap that
+#   chance would explain with probability 0.004;
+# - trains less smoothly: its validation accuracy swings by several points
+#   from one epoch to the next.
+#
+# What this comparison cannot say is which idea bought what. The two models
+# differ in more than residual connections, batch normalisation and separable
+# convolutions (depth, width, the 5 × 5 stem, global average pooling instead
+# of `Flatten`), and each was trained once, with one seed. The earlier pages
+# take the ideas one at a time:
+# [Vanishing gradients, measured](../vanishing-gradients/) shows residual
+# connections and batch normalisation keeping the gradient alive through a
+# 30-layer stack, [Batch normalisation](../batch-normalisation/) what the layer
+# computes, and [Depthwise separable convolutions](../separable-convolutions/)
+# the arithmetic. Splitting the credit on this model would take an ablation:
+# the same network with each idea removed in turn, several seeds each, at 4.2
+# hours per run on the two-core CPU that trained it.
+#
+# ## Copy this: Mini-Xception in plain Keras
+#
+# The same model without this package, to paste into your own work. It has
+# the same layers in the same order, so the shipped weights load into it:
+
+# %%
+import keras
+from keras import layers
+
+
+def build_mini_xception(input_shape=(180, 180, 3)):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Rescaling(1.0 / 255)(inputs)
+    # RGB channels are strongly correlated: the first layer stays regular.
+    x = layers.Conv2D(32, 5, use_bias=False)(x)
+    for size in [32, 64, 128, 256, 512]:
+        residual = x
+        for _ in range(2):
+            x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+            x = layers.SeparableConv2D(
+                size, 3, padding="same", use_bias=False
+            )(x)
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        residual = layers.Conv2D(
+            size, 1, strides=2, padding="same", use_bias=False
+        )(residual)
+        x = layers.add([x, residual])
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inputs, outputs)
+
+
+plain = build_mini_xception()
+plain.set_weights(load_trained("mini_xception").get_weights())
+images, _ = next(iter(test))
+print(f"{plain.count_params():,} parameters")
+print(
+    "same predictions as the shipped model:",
+    np.allclose(
+        plain.predict(images, verbose=0).ravel(),
+        mini.probabilities[: len(images)],
+        atol=1e-5,
+    ),
+)
+
+# %% [markdown]
+# To train it, add the augmentation in front of the rescaling
+# (`modern_convnets.data.augmentation()`, or your own) and compile with
+# `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]`.
+#
+# ## Summary
+#
+# - Mini-Xception is a regular 5 × 5 stem, then five blocks of
+#   (BN → ReLU → separable convolution) × 2 and a max pooling, each wrapped in
+#   a residual connection with a strided 1 × 1 projection; then global average
+#   pooling, dropout and a sigmoid unit. 721,857 parameters, 74% of them in
+#   the last block.
+# - `model_diagram` and `plot_diagram` draw a model without Graphviz;
+#   `layer_graph` lists every layer and what it takes.
+# - Separable convolutions make it cheap: 6.8 times fewer parameters and 6.2
+#   times fewer multiply-adds than regular convolutions in the same places,
+#   and fewer of both than the plain five-layer convnet.
+# - On the same photos with the same recipe it reached 85.4% on 1,000
+#   held-out photos against the plain model's 81.0% (McNemar p = 0.004), and
+#   80% validation accuracy in half the epochs; its validation accuracy is
+#   jagged, so keep the best epoch and judge on held-out photos.
+# - With 1,600 training photos it stays 2.6 points short of the 88% this
+#   guide aimed for.
