@@ -192,12 +192,11 @@ def layer_graph(model: keras.Model) -> str:
         in     InputLayer  (None, 8, 8, 3)           0
         conv   Conv2D      (None, 6, 6, 4)         112  in
     """
+    from modern_convnets.diagram import inbound_layer_names
+
     rows = [("layer", "type", "output shape", "params", "takes")]
     for layer in model.layers:
-        inbound = []
-        for node in layer._inbound_nodes:
-            for tensor in node.input_tensors:
-                inbound.append(tensor._keras_history.operation.name)
+        inbound = inbound_layer_names(layer)
         shape = str(tuple(layer.output.shape))
         rows.append(
             (
