@@ -8,6 +8,8 @@
     nox -s lint       ruff check and ruff format --check
     nox -s train -- MODEL   train small_convnet, mini_xception (hours on a CPU)
                             or xception_cats_vs_dogs (a head on the frozen base)
+    nox -s ablation -- train|evaluate|collect ...   the ablation study of
+                            Mini-Xception's ingredients, over seeds
 
 Each session installs everything it needs into its own virtual environment.
 The photos are found through MODERN_CONVNETS_DATA (see README.md).
@@ -86,6 +88,14 @@ def train(session: nox.Session) -> None:
     install(session)
     args = session.posargs or ["--help"]
     session.run("python", "-m", "modern_convnets.train", *args, env=ENV)
+
+
+@nox.session
+def ablation(session: nox.Session) -> None:
+    """Run the ablation study: nox -s ablation -- train --seeds 1 2 3 (see --help)."""
+    install(session)
+    args = session.posargs or ["--help"]
+    session.run("python", "-m", "modern_convnets.ablation", *args, env=ENV)
 
 
 @nox.session

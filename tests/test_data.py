@@ -357,3 +357,29 @@ def test_augmentation_only_acts_in_training():
     block = augmentation(seed=1)
     np.testing.assert_array_equal(np.asarray(block(images, training=False)), images)
     assert not np.allclose(np.asarray(block(images, training=True)), images)
+
+
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [((41, 59, 3), (180, 180)), ((374, 500, 3), (180, 180)), ((7, 5, 3), (3, 11))],
+)
+def test_resize_bilinear_matches_tensorflow_bit_for_bit(shape, size):
+    import tensorflow as tf
+
+    from modern_convnets.data import resize_bilinear
+
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    expected = tf.image.resize(image, size, method="bilinear").numpy()
+    np.testing.assert_array_equal(resize_bilinear(image, size), expected)
+
+
+def test_load_arrays_gives_the_pixels_of_make_dataset(tiny_dataset):
+    from modern_convnets.data import load_arrays, make_dataset, split_files
+
+    train, _, _ = split_files(tiny_dataset)
+    images, labels = load_arrays(train, image_size=(24, 20))
+    batches = list(make_dataset(train, image_size=(24, 20), batch_size=64))
+    np.testing.assert_array_equal(images, batches[0][0].numpy())
+    np.testing.assert_array_equal(labels, batches[0][1].numpy())
+    with pytest.raises(ValueError, match=r"image_size=\(0, 3\)"):
+        load_arrays(train, image_size=(0, 3))

@@ -182,19 +182,41 @@ def bn_relu_sepconv(
         >>> tuple(x.shape)
         (None, 44, 44, 64)
     """
-    from keras import layers
-
     _check_positive(filters, "filters")
     _check_positive(kernel_size, "kernel_size")
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return _relu_conv(x, filters, kernel_size, name=name)
+
+
+def _relu_conv(
+    x: keras.KerasTensor,
+    filters: int,
+    kernel_size: int,
+    *,
+    name: str,
+    batch_norm: bool = True,
+    separable: bool = True,
+) -> keras.KerasTensor:
+    """[BatchNormalization], ReLU, then a "same" convolution named `name`."""
+    from keras import layers
+
+    if batch_norm:
+        x = layers.BatchNormalization(name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_act")(x)
-    return layers.SeparableConv2D(
-        filters, kernel_size, padding="same", use_bias=False, name=name
+    conv = layers.SeparableConv2D if separable else layers.Conv2D
+    # Without normalisation nothing else supplies the offset: keep the bias.
+    return conv(
+        filters, kernel_size, padding="same", use_bias=not batch_norm, name=name
     )(x)
 
 
 def xception_block(
-    x: keras.KerasTensor, filters: int, *, name: str = "block"
+    x: keras.KerasTensor,
+    filters: int,
+    *,
+    name: str = "block",
+    residual: bool = True,
+    batch_norm: bool = True,
+    separable: bool = True,
 ) -> keras.KerasTensor:
     """One Mini-Xception block: two separable convolutions, pooling, residual.
 
@@ -202,11 +224,20 @@ def xception_block(
     1 × 1 convolution (no bias) that brings the block's input to the same
     shape so it can be added back.
 
+    The three switches remove one ingredient each, for ablation studies; the
+    layer names stay the same, so the variants line up layer by layer.
+
     Args:
         x: Input tensor.
         filters: Output channels.
         name: Layer-name prefix: `name_sepconv1`, `name_sepconv2`, `name_pool`,
             `name_residual`, `name_add`.
+        residual: Add the strided 1 × 1 projection of the input back (without
+            it, the block ends at `name_pool`).
+        batch_norm: Normalise before each ReLU. Without it the convolutions
+            get a bias, since no normalisation supplies the offset.
+        separable: Depthwise separable convolutions; `False` uses regular
+            3 × 3 `Conv2D`s of the same width.
 
     Returns:
         The output tensor, half the input's height and width (rounded up).
@@ -215,14 +246,28 @@ def xception_block(
         >>> import keras
         >>> tuple(xception_block(keras.Input((176, 176, 32)), 32).shape)
         (None, 88, 88, 32)
+        >>> inputs = keras.Input((8, 8, 4))
+        >>> y = xception_block(inputs, 4, name="b", residual=False)
+        >>> [layer.name for layer in keras.Model(inputs, y).layers][-2:]
+        ['b_sepconv2', 'b_pool']
     """
     from keras import layers
 
-    residual = x
-    x = bn_relu_sepconv(x, filters, name=f"{name}_sepconv1")
-    x = bn_relu_sepconv(x, filters, name=f"{name}_sepconv2")
+    _check_positive(filters, "filters")
+    shortcut = x
+    for i in (1, 2):
+        x = _relu_conv(
+            x,
+            filters,
+            3,
+            name=f"{name}_sepconv{i}",
+            batch_norm=batch_norm,
+            separable=separable,
+        )
     x = layers.MaxPooling2D(3, strides=2, padding="same", name=f"{name}_pool")(x)
-    residual = layers.Conv2D(
+    if not residual:
+        return x
+    shortcut = layers.Conv2D(
         filters, 1, strides=2, padding="same", use_bias=False, name=f"{name}_residual"
-    )(residual)
-    return layers.add([x, residual], name=f"{name}_add")
+    )(shortcut)
+    return layers.add([x, shortcut], name=f"{name}_add")

@@ -424,7 +424,7 @@ def make_dataset(
     """Turn a `Split` into a batched `tf.data.Dataset` of (images, labels).
 
     Images are decoded with Pillow (so every colour mode becomes RGB), resized
-    bilinearly to `image_size` like `keras.utils.image_dataset_from_directory`,
+    with `resize_bilinear` (like `keras.utils.image_dataset_from_directory`),
     and kept as float32 pixels in [0, 255]: models rescale them themselves.
     The decoded images are cached in memory after the first pass, shuffled
     (when asked) after the cache so each epoch sees a new order, and
@@ -457,9 +457,14 @@ def make_dataset(
         raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
 
     def decode(path: tf.Tensor) -> tf.Tensor:
-        image = tf.numpy_function(load_image, [path], tf.uint8, stateful=False)
-        image.set_shape([None, None, 3])
-        return tf.image.resize(image, (height, width), method="bilinear")
+        image = tf.numpy_function(
+            lambda p: resize_bilinear(load_image(p), (height, width)),
+            [path],
+            tf.float32,
+            stateful=False,
+        )
+        image.set_shape([height, width, 3])
+        return image
 
     paths = tf.constant([str(p) for p in split.paths], dtype=tf.string)
     labels = tf.constant(split.labels, dtype=tf.float32)
@@ -475,6 +480,90 @@ def make_dataset(
     ds.class_names = list(CLASS_NAMES)
     ds.file_paths = [str(p) for p in split.paths]
     return ds
+
+
+def resize_bilinear(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
+    """Resize an image bilinearly, as `tf.image.resize(..., "bilinear")` does.
+
+    Half-pixel centres, no antialiasing, float32 arithmetic in TensorFlow's
+    order, so the result matches `make_dataset`'s pixels (to float rounding)
+    on any Keras backend, without TensorFlow.
+
+    Args:
+        image: (height, width, channels) pixels, any numeric dtype.
+        size: (height, width) of the result.
+
+    Returns:
+        float32 pixels of shape (size[0], size[1], channels).
+
+    Raises:
+        ValueError: `size` is not two positive integers, or `image` is not
+            (height, width, channels).
+
+    Examples:
+        >>> image = np.array([[0, 10], [20, 30]], np.uint8)[..., None]
+        >>> resize_bilinear(image, (4, 4))[..., 0]
+        array([[ 0. ,  2.5,  7.5, 10. ],
+               [ 5. ,  7.5, 12.5, 15. ],
+               [15. , 17.5, 22.5, 25. ],
+               [20. , 22.5, 27.5, 30. ]], dtype=float32)
+    """
+    height, width = _check_size(size)
+    if image.ndim != 3:
+        raise ValueError(
+            f"image has shape {image.shape}; expected (height, width, channels)"
+        )
+    pixels = image.astype(np.float32)
+
+    def weights(out_size: int, in_size: int) -> tuple[np.ndarray, ...]:
+        scale = np.float32(in_size / out_size)
+        source = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
+        source -= np.float32(0.5)
+        floor = np.floor(source)
+        lower = np.maximum(floor, 0).astype(np.intp)
+        upper = np.minimum(np.ceil(source), in_size - 1).astype(np.intp)
+        return lower, upper, (source - floor).astype(np.float32)
+
+    y0, y1, dy = weights(height, image.shape[0])
+    x0, x1, dx = weights(width, image.shape[1])
+    dx = dx[None, :, None]
+    top = pixels[y0][:, x0] + (pixels[y0][:, x1] - pixels[y0][:, x0]) * dx
+    bottom = pixels[y1][:, x0] + (pixels[y1][:, x1] - pixels[y1][:, x0]) * dx
+    return top + (bottom - top) * dy[:, None, None]
+
+
+def load_arrays(
+    split: Split, *, image_size: Sequence[int] = (180, 180)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decode and resize a `Split` into NumPy arrays, on any Keras backend.
+
+    The same pixels as `make_dataset` (Pillow decoding, `resize_bilinear`),
+    all in memory: 1,600 photos at 180 × 180 take 622 MB.
+
+    Args:
+        split: Files and labels, from `split_files`.
+        image_size: (height, width) after resizing.
+
+    Returns:
+        `(images, labels)`: float32 `(n, h, w, 3)` pixels in [0, 255] and
+            float32 `(n,)` labels, 0 (cat) or 1 (dog).
+
+    Raises:
+        ValueError: `image_size` is not two positive integers.
+
+    Examples:
+        ```python
+        _, validation, _ = split_files(find_dataset())
+        images, labels = load_arrays(validation, image_size=(90, 90))
+        images.shape, labels.mean()
+        # ((400, 90, 90, 3), 0.5)
+        ```
+    """
+    size = _check_size(image_size)
+    images = np.empty((len(split.paths), *size, 3), np.float32)
+    for i, path in enumerate(split.paths):
+        images[i] = resize_bilinear(load_image(path), size)
+    return images, np.asarray(split.labels, np.float32)
 
 
 def cats_vs_dogs(

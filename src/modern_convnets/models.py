@@ -133,6 +133,10 @@ def small_convnet(
 def mini_xception(
     input_shape: Sequence[int] = (180, 180, 3),
     augmentation: keras.Layer | None = None,
+    *,
+    residual: bool = True,
+    batch_norm: bool = True,
+    separable: bool = True,
 ) -> keras.Model:
     """Mini-Xception for cats vs. dogs.
 
@@ -145,9 +149,15 @@ def mini_xception(
     Args:
         input_shape: (height, width, 3).
         augmentation: Optional augmentation block applied first.
+        residual: Keep the residual connections (see `xception_block`).
+        batch_norm: Keep batch normalisation; without it the convolutions,
+            the stem's included, get a bias.
+        separable: Depthwise separable convolutions; `False` uses regular
+            `Conv2D`s of the same widths (4,902,625 parameters).
 
     Returns:
-        An uncompiled `keras.Model` named `mini_xception`; 721,857 parameters.
+        An uncompiled `keras.Model` named `mini_xception`; 721,857 parameters
+            with every ingredient.
 
     Raises:
         ValueError: `input_shape` is not (h, w, 3) or smaller than 5 × 5.
@@ -161,9 +171,16 @@ def mini_xception(
 
     shape = _check_input_shape(input_shape, 5, "mini_xception")
     inputs, x = _inputs_and_rescale(shape, augmentation)
-    x = layers.Conv2D(32, 5, use_bias=False, name="stem_conv")(x)
+    x = layers.Conv2D(32, 5, use_bias=not batch_norm, name="stem_conv")(x)
     for i, size in enumerate(MINI_XCEPTION_SIZES, start=1):
-        x = xception_block(x, size, name=f"block{i}")
+        x = xception_block(
+            x,
+            size,
+            name=f"block{i}",
+            residual=residual,
+            batch_norm=batch_norm,
+            separable=separable,
+        )
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dropout(0.5, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="predictions")(x)

@@ -29,17 +29,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import os
-import platform
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from modern_convnets import models
-from modern_convnets._atomic import atomic_path
 from modern_convnets.data import augmentation, cats_vs_dogs, find_dataset
+from modern_convnets.records import (
+    dataset_fingerprint,
+    hardware,
+    save_model,
+    write_json,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -106,42 +109,6 @@ class TrainResult:
     test_accuracy: float
 
 
-def dataset_fingerprint(root: str | os.PathLike[str]) -> str:
-    """SHA-256 over every file of the data set: relative path and content.
-
-    Two copies of `cats_and_dogs_filtered` have the same fingerprint exactly
-    when they hold the same files with the same bytes.
-
-    Args:
-        root: The `cats_and_dogs_filtered` folder.
-
-    Returns:
-        A hex digest.
-
-    Examples:
-        ```python
-        dataset_fingerprint(find_dataset())[:12]
-        # '3d5c0ab6e2f1'
-        ```
-    """
-    root = Path(root)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2) + "\n")
-
-
-def _save_model(model: keras.Model, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        model.save(tmp)
-
-
 def build(config: TrainConfig) -> keras.Model:
     """The compiled model for `config`, with seeded initial weights.
 
@@ -177,20 +144,6 @@ def _inference_copy(model: keras.Model, config: TrainConfig) -> keras.Model:
     copy = BUILDERS[config.model](size, augmentation=block)
     copy.set_weights(model.get_weights())
     return copy
-
-
-def _hardware() -> dict[str, Any]:
-    import tensorflow as tf
-
-    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
-    return {
-        "machine": platform.machine(),
-        "processor": platform.processor() or None,
-        "cpu_count": os.cpu_count(),
-        "gpus": gpus,
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-    }
 
 
 def train(
@@ -282,10 +235,10 @@ def train(
             if logs.get("val_accuracy", -1.0) > state["best_val_accuracy"]:
                 state["best_val_accuracy"] = float(logs["val_accuracy"])
                 state["best_epoch"] = epoch + 1
-                _save_model(_inference_copy(self.model, config), out / "best.keras")
-            _save_model(self.model, out / "last.keras")
-            _write_json(history_file, history)
-            _write_json(state_file, state)
+                save_model(_inference_copy(self.model, config), out / "best.keras")
+            save_model(self.model, out / "last.keras")
+            write_json(history_file, history)
+            write_json(state_file, state)
 
     if state["epochs_done"] < config.epochs:
         model.fit(
@@ -311,10 +264,10 @@ def train(
         "test_photos": len(test_ds.file_paths),
         "dataset_fingerprint": dataset_fingerprint(root),
         "wall_seconds": round(state["wall_seconds"], 1),
-        "hardware": _hardware(),
+        "hardware": hardware(),
         "keras": keras.__version__,
     }
-    _write_json(out / "manifest.json", manifest)
+    write_json(out / "manifest.json", manifest)
     return TrainResult(
         out, state["best_epoch"], state["best_val_accuracy"], float(test_accuracy)
     )

@@ -30,6 +30,12 @@ import numpy as np
 
 from modern_convnets._atomic import atomic_path
 from modern_convnets.data import find_dataset, make_dataset, split_files
+from modern_convnets.records import (
+    dataset_fingerprint,
+    hardware,
+    save_model,
+    write_json,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -169,13 +175,6 @@ def train_head(
     """
     import keras
 
-    from modern_convnets.train import (
-        _hardware,
-        _save_model,
-        _write_json,
-        dataset_fingerprint,
-    )
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -225,7 +224,7 @@ def train_head(
             verbose=verbose,
         ).history
     best = keras.models.load_model(best_path, compile=False)
-    _save_model(best, best_path)  # again, without the optimizer state
+    save_model(best, best_path)  # again, without the optimizer state
     best.compile(loss="binary_crossentropy", metrics=["accuracy"])
     x_test, y_test = features["test"]
     _, test_accuracy = best.evaluate(x_test, y_test, verbose=0)
@@ -254,11 +253,11 @@ def train_head(
         "feature_seconds": round(extracted, 1),
         "features_cached": cached,
         "head_seconds": round(time.perf_counter() - head_started, 1),
-        "hardware": _hardware(),
+        "hardware": hardware(),
         "keras": keras.__version__,
     }
-    _write_json(out / "history.json", history_json)
-    _write_json(out / "manifest.json", manifest)
+    write_json(out / "history.json", history_json)
+    write_json(out / "manifest.json", manifest)
     return manifest
 
 
