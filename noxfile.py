@@ -87,7 +87,10 @@ def train(session: nox.Session) -> None:
     """Train a model: nox -s train -- small_convnet --epochs 100 (see --help)."""
     install(session)
     args = session.posargs or ["--help"]
-    session.run("python", "-m", "modern_convnets.train", *args, env=ENV)
+    if args[0] == "xception_cats_vs_dogs":  # a head on the frozen ImageNet base
+        session.run("python", "-m", "modern_convnets.transfer", *args[1:], env=ENV)
+    else:
+        session.run("python", "-m", "modern_convnets.train", *args, env=ENV)
 
 
 @nox.session

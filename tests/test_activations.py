@@ -234,7 +234,7 @@ NINE_SHAPES = {
 
 @pytest.mark.slow
 def test_trained_small_convnet_on_a_held_out_cat(real_data):
-    from modern_convnets.models import load_trained
+    from modern_convnets.shipped import load_trained
 
     model = load_trained("small_convnet")
     photo = real_data / "validation" / "cats" / "cat.2000.jpg"

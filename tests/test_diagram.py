@@ -1,6 +1,7 @@
 """Model diagrams: boxes, edges, side branches, grouping, drawing."""
 
 import keras
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -124,3 +125,40 @@ def test_plot_diagram_draws_one_box_per_layer():
 def test_bad_collapse(collapse, message):
     with pytest.raises(ValueError, match=message):
         model_diagram(small_convnet(), collapse=collapse)
+
+
+def test_inspection_is_the_same_after_the_model_is_tapped():
+    """Tapping calls the model's layers on new inputs; inspection must not see it."""
+    from modern_convnets.activations import get_activations
+    from modern_convnets.diagram import inbound_layers, layer_graph
+    from modern_convnets.gradcam import gradcam
+    from modern_convnets.graph import tap_model
+
+    model = mini_xception((48, 48, 3))
+    before = (layer_graph(model), model_diagram(model), inbound_layers(model))
+    tap_model(model, ["block2_add", "block1_sepconv2"])
+    pixels = np.zeros((1, 48, 48, 3), "float32")
+    get_activations(model, pixels, ["block3_add"])
+    gradcam(model, pixels, layer_name="block2_add")
+    after = (layer_graph(model), model_diagram(model), inbound_layers(model))
+    assert after == before
+    assert before[2]["block2_add"] == ["block2_pool", "block2_residual"]
+
+
+def test_inbound_layers_of_a_nested_and_a_sequential_model():
+    import keras
+
+    from modern_convnets.diagram import inbound_layers
+
+    inner = keras.Sequential(
+        [
+            keras.Input((4,), name="x"),
+            keras.layers.Dense(3, name="a"),
+            keras.layers.Dense(2, name="b"),
+        ],
+        name="inner",
+    )
+    assert inbound_layers(inner) == {"x": [], "a": ["x"], "b": ["a"]}
+    inputs = keras.Input((4,), name="pixels")
+    outer = keras.Model(inputs, keras.layers.Dense(1, name="c")(inner(inputs)))
+    assert inbound_layers(outer) == {"pixels": [], "inner": ["pixels"], "c": ["inner"]}

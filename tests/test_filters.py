@@ -7,11 +7,11 @@ from modern_convnets.filters import (
     ascend_filters,
     deprocess,
     feature_extractor,
-    feature_layers,
     filter_patterns,
     initial_images,
     stitch,
 )
+from modern_convnets.graph import feature_map_layers
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def test_stitch_layout():
 
 
 def test_feature_layers(tiny):
-    assert feature_layers(tiny) == [
+    assert feature_map_layers(tiny) == [
         "block1_conv1",
         "block1_conv1_bn",
         "block1_conv1_act",
@@ -198,3 +198,20 @@ def test_feature_map_too_small_for_the_border(tiny):
 def test_bad_regularizer():
     with pytest.raises(ValueError, match=r"Regularizers.jitter=-1 must be ≥ 0"):
         Regularizers(jitter=-1)
+
+
+def test_a_layer_inside_a_nested_model_is_found_and_ascended(tiny):
+    """A transfer-learning model holds its base as one layer: look inside it."""
+    inputs = keras.Input((None, None, 3), name="pixels")
+    x = tiny(inputs)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="head")(x)
+    classifier = keras.Model(inputs, outputs, name="classifier")
+    kwargs = {"image_size": 64, "steps": 3, "seed": 4}
+    nested = ascend_filters(classifier, "block2_sepconv1", [1, 5], **kwargs)
+    direct = ascend_filters(tiny, "block2_sepconv1", [1, 5], **kwargs)
+    np.testing.assert_allclose(nested.inputs, direct.inputs, atol=1e-5)
+    np.testing.assert_allclose(nested.losses, direct.losses, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"not a layer of model 'classifier'"):
+        ascend_filters(classifier, "block9_sepconv1", [0])
+    with pytest.raises(ValueError, match=r"'head' outputs shape \(None, 1\)"):
+        ascend_filters(classifier, "head", [0])

@@ -170,11 +170,11 @@ def test_bad_input_is_named(photos):
 
 def test_overlay():
     image = np.full((20, 30, 3), 100.0)
-    out = overlay(image, np.zeros((4, 4)), alpha=0.25, colormap="gray")
+    out = overlay(image, np.zeros((4, 4)), alpha=0.25, cmap="gray")
     assert out.dtype == np.uint8
     assert out.shape == (20, 30, 3)
     np.testing.assert_array_equal(out, 75)  # 0.75 * 100 + 0.25 * black
-    full = overlay(image, np.ones((4, 4)), alpha=1.0, colormap="gray")
+    full = overlay(image, np.ones((4, 4)), alpha=1.0, cmap="gray")
     np.testing.assert_array_equal(full, 255)
     with pytest.raises(ValueError, match=r"alpha=1.5 must be between 0 and 1"):
         overlay(image, np.ones((4, 4)), alpha=1.5)
@@ -218,7 +218,7 @@ def test_agrees_with_the_reference_on_the_xception_classifier(real_data):
     """Reference: the nested base as one sub-model, the head written out."""
     from modern_convnets.data import split_files
     from modern_convnets.images import model_batch
-    from modern_convnets.models import load_trained
+    from modern_convnets.shipped import load_trained
 
     model = load_trained("xception_cats_vs_dogs")
     _, _, test = split_files(real_data)

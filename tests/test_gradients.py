@@ -62,3 +62,32 @@ def test_seeded(batch):
 def test_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         deep_stack(**kwargs)
+
+
+def test_seeded_builders_leave_the_callers_random_streams_alone():
+    import random
+
+    from modern_convnets.gradcam import randomised_copy
+    from modern_convnets.transfer import head
+
+    model = deep_stack(depth=2, width=4, seed=0)
+    random.seed(42)
+    np.random.seed(42)  # noqa: NPY002 (the caller's global stream)
+    expected = (random.random(), np.random.random())  # noqa: NPY002
+    random.seed(42)
+    np.random.seed(42)  # noqa: NPY002 (the caller's global stream)
+    first = [
+        deep_stack(depth=3, width=4, seed=1),
+        head(seed=2),
+        randomised_copy(model, 3),
+    ]
+    after = (random.random(), np.random.random())  # noqa: NPY002
+    assert after == expected
+    second = [
+        deep_stack(depth=3, width=4, seed=1),
+        head(seed=2),
+        randomised_copy(model, 3),
+    ]
+    for a, b in zip(first, second, strict=True):
+        for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+            np.testing.assert_array_equal(wa, wb)

@@ -92,3 +92,18 @@ def test_plot_confusion_matrices_counts_and_shares():
     ]  # fmt: skip
     with pytest.raises(ValueError, match=r"matrices\['m'\] has shape \(3,\)"):
         plot_confusion_matrices({"m": np.zeros(3)}, ["cat", "dog"])
+
+
+def test_every_plot_function_takes_a_caption_and_one_colour_map_keyword():
+    import inspect
+
+    from modern_convnets import gradcam, plotting
+
+    plots = [f for name, f in vars(plotting).items() if name.startswith("plot_")]
+    assert len(plots) >= 7
+    for function in plots:
+        assert "caption" in inspect.signature(function).parameters, function.__name__
+    for module in (plotting, gradcam):
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            parameters = inspect.signature(function).parameters
+            assert not {"colormap", "color_map", "colour_map"} & set(parameters), name

@@ -42,21 +42,19 @@ import numpy as np
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
 from modern_convnets.data import cats_vs_dogs, load_image
-from modern_convnets.diagram import model_diagram
+from modern_convnets.diagram import layer_graph, model_diagram
 from modern_convnets.evaluation import confusion_matrix, predict
-from modern_convnets.models import (
-    layer_graph,
-    load_trained,
-    mini_xception,
-    small_convnet,
-    trained_history,
-    trained_manifest,
-)
+from modern_convnets.models import mini_xception, small_convnet
 from modern_convnets.plotting import (
     image_grid,
     plot_confusion_matrices,
     plot_diagram,
     plot_histories,
+)
+from modern_convnets.shipped import (
+    load_trained,
+    trained_history,
+    trained_manifest,
 )
 
 NAMES = ["small_convnet", "mini_xception"]

@@ -37,8 +37,7 @@ import keras
 import numpy as np
 from modern_convnets.arithmetic import conv2d_params
 from modern_convnets.blocks import residual_block
-from modern_convnets.diagram import model_diagram
-from modern_convnets.models import layer_graph
+from modern_convnets.diagram import layer_graph, model_diagram
 from modern_convnets.plotting import plot_diagram
 
 # %% [markdown]

@@ -43,12 +43,8 @@ from modern_convnets.activations import (
     sparsity_over,
 )
 from modern_convnets.data import cats_vs_dogs, find_dataset
+from modern_convnets.diagram import layer_graph
 from modern_convnets.images import model_batch
-from modern_convnets.models import (
-    layer_graph,
-    load_trained,
-    trained_manifest,
-)
 from modern_convnets.plotting import (
     plot_activation_overview,
     plot_channel,
@@ -56,6 +52,7 @@ from modern_convnets.plotting import (
     plot_sparsity,
     show_image,
 )
+from modern_convnets.shipped import load_trained, trained_manifest
 
 model = load_trained("small_convnet")
 manifest = trained_manifest("small_convnet")

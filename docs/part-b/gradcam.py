@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 from modern_convnets.data import find_dataset, split_files
+from modern_convnets.diagram import layer_graph
 from modern_convnets.gradcam import (
     deletion_curve,
     gradcam,
@@ -47,16 +48,12 @@ from modern_convnets.gradcam import (
 )
 from modern_convnets.graph import tap_model
 from modern_convnets.images import model_batch
-from modern_convnets.models import (
-    layer_graph,
-    load_trained,
-    trained_manifest,
-)
 from modern_convnets.plotting import image_grid
 from modern_convnets.pretrained import (
     kitchenware_classifier,
     kitchenware_photos,
 )
+from modern_convnets.shipped import load_trained, trained_manifest
 
 # %% [markdown]
 # ## The classifier

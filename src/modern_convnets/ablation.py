@@ -58,6 +58,7 @@ from modern_convnets import models
 from modern_convnets._atomic import atomic_path
 from modern_convnets.data import augmentation, find_dataset, load_arrays, split_files
 from modern_convnets.records import hardware, save_model, write_json
+from modern_convnets.shipped import TRAINED_DIR
 
 if TYPE_CHECKING:
     import keras
@@ -71,7 +72,7 @@ VARIANTS: dict[str, str] = {
 }
 """The variants, in the order the study runs and reports them, and what each is."""
 
-RESULTS = models.TRAINED_DIR / "ablation.json"
+RESULTS = TRAINED_DIR / "ablation.json"
 """The study's results as shipped with the package."""
 
 

@@ -1,4 +1,6 @@
-"""What a model diagram shows: boxes, their connections and where they go.
+"""How a model's layers connect: a plain-text table, and a diagram's layout.
+
+`layer_graph` prints one row per layer with the layers it takes inputs from.
 
 `model_diagram` turns a functional Keras model into a `Diagram`: one `Box` per
 layer (or per group of layers, with `collapse`), the edges between them, and a
@@ -23,8 +25,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import keras
@@ -64,22 +67,101 @@ class Diagram:
     edges: tuple[tuple[str, str], ...]
 
 
-def inbound_layer_names(layer: keras.Layer) -> list[str]:
-    """Names of the layers whose outputs `layer` takes, in call order.
+def _tensor_sources(value: Any) -> Iterator[str]:
+    """Names of the layers that made the tensors in a serialised call."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            yield value["config"]["keras_history"][0]
+        else:
+            for item in value.values():
+                yield from _tensor_sources(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _tensor_sources(item)
+
+
+def inbound_layers(model: keras.Model) -> dict[str, list[str]]:
+    """For each layer of a model, the names of the layers whose outputs it takes.
+
+    Read from the model's own config, which describes the model's graph and
+    nothing else: calling its layers in another graph (as `tap_model` does)
+    or on new inputs changes nothing here.
+
+    Args:
+        model: A functional or Sequential Keras model.
+
+    Returns:
+        Layer name → names of its input layers, in call order; a model's
+            input layers take none.
 
     Examples:
         >>> import keras
         >>> inputs = keras.Input((4,), name="x")
         >>> dense = keras.layers.Dense(2, name="d")
-        >>> _ = dense(inputs)
-        >>> inbound_layer_names(dense)
-        ['x']
+        >>> model = keras.Model(inputs, dense(inputs))
+        >>> _ = dense(keras.Input((4,), name="elsewhere"))
+        >>> inbound_layers(model)
+        {'x': [], 'd': ['x']}
     """
-    names = []
-    for node in layer._inbound_nodes:
-        for tensor in node.input_tensors:
-            names.append(tensor._keras_history.operation.name)
-    return names
+    import keras
+
+    layers = model.get_config()["layers"]
+    if isinstance(model, keras.Sequential):  # a chain, stored without nodes
+        names = [layer["config"]["name"] for layer in layers]
+        return {name: names[i - 1 : i] for i, name in enumerate(names)}
+    return {
+        layer["name"]: [
+            source
+            for node in layer["inbound_nodes"]
+            for source in _tensor_sources(node)
+        ]
+        for layer in layers
+    }
+
+
+def layer_graph(model: keras.Model) -> str:
+    """A plain-text table of a functional model's layers and how they connect.
+
+    One row per layer: name, type, output shape, parameters, and the layers
+    whose outputs it takes, so a branch and its merge read off directly
+    (unlike `model.summary()`, it needs no wide terminal or rich display).
+
+    Args:
+        model: A functional Keras model.
+
+    Returns:
+        The table, one line per layer, with a header.
+
+    Examples:
+        >>> import keras
+        >>> inputs = keras.Input((8, 8, 3), name="in")
+        >>> x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+        >>> print(layer_graph(keras.Model(inputs, x)))
+        layer  type        output shape         params  takes
+        in     InputLayer  (None, 8, 8, 3)           0
+        conv   Conv2D      (None, 6, 6, 4)         112  in
+    """
+    inbound = inbound_layers(model)
+    rows = [("layer", "type", "output shape", "params", "takes")]
+    for layer in model.layers:
+        rows.append(
+            (
+                layer.name,
+                type(layer).__name__,
+                str(tuple(layer.output.shape)),
+                f"{layer.count_params():,}",
+                ", ".join(inbound.get(layer.name, [])),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = []
+    for name, kind, shape, params, takes in rows:
+        line = (
+            f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {shape:<{widths[2]}}  "
+            f"{params:>{widths[3]}}  {takes}"
+        )
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def _pair(value) -> str:
@@ -198,10 +280,11 @@ def model_diagram(model: keras.Model, *, collapse: str | None = None) -> Diagram
             members.append((group or layer.name, [layer]))
     box_of = {layer.name: name for name, group in members for layer in group}
 
+    inbound = inbound_layers(model)
     edges: list[tuple[str, str]] = []
     for name, group in members:
         for layer in group:
-            for source in inbound_layer_names(layer):
+            for source in inbound.get(layer.name, []):
                 edge = (box_of.get(source, source), name)
                 if edge[0] != name and edge not in edges:
                     edges.append(edge)

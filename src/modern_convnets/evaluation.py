@@ -49,7 +49,7 @@ def predict(model: keras.Model, dataset: tf.data.Dataset) -> Predictions:
 
     Args:
         model: A model with one sigmoid output, e.g. from
-            `modern_convnets.models.load_trained`.
+            `modern_convnets.shipped.load_trained`.
         dataset: Batches of `(images, labels)`, e.g. the test split of
             `modern_convnets.data.cats_vs_dogs`.
 

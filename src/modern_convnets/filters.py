@@ -23,11 +23,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import weakref
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from modern_convnets.graph import compiled, feature_map_layer, tap_model
 
 if TYPE_CHECKING:
     import keras
@@ -121,45 +122,14 @@ def deprocess(image: np.ndarray, crop: int = CROP) -> np.ndarray:
     return image[crop:-crop, crop:-crop, :] if crop else image
 
 
-def _map_layers(model: keras.Model) -> dict[str, keras.layers.Layer]:
-    return {layer.name: layer for layer in model.layers}
-
-
-def feature_layers(model: keras.Model) -> list[str]:
-    """Names of the layers whose output is a 4-D feature map, in model order.
-
-    Args:
-        model: A Keras model.
-
-    Returns:
-        Layer names, e.g. `["block1_conv1", "block1_conv1_bn", ...]`.
-
-    Examples:
-        ```python
-        feature_layers(xception_base())[:2]
-        # ['block1_conv1', 'block1_conv1_bn']
-        ```
-    """
-    import keras
-
-    names = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            shape = layer.output.shape
-        except (AttributeError, ValueError):  # input layers, multi-output layers
-            continue
-        if len(shape) == 4:
-            names.append(layer.name)
-    return names
-
-
 def feature_extractor(model: keras.Model, layer_name: str) -> keras.Model:
     """The model truncated at `layer_name`: input → that layer's feature map.
 
+    The layer may sit inside a nested sub-model (the ImageNet base of a
+    transfer-learning classifier, say); see `modern_convnets.graph`.
+
     Args:
-        model: A functional Keras model.
+        model: A Keras model.
         layer_name: The layer whose output is returned.
 
     Returns:
@@ -167,8 +137,8 @@ def feature_extractor(model: keras.Model, layer_name: str) -> keras.Model:
             itself is not modified.
 
     Raises:
-        ValueError: The layer does not exist (the message lists the layers
-            with 4-D outputs) or its output is not a 4-D feature map.
+        ValueError: The layer does not exist or its output is not a 4-D
+            feature map (the message lists the layers whose output is).
 
     Examples:
         ```python
@@ -179,21 +149,11 @@ def feature_extractor(model: keras.Model, layer_name: str) -> keras.Model:
     """
     import keras
 
-    layers = _map_layers(model)
-    valid = feature_layers(model)
-    if layer_name not in layers:
-        raise ValueError(
-            f"layer_name={layer_name!r} is not a layer of model {model.name!r}. "
-            f"Layers with a 4-D feature map: {', '.join(valid)}"
-        )
-    output = layers[layer_name].output
-    if len(output.shape) != 4:
-        raise ValueError(
-            f"layer_name={layer_name!r} outputs shape {tuple(output.shape)}, not a "
-            "4-D feature map (batch, height, width, channels). "
-            f"Layers with a 4-D feature map: {', '.join(valid)}"
-        )
-    return keras.Model(model.inputs, output, name=f"{model.name}_to_{layer_name}")
+    feature_map_layer(model, layer_name)
+    tapped = tap_model(model, [layer_name], include_output=False)
+    return keras.Model(
+        tapped.inputs, tapped.outputs[0], name=f"{model.name}_to_{layer_name}"
+    )
 
 
 def _check_arguments(
@@ -311,18 +271,17 @@ def _transform(images: tf.Tensor, regularizers: Regularizers, seed: tf.Tensor):
     return images
 
 
-# model -> {(layer name, regularizers): (extractor, step, score)}, so repeated
-# calls on the same model reuse the traced functions instead of tracing anew.
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _compiled(model: keras.Model, layer_name: str, regularizers: Regularizers):
-    per_model = _COMPILED.setdefault(model, {})
-    key = (layer_name, regularizers)
-    if key not in per_model:
+    """The extractor and its traced step, once per model, layer, regularisers.
+
+    Cached by `modern_convnets.graph.compiled`.
+    """
+
+    def build():
         extractor = feature_extractor(model, layer_name)
-        per_model[key] = (extractor, *_make_step(extractor, regularizers))
-    return per_model[key]
+        return (extractor, *_make_step(extractor, regularizers))
+
+    return compiled(model, ("filters", layer_name, regularizers), build)
 
 
 class _IntendedRetracing(logging.Filter):
@@ -348,6 +307,19 @@ def _quiet_retracing():
         tf_logger.removeFilter(quiet)
 
 
+def _filter_means(activation: tf.Tensor, filter_indices: tf.Tensor) -> tf.Tensor:
+    """The objective: each image's own filter's mean activation, borders left out.
+
+    (batch, h, w, channels) feature maps and one filter index per image give
+    (batch,) means over the inner (h - 2 BORDER) × (w - 2 BORDER) positions.
+    """
+    import tensorflow as tf
+
+    inner = activation[:, BORDER:-BORDER, BORDER:-BORDER, :]
+    chosen = tf.gather(inner, filter_indices, axis=3, batch_dims=1)
+    return tf.reduce_mean(chosen, axis=[1, 2])
+
+
 def _make_step(extractor: keras.Model, regularizers: Regularizers):
     """One gradient-ascent step for a batch, traced once per batch shape."""
     import tensorflow as tf
@@ -362,12 +334,7 @@ def _make_step(extractor: keras.Model, regularizers: Regularizers):
                 if regularizers.active
                 else images
             )
-            activation = extractor(seen, training=False)[
-                :, BORDER:-BORDER, BORDER:-BORDER, :
-            ]
-            # Each image's own filter: (batch, h, w, channels) -> (batch, h, w).
-            chosen = tf.gather(activation, filter_indices, axis=3, batch_dims=1)
-            losses = tf.reduce_mean(chosen, axis=[1, 2])
+            losses = _filter_means(extractor(seen, training=False), filter_indices)
             objective = tf.reduce_sum(losses)
             if regularizers.total_variation:
                 pixels = tf.cast(tf.reduce_prod(tf.shape(images)[1:]), tf.float32)
@@ -381,11 +348,7 @@ def _make_step(extractor: keras.Model, regularizers: Regularizers):
 
     def score(images, filter_indices):
         """The filters' mean activations: one forward pass, run eagerly."""
-        activation = extractor(images, training=False)[
-            :, BORDER:-BORDER, BORDER:-BORDER, :
-        ]
-        chosen = tf.gather(activation, filter_indices, axis=3, batch_dims=1)
-        return tf.reduce_mean(chosen, axis=[1, 2])
+        return _filter_means(extractor(images, training=False), filter_indices)
 
     return step, score
 

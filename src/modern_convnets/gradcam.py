@@ -39,16 +39,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from modern_convnets._seeding import seeded_layers
 from modern_convnets.graph import (
-    _feature_map_layers,
+    compiled,
+    feature_map_layer,
     feature_map_layers,
-    find_layer,
     tap_model,
 )
 from modern_convnets.images import ImageLike, model_batch
@@ -57,10 +57,6 @@ if TYPE_CHECKING:
     import keras
 
 logger = logging.getLogger(__name__)
-
-_GRAD_MODELS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def last_feature_layer(model: keras.Model) -> str:
@@ -75,13 +71,7 @@ def last_feature_layer(model: keras.Model) -> str:
         # 'block14_sepconv2_act'
         ```
     """
-    import keras
-
-    names = [
-        layer.name
-        for layer in _feature_map_layers(model)
-        if not isinstance(layer, keras.layers.Rescaling)
-    ]
+    names = feature_map_layers(model)
     if not names:
         raise ValueError(
             f"model {model.name!r} has no layer with a 4-D output (batch, height, "
@@ -90,53 +80,43 @@ def last_feature_layer(model: keras.Model) -> str:
     return names[-1]
 
 
-def _check_layer(model: keras.Model, layer_name: str) -> None:
-    _, layer = find_layer(model, layer_name)
-    shape = tuple(layer.output.shape)
-    if len(shape) != 4:
-        raise ValueError(
-            f"layer_name={layer_name!r} outputs shape {shape}, not a 4-D feature "
-            "map (batch, height, width, channels). Layers with a 4-D feature "
-            f"map: {', '.join(feature_map_layers(model))}"
-        )
-
-
 def _compiled(model: keras.Model, layer_name: str) -> tuple[Any, int]:
     """The Grad-CAM computation as one TensorFlow graph, built once per layer.
 
     The layer is checked when the graph is built, not on every call.
     Returns the function and the number of classes (2 for a one-unit sigmoid).
     """
-    cache = _GRAD_MODELS.setdefault(model, {})
-    if layer_name not in cache:
-        import tensorflow as tf
+    return compiled(model, ("gradcam", layer_name), lambda: _build(model, layer_name))
 
-        _check_layer(model, layer_name)
-        grad_model = tap_model(model, [layer_name], logits=True)
-        units = grad_model.outputs[1].shape[-1]
 
-        @tf.function(autograph=False, reduce_retracing=True)
-        def step(batch: tf.Tensor, requested: tf.Tensor) -> tf.Tensor:
-            # requested: one class per image, -1 for "the top class".
-            with tf.GradientTape() as tape:
-                features, logits = grad_model(batch, training=False)
-                if units == 1:  # sigmoid: class 1 is the logit, class 0 minus it
-                    top = tf.cast(logits[:, 0] > 0, tf.int64)
-                    chosen = tf.where(requested >= 0, requested, top)
-                    sign = tf.where(chosen == 1, 1.0, -1.0)
-                    scores = logits[:, 0] * tf.cast(sign, logits.dtype)
-                else:
-                    top = tf.argmax(logits, axis=-1)
-                    chosen = tf.where(requested >= 0, requested, top)
-                    scores = tf.gather(logits, chosen, axis=1, batch_dims=1)
-            # Images are independent (inference mode), so the gradient of the
-            # summed scores holds each image's own gradient.
-            grads = tape.gradient(scores, features)
-            weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-            return tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
+def _build(model: keras.Model, layer_name: str) -> tuple[Any, int]:
+    import tensorflow as tf
 
-        cache[layer_name] = (step, 2 if units == 1 else int(units))
-    return cache[layer_name]
+    feature_map_layer(model, layer_name)
+    grad_model = tap_model(model, [layer_name], logits=True)
+    units = grad_model.outputs[1].shape[-1]
+
+    @tf.function(autograph=False, reduce_retracing=True)
+    def step(batch: tf.Tensor, requested: tf.Tensor) -> tf.Tensor:
+        # requested: one class per image, -1 for "the top class".
+        with tf.GradientTape() as tape:
+            features, logits = grad_model(batch, training=False)
+            if units == 1:  # sigmoid: class 1 is the logit, class 0 minus it
+                top = tf.cast(logits[:, 0] > 0, tf.int64)
+                chosen = tf.where(requested >= 0, requested, top)
+                sign = tf.where(chosen == 1, 1.0, -1.0)
+                scores = logits[:, 0] * tf.cast(sign, logits.dtype)
+            else:
+                top = tf.argmax(logits, axis=-1)
+                chosen = tf.where(requested >= 0, requested, top)
+                scores = tf.gather(logits, chosen, axis=1, batch_dims=1)
+        # Images are independent (inference mode), so the gradient of the
+        # summed scores holds each image's own gradient.
+        grads = tape.gradient(scores, features)
+        weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
+        return tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
+
+    return step, 2 if units == 1 else int(units)
 
 
 def _requested(
@@ -216,7 +196,7 @@ def overlay(
     heatmap: np.ndarray,
     *,
     alpha: float = 0.4,
-    colormap: str = "jet",
+    cmap: str = "jet",
 ) -> np.ndarray:
     """Colour a heatmap and blend it over its photo.
 
@@ -224,7 +204,7 @@ def overlay(
         image: The photo, (h, w, 3), pixels in [0, 255].
         heatmap: (h', w') values in [0, 1]; resized bilinearly to (h, w).
         alpha: Weight of the coloured map; the photo gets 1 − alpha.
-        colormap: A matplotlib colormap name.
+        cmap: A matplotlib colormap name.
 
     Returns:
         uint8 RGB pixels, (h, w, 3).
@@ -249,7 +229,7 @@ def overlay(
     if not 0 <= alpha <= 1:
         raise ValueError(f"alpha={alpha!r} must be between 0 and 1")
     resized = tf.image.resize(heatmap[..., None], image.shape[:2]).numpy()[..., 0]
-    colours = matplotlib.colormaps[colormap](np.clip(resized, 0, 1))[..., :3] * 255
+    colours = matplotlib.colormaps[cmap](np.clip(resized, 0, 1))[..., :3] * 255
     blended = (1 - alpha) * image + alpha * colours
     return np.clip(np.round(blended), 0, 255).astype("uint8")
 
@@ -298,8 +278,8 @@ def randomised_copy(model: keras.Model, seed: int = 0) -> keras.Model:
     """
     import keras
 
-    keras.utils.set_random_seed(seed)
-    copy = keras.models.clone_model(model)
+    with seeded_layers(seed):
+        copy = keras.models.clone_model(model)
     copy.name = f"{model.name}_randomised"
     return copy
 

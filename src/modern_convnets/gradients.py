@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modern_convnets._seeding import seeded_layers
+
 if TYPE_CHECKING:
     import keras
 
@@ -65,16 +67,16 @@ def deep_stack(
     for value, name in ((depth, "depth"), (width, "width")):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}={value!r} must be a positive integer")
-    keras.utils.set_random_seed(seed)
     inputs = keras.Input((width,), name="inputs")
     x = inputs
-    for i in range(1, depth + 1):
-        y = layers.Dense(width, use_bias=not batch_norm, name=f"dense{i}")(x)
-        if batch_norm:
-            y = layers.BatchNormalization(name=f"dense{i}_bn")(y)
-        y = layers.Activation(activation, name=f"dense{i}_act")(y)
-        x = layers.add([x, y], name=f"dense{i}_add") if residual else y
-    outputs = layers.Dense(1, name="head")(x)
+    with seeded_layers(seed):
+        for i in range(1, depth + 1):
+            y = layers.Dense(width, use_bias=not batch_norm, name=f"dense{i}")(x)
+            if batch_norm:
+                y = layers.BatchNormalization(name=f"dense{i}_bn")(y)
+            y = layers.Activation(activation, name=f"dense{i}_act")(y)
+            x = layers.add([x, y], name=f"dense{i}_add") if residual else y
+        outputs = layers.Dense(1, name="head")(x)
     return keras.Model(inputs, outputs, name="deep_stack")
 
 

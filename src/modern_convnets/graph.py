@@ -28,11 +28,16 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import keras
+
+_COMPILED: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _is_model(layer: Any) -> bool:
@@ -77,7 +82,8 @@ def _output_shape(layer: keras.Layer) -> tuple[int | None, ...] | None:
 def feature_map_layers(model: keras.Model) -> list[str]:
     """Names of all layers with a 4-D output (batch, height, width, channels).
 
-    Nested sub-models are searched too; a sub-model itself is not listed.
+    Nested sub-models are searched too; a sub-model itself is not listed, nor
+    are preprocessing and augmentation layers (rescaling, random flips, ...).
 
     Args:
         model: A built Keras model.
@@ -98,12 +104,22 @@ def feature_map_layers(model: keras.Model) -> list[str]:
     return [layer.name for layer in _feature_map_layers(model)]
 
 
+def _is_preprocessing(layer: Any) -> bool:
+    # Rescaling, Resizing, Normalization and the Random* augmentation layers
+    # transform pixels and learn nothing: they are no feature maps to look at.
+    return type(layer).__module__.startswith("keras.src.layers.preprocessing")
+
+
 def _feature_map_layers(model: keras.Model) -> list[keras.Layer]:
     import keras
 
     found = []
     for _, layer in walk_layers(model):
-        if _is_model(layer) or isinstance(layer, keras.layers.InputLayer):
+        if (
+            _is_model(layer)
+            or isinstance(layer, keras.layers.InputLayer)
+            or _is_preprocessing(layer)
+        ):
             continue
         shape = _output_shape(layer)
         if shape is not None and len(shape) == 4:
@@ -147,6 +163,79 @@ def find_layer(model: keras.Model, name: str) -> tuple[tuple[str, ...], keras.La
             f"found at {', '.join(where)}"
         )
     return matches[0]
+
+
+def feature_map_layer(model: keras.Model, name: str) -> keras.Layer:
+    """A layer with a 4-D output, by name, wherever it sits in the model.
+
+    The one lookup behind activations, filter patterns and Grad-CAM.
+
+    Args:
+        model: A built Keras model.
+        name: The layer's name.
+
+    Returns:
+        The layer.
+
+    Raises:
+        ValueError: No layer has that name, layers in two sub-models share it
+            (see `find_layer`), or its output is not a 4-D feature map; the
+            message lists the layers that are.
+
+    Examples:
+        >>> import keras
+        >>> model = keras.Sequential([
+        ...     keras.Input((8, 8, 3)),
+        ...     keras.layers.Conv2D(4, 3, name="conv"),
+        ...     keras.layers.Flatten(name="flat"),
+        ... ])
+        >>> feature_map_layer(model, "conv").name
+        'conv'
+        >>> feature_map_layer(model, "flat")
+        Traceback (most recent call last):
+        ...
+        ValueError: layer_name='flat' outputs shape (None, 144), not a 4-D feature map (batch, height, width, channels). Layers with a 4-D feature map: conv
+    """  # noqa: E501
+    _, layer = find_layer(model, name)
+    shape = _output_shape(layer)
+    if shape is None or len(shape) != 4:
+        raise ValueError(
+            f"layer_name={name!r} outputs shape {shape}, not a 4-D feature map "
+            "(batch, height, width, channels). Layers with a 4-D feature map: "
+            f"{', '.join(feature_map_layers(model)) or '(none)'}"
+        )
+    return layer
+
+
+def compiled(model: keras.Model, key: Hashable, build: Callable[[], Any]) -> Any:
+    """`build()` once per model and key: the package's cache of traced steps.
+
+    Activations, filter patterns and Grad-CAM each trace a TensorFlow graph
+    for a model and a layer; tracing costs seconds, so the traced function is
+    kept here, weakly keyed on the model object (it goes when the model does).
+    A traced function reads the model's variables when it runs, so new
+    weights (more training, `load_weights`) are seen by the next call. A
+    different model object, even with the same architecture, is traced anew.
+
+    Args:
+        model: The model the traced function belongs to.
+        key: What else it depends on, e.g. `("gradcam", layer_name)`.
+        build: Makes the value on the first call.
+
+    Returns:
+        The cached value.
+
+    Examples:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> first = compiled(model, "demo", lambda: object())
+        >>> compiled(model, "demo", lambda: object()) is first
+        True
+    """
+    per_model = _COMPILED.setdefault(model, {})
+    if key not in per_model:
+        per_model[key] = build()
+    return per_model[key]
 
 
 def _holds(model: keras.Model, names: set[str], target: Any = None) -> bool:

@@ -17,25 +17,13 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from modern_convnets.blocks import xception_block
 
 if TYPE_CHECKING:
     import keras
-
-TRAINED_DIR = Path(__file__).resolve().parent / "trained"
-"""Where trained models ship: `NAME.keras`, `.manifest.json`, `.history.json`."""
-
-TRAINABLE = ("small_convnet", "mini_xception")
-"""The models `modern_convnets.train` trains from scratch."""
-
-TRAINED = (*TRAINABLE, "xception_cats_vs_dogs")
-"""Names accepted by `load_trained`: the above, and the transfer-learning
-classifier of `modern_convnets.transfer` (only its head is stored)."""
 
 SMALL_CONVNET_FILTERS = (32, 64, 128, 256, 256)
 MINI_XCEPTION_SIZES = (32, 64, 128, 256, 512)
@@ -185,145 +173,3 @@ def mini_xception(
     x = layers.Dropout(0.5, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="predictions")(x)
     return keras.Model(inputs, outputs, name="mini_xception")
-
-
-def layer_graph(model: keras.Model) -> str:
-    """A plain-text table of a functional model's layers and how they connect.
-
-    One row per layer: name, type, output shape, parameters, and the layers
-    whose outputs it takes, so a branch and its merge read off directly
-    (unlike `model.summary()`, it needs no wide terminal or rich display).
-
-    Args:
-        model: A functional Keras model.
-
-    Returns:
-        The table, one line per layer, with a header.
-
-    Examples:
-        >>> import keras
-        >>> inputs = keras.Input((8, 8, 3), name="in")
-        >>> x = keras.layers.Conv2D(4, 3, name="conv")(inputs)
-        >>> print(layer_graph(keras.Model(inputs, x)))
-        layer  type        output shape         params  takes
-        in     InputLayer  (None, 8, 8, 3)           0
-        conv   Conv2D      (None, 6, 6, 4)         112  in
-    """
-    from modern_convnets.diagram import inbound_layer_names
-
-    rows = [("layer", "type", "output shape", "params", "takes")]
-    for layer in model.layers:
-        inbound = inbound_layer_names(layer)
-        shape = str(tuple(layer.output.shape))
-        rows.append(
-            (
-                layer.name,
-                type(layer).__name__,
-                shape,
-                f"{layer.count_params():,}",
-                ", ".join(inbound),
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = []
-    for name, kind, shape, params, takes in rows:
-        line = (
-            f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {shape:<{widths[2]}}  "
-            f"{params:>{widths[3]}}  {takes}"
-        )
-        lines.append(line.rstrip())
-    return "\n".join(lines)
-
-
-def _trained_file(name: str, suffix: str) -> Path:
-    if name not in TRAINED:
-        raise ValueError(
-            f"name={name!r} is not a trained model; valid: {', '.join(TRAINED)}"
-        )
-    path = TRAINED_DIR / f"{name}{suffix}"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The trained {name} is not in this copy of the package ({path} is "
-            f"missing). Train it with `nox -s train -- {name}` and copy the run's "
-            f"best.keras, manifest.json and history.json to {TRAINED_DIR}/{name}.*"
-        )
-    return path
-
-
-def load_trained(name: str) -> keras.Model:
-    """A trained cats-vs-dogs model shipped with the package, ready for inference.
-
-    Each takes raw RGB pixels in [0, 255] and returns the probability of
-    "dog": `small_convnet` and `mini_xception` at 180 × 180 (their
-    augmentation block is inactive in `predict` and `evaluate`; pass
-    `training=False` when calling them directly), `xception_cats_vs_dogs` at
-    299 × 299 (the frozen ImageNet Xception base with Xception's
-    preprocessing inside, and the trained head; the base's weights are found
-    as in `modern_convnets.pretrained.xception_base`).
-
-    Args:
-        name: `"small_convnet"`, `"mini_xception"` or `"xception_cats_vs_dogs"`.
-
-    Returns:
-        The model, uncompiled.
-
-    Raises:
-        ValueError: `name` is not one of the trained models.
-        FileNotFoundError: That model has not been trained and shipped yet.
-
-    Examples:
-        ```python
-        model = load_trained("small_convnet")
-        model.predict(photos)  # (n, 1) probabilities of "dog"
-        ```
-    """
-    import keras
-
-    stored = keras.models.load_model(_trained_file(name, ".keras"), compile=False)
-    if name == "xception_cats_vs_dogs":
-        from modern_convnets.transfer import classifier
-
-        return classifier(stored)
-    return stored
-
-
-def trained_manifest(name: str) -> dict[str, Any]:
-    """How a shipped model was trained: configuration, data, time, hardware, accuracy.
-
-    Args:
-        name: One of `TRAINED`.
-
-    Returns:
-        The manifest written by `modern_convnets.train.train`.
-
-    Raises:
-        ValueError: `name` is not one of the trainable models.
-        FileNotFoundError: That model has not been trained and shipped yet.
-
-    Examples:
-        ```python
-        trained_manifest("small_convnet")["test_accuracy"]
-        ```
-    """
-    return json.loads(_trained_file(name, ".manifest.json").read_text())
-
-
-def trained_history(name: str) -> dict[str, list[float]]:
-    """Loss and accuracy per epoch of a shipped model's training run.
-
-    Args:
-        name: One of `TRAINED`.
-
-    Returns:
-        Metric name (`loss`, `accuracy`, `val_loss`, `val_accuracy`) → values.
-
-    Raises:
-        ValueError: `name` is not one of the trainable models.
-        FileNotFoundError: That model has not been trained and shipped yet.
-
-    Examples:
-        ```python
-        max(trained_history("small_convnet")["val_accuracy"])
-        ```
-    """
-    return json.loads(_trained_file(name, ".history.json").read_text())

@@ -46,8 +46,8 @@ def describe(fig: Figure) -> str:
     if fig.get_label():
         return fig.get_label()
     parts = []
-    if fig._suptitle is not None and fig._suptitle.get_text():
-        parts.append(fig._suptitle.get_text())
+    if fig.get_suptitle():
+        parts.append(fig.get_suptitle())
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     unique = list(dict.fromkeys(titles))
     if len(unique) > 4:
@@ -238,6 +238,7 @@ def plot_channel(
     layer_name: str = "activation",
     cmap: str = "viridis",
     width: float = 4.0,
+    caption: str = "",
 ) -> Figure:
     """One channel of one photo's feature maps, with a colour bar.
 
@@ -247,6 +248,7 @@ def plot_channel(
         layer_name: For the title and error messages.
         cmap: A matplotlib colormap name.
         width: Figure width in inches.
+        caption: What the figure shows, in one sentence (see `describe`).
 
     Returns:
         The figure.
@@ -275,6 +277,7 @@ def plot_channel(
     ax.set_yticks([])
     ax.set_title(f"{layer_name}, channel {channel}")
     fig.colorbar(shown, ax=ax, shrink=0.85)
+    fig.set_label(caption)
     return fig
 
 
@@ -285,6 +288,7 @@ def plot_channel_grid(
     ncols: int | None = None,
     cmap: str = "viridis",
     width: float = 9.0,
+    caption: str = "",
 ) -> Figure:
     """Every channel of one photo's feature maps on one grid.
 
@@ -298,6 +302,7 @@ def plot_channel_grid(
         ncols: Channels per row; default 16 from 64 channels up, else 8.
         cmap: A matplotlib colormap name.
         width: Figure width in inches.
+        caption: What the figure shows, in one sentence (see `describe`).
 
     Returns:
         The figure.
@@ -333,6 +338,7 @@ def plot_channel_grid(
         f"{layer_name} {maps.shape}: {int(blank.sum())} of {channels} "
         "channels blank (grey)"
     )
+    fig.set_label(caption)
     return fig
 
 
@@ -342,6 +348,7 @@ def plot_activation_overview(
     channels: int = 8,
     cmap: str = "viridis",
     width: float = 9.0,
+    caption: str = "",
 ) -> Figure:
     """The first few channels of every layer, one row per layer.
 
@@ -351,6 +358,8 @@ def plot_activation_overview(
         channels: Channels shown per layer (fewer if a layer has fewer).
         cmap: A matplotlib colormap name.
         width: Figure width in inches.
+        caption: What the figure shows, in one sentence (see `describe`);
+            default: what it always shows, the first channels of each layer.
 
     Returns:
         The figure; blank channels are grey, as in `plot_channel_grid`.
@@ -391,17 +400,22 @@ def plot_activation_overview(
             va="center",
             fontsize=9,
         )
-    fig.set_label(f"The first {channels} channels of each layer, one row per layer")
+    fig.set_label(
+        caption or f"The first {channels} channels of each layer, one row per layer"
+    )
     return fig
 
 
-def plot_sparsity(stats: Sequence[LayerSparsity], *, width: float = 8.0) -> Figure:
+def plot_sparsity(
+    stats: Sequence[LayerSparsity], *, width: float = 8.0, caption: str = ""
+) -> Figure:
     """Zero activations and blank channels per layer, in percent.
 
     Args:
         stats: From `modern_convnets.activations.sparsity_over` (or
             `sparsity`).
         width: Figure width in inches.
+        caption: What the figure shows, in one sentence (see `describe`).
 
     Returns:
         The figure.
@@ -436,6 +450,7 @@ def plot_sparsity(stats: Sequence[LayerSparsity], *, width: float = 8.0) -> Figu
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="center right")
     ax.set_title(f"Sparsity over {stats[0].images:,} photos")
+    fig.set_label(caption)
     return fig
 
 

@@ -275,14 +275,6 @@ def train(
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: `python -m modern_convnets.train MODEL ...`."""
-    import sys
-
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["xception_cats_vs_dogs"]:  # a head on a frozen base
-        from modern_convnets import transfer
-
-        transfer.main(argv[1:])
-        return
     parser = argparse.ArgumentParser(
         prog="python -m modern_convnets.train", description=__doc__.splitlines()[0]
     )

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from modern_convnets._atomic import atomic_path
+from modern_convnets._seeding import seeded_layers
 from modern_convnets.data import find_dataset, make_dataset, split_files
 from modern_convnets.records import (
     dataset_fingerprint,
@@ -55,10 +56,10 @@ def head(seed: int = 1337, dropout: float = 0.5) -> keras.Model:
     """
     import keras
 
-    keras.utils.set_random_seed(seed)
     inputs = keras.Input((FEATURES,), name="features")
-    x = keras.layers.Dropout(dropout, name="dropout")(inputs)
-    outputs = keras.layers.Dense(1, activation="sigmoid", name="predictions")(x)
+    with seeded_layers(seed):
+        x = keras.layers.Dropout(dropout, name="dropout")(inputs)
+        outputs = keras.layers.Dense(1, activation="sigmoid", name="predictions")(x)
     return keras.Model(inputs, outputs, name="head")
 
 

@@ -1,0 +1,71 @@
+"""The package's modules import one another in one direction only."""
+
+import ast
+from pathlib import Path
+
+import modern_convnets
+
+PACKAGE = Path(modern_convnets.__file__).parent
+
+
+def imports_of(path: Path) -> set[str]:
+    """Package modules a file imports anywhere, function-level imports included."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "modern_convnets":
+                found |= {alias.name for alias in node.names}
+            elif node.module.startswith("modern_convnets."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {
+                alias.name.split(".")[1]
+                for alias in node.names
+                if alias.name.startswith("modern_convnets.")
+            }
+    return found - {path.stem}
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {path.stem: imports_of(path) for path in PACKAGE.glob("*.py")}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle as a list of modules (first == last), or None."""
+    done: set[str] = set()
+
+    def visit(module: str, stack: list[str]) -> list[str] | None:
+        if module in stack:
+            return [*stack[stack.index(module) :], module]
+        if module in done:
+            return None
+        for dependency in sorted(graph.get(module, ())):
+            cycle = visit(dependency, [*stack, module])
+            if cycle:
+                return cycle
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        cycle = visit(module, [])
+        if cycle:
+            return cycle
+    return None
+
+
+def test_find_cycle_finds_function_level_cycles():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycle_in_the_package():
+    graph = import_graph()
+    assert {"models", "shipped", "train", "transfer", "graph"} <= set(graph)
+    assert find_cycle(graph) is None
+
+
+def test_architectures_and_layer_tables_stand_alone():
+    graph = import_graph()
+    assert graph["models"] == {"blocks"}
+    assert graph["diagram"] == set()
+    assert "transfer" not in graph["train"]
