@@ -9,10 +9,9 @@
   that imports TensorFlow. The kernels get an IPython profile that leaves
   descriptor-level output in the build log instead; Python warnings and
   `print(..., file=sys.stderr)` still appear on the page.
-- Figures: the kernels use the guide's matplotlib style, and show every
-  matplotlib Figure (through a `_repr_html_` the kernels add) as an HTML
-  `<figure>` whose image has alternative text and a caption
-  (`modern_convnets.plotting.describe`: the figure's label, or its titles).
+- Figures: the kernels run `docs_kernel.py` first, which gives them the
+  guide's matplotlib style and shows every Figure as an HTML `<figure>` with
+  alternative text and a caption.
 - The site must work offline, so MathJax is copied from the installed
   `jupyter-server-mathjax` package into `assets/mathjax/`, and the CDN script
   tags that nbconvert puts into every notebook page are removed.
@@ -43,44 +42,19 @@ NOTEBOOK_SCRIPTS = re.compile(
 )
 
 
-KERNEL_STARTUP = '''"""From mkdocs_hooks.py: the figure style; figures as <figure>."""
-import base64 as _base64
-import html as _html
-import io as _io
-
-import matplotlib.style as _style
-from matplotlib.figure import Figure as _Figure
-
-from modern_convnets.plotting import STYLE as _STYLE, describe as _describe
-
-_style.use(_STYLE)
-
-
-def _figure_html(fig):
-    buffer = _io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    data = _base64.b64encode(buffer.getvalue()).decode()
-    text = _html.escape(_describe(fig) or "Figure computed by the code above")
-    return (
-        f'<figure class="mc-figure"><img src="data:image/png;base64,{data}" '
-        f'alt="{text}"><figcaption>{text}</figcaption></figure>'
-    )
-
-
-# A method rather than a registered formatter: `%matplotlib inline` drops
-# every formatter registered for Figure, but not this.
-_Figure._repr_html_ = _figure_html
-'''
+# What every kernel runs first (the figure style, captioned figures).
+KERNEL_STARTUP = ROOT / "docs_kernel.py"
 
 
 def source_digest() -> str:
     """A digest of what the pages' outputs depend on besides the notebooks.
 
-    Every file of the package (code, style, bundled models) and this file,
-    which sets up the kernels.
+    Every file of the package (code, style, bundled models), this file and
+    the kernels' start-up script.
     """
     digest = hashlib.sha256()
-    for path in [*sorted(SOURCE.rglob("*")), Path(__file__).resolve()]:
+    files = [*sorted(SOURCE.rglob("*")), Path(__file__).resolve(), KERNEL_STARTUP]
+    for path in files:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -95,7 +69,7 @@ def use_kernel_profile() -> None:
     config.write_text("c.IPKernelApp.capture_fd_output = False\n")
     startup = config.parent / "startup" / "00-figures.py"
     startup.parent.mkdir(exist_ok=True)
-    startup.write_text(KERNEL_STARTUP)
+    startup.write_text(KERNEL_STARTUP.read_text())
     os.environ["IPYTHONDIR"] = str(ipython_dir)
 
 

@@ -638,9 +638,9 @@ def augmentation(seed: int | None = None) -> keras.Sequential:
 
     return keras.Sequential(
         [
-            layers.RandomFlip("horizontal", seed=seed),
-            layers.RandomRotation(0.1, seed=seed),
-            layers.RandomZoom(0.2, seed=seed),
+            layers.RandomFlip("horizontal", seed=seed, name="random_flip"),
+            layers.RandomRotation(0.1, seed=seed, name="random_rotation"),
+            layers.RandomZoom(0.2, seed=seed, name="random_zoom"),
         ],
         name="augmentation",
     )
