@@ -1,15 +1,17 @@
 """Filter patterns of block3_sepconv1: one filter at a time vs `filter_patterns`.
 
-Usage: python benchmarks/filter_patterns.py [--filters 64] [--batch-sizes 64 16]
+Usage: python benchmarks/filter_patterns.py [--filters 1 4 16 64]
+       [--batch-sizes default 1 4] [--repeats 3]
 
 Both methods run in the same process on the same ImageNet Xception base, with
 the lecture's settings (200 × 200 images, 30 steps, learning rate 10) and the
-same starting images, one after the other. The loop is the lecture's code: a
-feature extractor truncated at the layer and a `tf.function` step called with
-the filter index as a Python int, so it is traced again for every filter.
-Prints wall times, the speed-up, how closely the final activations agree, the
-multiply-adds per step and the share of this machine's measured matmul
-throughput that each method reaches.
+same starting images, interleaved and repeated (see `timing.py`). The loop is
+the lecture's code: a feature extractor truncated at the layer and a
+`tf.function` step called with the filter index as a Python int, so it is
+traced again for every filter. Each side runs as in a fresh session (its step
+traced anew). Prints the minimum and spread of the wall times, the load
+average around each comparison, the speed-up and how closely the final
+activations agree.
 """
 
 from __future__ import annotations
@@ -24,8 +26,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 import tensorflow as tf
+from timing import interleaved, load_average
 
-from modern_convnets.filters import ascend_filters, feature_extractor, initial_images
+from modern_convnets.filters import (
+    ascend_filters,
+    default_batch_size,
+    feature_extractor,
+    initial_images,
+)
 from modern_convnets.pretrained import xception_base
 
 LAYER = "block3_sepconv1"
@@ -33,7 +41,11 @@ SIZE, STEPS, RATE, SEED = 200, 30, 10.0, 0
 
 
 def lecture_loop(model: keras.Model, filters: list[int]) -> tuple[np.ndarray, float]:
-    """The lecture's recipe, one filter at a time (same start images)."""
+    """The lecture's recipe, one filter at a time (same start images).
+
+    Its step is defined afresh on every call, as in a new session, and traced
+    again for every filter index (a Python int).
+    """
     layer = model.get_layer(name=LAYER)
     extractor = keras.Model(inputs=model.input, outputs=layer.output)
 
@@ -73,11 +85,11 @@ def multiply_adds(model: keras.Model, size: int) -> int:
     """Forward multiply-adds of the extractor for one size × size image."""
     extractor = feature_extractor(model, LAYER)
     convs = [
-        layer
+        model.get_layer(layer.name)
         for layer in extractor.layers
         if isinstance(layer, keras.layers.Conv2D | keras.layers.SeparableConv2D)
     ]
-    probe = keras.Model(extractor.inputs, [layer.output for layer in convs])
+    probe = keras.Model(model.inputs, [layer.output for layer in convs])
     shapes = probe.compute_output_shape((1, size, size, 3))
     total = 0
     for layer, (_, h, w, c_out) in zip(convs, shapes, strict=True):
@@ -102,59 +114,69 @@ def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
+def ours(model: keras.Model, filters: list[int], batch_size: int | None):
+    """`ascend_filters` as a fresh session sees it: its step traced anew."""
+    # A new model object over the same layers: the traced step is not reused.
+    fresh = keras.Model(model.inputs, model.outputs)
+    return ascend_filters(
+        fresh,
+        LAYER,
+        filters,
+        image_size=SIZE,
+        steps=STEPS,
+        learning_rate=RATE,
+        seed=SEED,
+        batch_size=batch_size,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--filters", type=int, default=64)
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 16])
+    parser.add_argument("--filters", type=int, nargs="+", default=[1, 4, 16, 64])
+    parser.add_argument(
+        "--batch-sizes",
+        nargs="+",
+        default=["default"],
+        help="batch sizes of filter_patterns to time; 'default' is its own choice",
+    )
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    filters = list(range(args.filters))
+    batch_sizes = [None if b == "default" else int(b) for b in args.batch_sizes]
 
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}; "
+        f"load average at start {load_average()}"
     )
     model = xception_base()
     macs = multiply_adds(model, SIZE)
-    # Gradient ascent needs the forward pass and the gradient with respect to
-    # each layer's input (not the weights): about twice the forward work.
-    step_flops = 2 * 2 * macs
-    work = step_flops * STEPS * len(filters)
-    peak = matmul_gflops()
-    print(
-        f"extractor forward: {macs / 1e6:.0f} M multiply-adds per {SIZE}² image; "
-        f"{work / 1e12:.2f} TFLOP for {len(filters)} filters × {STEPS} steps"
-    )
-    print(f"measured matmul throughput: {peak:.0f} GFLOP/s")
+    print(f"extractor forward: {macs / 1e6:.0f} M multiply-adds per {SIZE}² image")
+    print(f"measured matmul throughput: {matmul_gflops():.0f} GFLOP/s")
+    print(f"default batch size here: {default_batch_size(64)} (for 64 filters)")
+    # Warm up TensorFlow itself (thread pools, oneDNN kernels) before timing.
+    lecture_loop(model, [0])
+    ours(model, [0], None)
 
-    loop_images, loop_s = lecture_loop(model, filters)
-    loop_act = final_activation(model, loop_images, filters)
-    print(
-        f"\nlecture loop: {loop_s:.1f} s  ({work / loop_s / 1e9:.0f} GFLOP/s, "
-        f"{work / loop_s / 1e9 / peak:.0%} of matmul throughput)"
-    )
-
-    for batch_size in args.batch_sizes:
-        start = time.perf_counter()
-        result = ascend_filters(
-            model,
-            LAYER,
-            filters,
-            image_size=SIZE,
-            steps=STEPS,
-            learning_rate=RATE,
-            seed=SEED,
-            batch_size=batch_size,
-        )
-        seconds = time.perf_counter() - start
-        ours = result.losses[:, -1]
-        rel = np.abs(ours - loop_act) / np.maximum(np.abs(loop_act), 1e-6)
+    for n in args.filters:
+        filters = list(range(n))
+        sides = {"lecture loop": lambda f=filters: lecture_loop(model, f)[0]}
+        for b in batch_sizes:
+            label = "filter_patterns " + ("default" if b is None else f"batch {b}")
+            sides[label] = lambda f=filters, b=b: ours(model, f, b).inputs
+        timings = interleaved(sides, repeats=args.repeats, warm_up=False)
+        loop_act = final_activation(model, timings.results["lecture loop"], filters)
         print(
-            f"filter_patterns, batch {batch_size}: {seconds:.1f} s  "
-            f"({work / seconds / 1e9:.0f} GFLOP/s, "
-            f"{work / seconds / 1e9 / peak:.0%} of "
-            f"matmul throughput); speed-up {loop_s / seconds:.2f}×; final activations "
-            f"differ by median {np.median(rel):.2%}, max {rel.max():.2%}"
+            f"\n{n} filters (load average {timings.load_before} before, "
+            f"{timings.load_after} after)"
         )
+        for name in sides:
+            line = timings.row(name, baseline="lecture loop")
+            if name != "lecture loop":
+                act = final_activation(model, timings.results[name], filters)
+                rel = np.abs(act - loop_act) / np.maximum(np.abs(loop_act), 1e-6)
+                line += f"; final activations differ by at most {rel.max():.2%}"
+            print("  " + line)
+    print(f"\nload average at the end {load_average()}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Grad-CAM for a batch of photos: the published per-image loop vs `gradcam`.
 
-Usage: python benchmarks/gradcam.py [--images 32] [--repeats 2]
+Usage: python benchmarks/gradcam.py [--images 32] [--repeats 3]
 
 Both run in the same process, one after the other, on the same photos and
 the same 299 × 299 Xception classifier (ImageNet base, a seeded 1,000-class
@@ -8,9 +8,12 @@ linear head, so both explain the same logit). The loop is the recipe of the
 Keras code example: a `keras.Model` from the input to (last conv output,
 predictions), one `GradientTape` per photo. `gradcam` explains the whole batch
 with one tape, as one compiled TensorFlow graph; it also runs one photo at a
-time to separate what the graph gains from what batching gains. Prints wall
-times (best of `--repeats`), the speed-ups and the largest difference between
-the heatmaps.
+time to separate what the graph gains from what batching gains, and a plain
+compiled forward pass of the same batch gives the floor (Grad-CAM needs that
+pass and a short backward pass to the last feature map). The sides run
+interleaved and repeated (see `timing.py`); prints the minimum and spread of
+the wall times, the load average around them, the ratios and the largest
+difference between the heatmaps.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import numpy as np
 import tensorflow as tf
+from timing import interleaved, load_average
 
 from modern_convnets.data import find_dataset, split_files
 from modern_convnets.gradcam import gradcam
@@ -67,50 +70,52 @@ def published_loop(model: keras.Model, photos: np.ndarray) -> np.ndarray:
     return np.stack(maps)
 
 
-def best_time(function, repeats: int) -> tuple[float, np.ndarray]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}; "
+        f"load average at start {load_average()}"
+    )
 
     _, _, test = split_files(find_dataset())
     paths = test.paths[:: len(test.paths) // args.images][: args.images]
     photos = image_batch(list(paths), (SIZE, SIZE))
     model = classifier()
-    # Warm-up: build both graphs once outside the timings.
-    published_loop(model, photos[:1])
-    gradcam(model, photos[:1], layer_name=LAYER)
+    batch = tf.constant(photos)
+    forward = tf.function(lambda x: model(x, training=False), autograph=False)
 
-    loop_s, loop_maps = best_time(lambda: published_loop(model, photos), args.repeats)
-    batch_s, batch_maps = best_time(
-        lambda: gradcam(model, photos, layer_name=LAYER), args.repeats
+    timings = interleaved(
+        {
+            "forward pass": lambda: forward(batch).numpy(),
+            "gradcam, batch": lambda: gradcam(model, photos, layer_name=LAYER),
+            "gradcam, 1 by 1": lambda: np.concatenate(
+                [gradcam(model, photo[None], layer_name=LAYER) for photo in photos]
+            ),
+            "published loop": lambda: published_loop(model, photos),
+        },
+        repeats=args.repeats,
     )
-    single_s, single_maps = best_time(
-        lambda: np.concatenate(
-            [gradcam(model, photo[None], layer_name=LAYER) for photo in photos]
-        ),
-        args.repeats,
+    print(
+        f"{args.images} photos at {SIZE} x {SIZE}, {args.repeats} interleaved runs "
+        f"each (load average {timings.load_before} before, {timings.load_after} "
+        "after)"
     )
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}")
-    print(f"{args.images} photos at {SIZE} x {SIZE}, best of {args.repeats}")
-    print(f"published loop : {loop_s:7.2f} s ({args.images / loop_s:.2f} photos/s)")
-    print(f"gradcam batched: {batch_s:7.2f} s ({args.images / batch_s:.2f} photos/s)")
-    print(f"gradcam 1 by 1 : {single_s:7.2f} s ({args.images / single_s:.2f} photos/s)")
-    print(f"speed-up, batched vs published loop: {loop_s / batch_s:.2f}x")
-    print(f"  of which compiled graph (1 by 1) : {loop_s / single_s:.2f}x")
-    print(f"  and batching                     : {single_s / batch_s:.2f}x")
-    for name, maps in (("batched", batch_maps), ("1 by 1", single_maps)):
-        gap = np.abs(loop_maps - maps).max()
+    print(timings.row("forward pass"))
+    for name in ("gradcam, batch", "gradcam, 1 by 1"):
+        print(
+            f"{timings.row(name, baseline='published loop')}; "
+            f"{timings.best(name) / timings.best('forward pass'):.2f}× the "
+            "forward pass"
+        )
+    print(timings.row("published loop"))
+    loop_maps = timings.results["published loop"]
+    for name in ("gradcam, batch", "gradcam, 1 by 1"):
+        gap = np.abs(loop_maps - timings.results[name]).max()
         print(f"max |difference| from the loop's heatmaps, {name}: {gap:.2e}")
+    print(f"load average at the end {load_average()}")
 
 
 if __name__ == "__main__":

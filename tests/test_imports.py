@@ -1,6 +1,7 @@
 """The package's modules import one another in one direction only."""
 
 import ast
+import re
 from pathlib import Path
 
 import modern_convnets
@@ -69,3 +70,15 @@ def test_architectures_and_layer_tables_stand_alone():
     assert graph["models"] == {"blocks"}
     assert graph["diagram"] == set()
     assert "transfer" not in graph["train"]
+
+
+def test_the_reference_lists_every_module_after_those_it_imports():
+    """The API reference reads like the guide: each module builds on earlier ones."""
+    reference = Path(__file__).parents[1] / "docs" / "reference.md"
+    order = re.findall(r"^::: modern_convnets\.(\w+)$", reference.read_text(), re.M)
+    public = {p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_")}
+    assert sorted(order) == sorted(public)
+    graph = import_graph()
+    for i, module in enumerate(order):
+        later = graph[module] & set(order[i + 1 :])
+        assert not later, f"{module} imports {sorted(later)}, listed after it"

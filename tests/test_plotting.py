@@ -107,3 +107,21 @@ def test_every_plot_function_takes_a_caption_and_one_colour_map_keyword():
         for name, function in inspect.getmembers(module, inspect.isfunction):
             parameters = inspect.signature(function).parameters
             assert not {"colormap", "color_map", "colour_map"} & set(parameters), name
+
+
+def test_plot_runs_puts_every_run_on_its_variants_row():
+    from modern_convnets.plotting import plot_runs
+
+    runs = [
+        {"variant": "full", "seed": s, "val_accuracy": v, "test_accuracy": t}
+        for s, v, t in [(1, 0.8, 0.75), (2, 0.9, 0.85)]
+    ] + [{"variant": "plain", "seed": 1, "val_accuracy": 0.6, "test_accuracy": 0.5}]
+    fig = plot_runs(runs, labels={"full": "Full model"}, caption="Runs")
+    val, test = fig.axes
+    dots = [line for line in test.lines if line.get_marker() == "o"]
+    assert [list(d.get_xdata()) for d in dots] == [[75.0, 85.0], [50.0]]
+    assert [list(d.get_ydata()) for d in dots] == [[0, 0], [1]]
+    assert [t.get_text() for t in val.get_yticklabels()] == ["Full model", "plain"]
+    assert fig.get_label() == "Runs"
+    with pytest.raises(ValueError, match=r"run 'plain' seed 1 has no test_accuracy"):
+        plot_runs([{**runs[2], "test_accuracy": None}])

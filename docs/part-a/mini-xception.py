@@ -325,7 +325,8 @@ print(f"two-sided p-value {p_value:.2g}")
 # from: the plain model leans towards "cat" (it misses 23.8% of the dogs and
 # 14.2% of the cats), Mini-Xception's errors are more even (13.2% and 16.0%).
 #
-# The lecture reports 90.8% for this recipe, on a larger split (2,000 training
+# The book the lecture follows (Chollet, *Deep Learning with Python*, 2nd
+# edition) reports 90.8% for this recipe, on a larger split (2,000 training
 # photos and a 2,000-photo test set); here the model learns from 1,600 photos,
 # keeps 400 aside to choose its epoch and is tested on the dataset's 1,000
 # `validation/` photos, so the figures are not directly comparable. It falls

@@ -732,3 +732,77 @@ def plot_confusion_matrices(
         ax.set_title(f"{run}: {100 * correct:.1f}% correct")
     fig.set_label(caption)
     return fig
+
+
+def plot_runs(
+    runs: Sequence[Mapping[str, object]],
+    *,
+    metrics: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    width: float = 9.0,
+    caption: str = "",
+) -> Figure:
+    """Every run of a study as a dot, one row per variant, mean ± spread marked.
+
+    Args:
+        runs: Records with a `variant` and the metrics, e.g. the ablation's
+            (`modern_convnets.ablation.load_results`).
+        metrics: Record key → axis title; default validation and held-out
+            accuracy.
+        labels: Variant → row label; default the variant names.
+        width: Figure width in inches.
+        caption: What the figure shows, in one sentence (see `describe`).
+
+    Returns:
+        The figure: one panel per metric, in percent; a bar marks each
+            variant's mean ± sample standard deviation.
+
+    Raises:
+        ValueError: `runs` is empty, or a run lacks a metric.
+
+    Examples:
+        >>> runs = [{"variant": v, "val_accuracy": a, "test_accuracy": a}
+        ...         for v, a in [("a", 0.8), ("a", 0.9), ("b", 0.7)]]
+        >>> [ax.get_title() for ax in plot_runs(runs).axes]
+        ['validation accuracy', 'held-out accuracy']
+    """
+    metrics = metrics or {
+        "val_accuracy": "validation accuracy",
+        "test_accuracy": "held-out accuracy",
+    }
+    if not runs:
+        raise ValueError("runs is empty: give at least one run")
+    for run in runs:
+        missing = [m for m in metrics if run.get(m) is None]
+        if missing:
+            raise ValueError(
+                f"run {run.get('variant')!r} seed {run.get('seed')!r} has no "
+                f"{', '.join(missing)}"
+            )
+    variants = list(dict.fromkeys(str(run["variant"]) for run in runs))
+    labels = labels or {}
+    fig = Figure(figsize=(width, 0.55 * len(variants) + 1.2), layout="constrained")
+    axes = fig.subplots(1, len(metrics), sharey=True, squeeze=False)[0]
+    for ax, (key, title) in zip(axes, metrics.items(), strict=True):
+        for row, variant in enumerate(variants):
+            values = 100 * np.array(
+                [float(r[key]) for r in runs if r["variant"] == variant]  # type: ignore[arg-type]
+            )
+            ax.plot(values, np.full(len(values), row), "o", color="C0", alpha=0.7)
+            spread = values.std(ddof=1) if len(values) > 1 else 0.0
+            ax.errorbar(
+                values.mean(),
+                row + 0.25,
+                xerr=spread,
+                fmt="|",
+                color="black",
+                capsize=3,
+                markersize=10,
+            )
+        ax.set_title(title)
+        ax.set_xlabel("%")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(variants)), [labels.get(v, v) for v in variants])
+    axes[0].invert_yaxis()
+    fig.set_label(caption)
+    return fig
