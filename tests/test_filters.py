@@ -215,3 +215,20 @@ def test_a_layer_inside_a_nested_model_is_found_and_ascended(tiny):
         ascend_filters(classifier, "block9_sepconv1", [0])
     with pytest.raises(ValueError, match=r"'head' outputs shape \(None, 1\)"):
         ascend_filters(classifier, "head", [0])
+
+
+@pytest.mark.slow
+def test_filter_patterns_reach_into_the_kitchenware_classifiers_base():
+    """block3_sepconv1 sits inside the transfer model's nested Xception base."""
+    from modern_convnets.filters import filter_patterns
+    from modern_convnets.pretrained import kitchenware_classifier
+
+    classifier, _ = kitchenware_classifier()
+    kwargs = {"image_size": 150, "steps": 3, "seed": 0}
+    result = ascend_filters(classifier, "block3_sepconv1", [2, 7], **kwargs)
+    assert (result.losses[:, -1] > result.losses[:, 0]).all()
+    patterns = filter_patterns(classifier, "block3_sepconv1", [2], **kwargs)
+    assert patterns.shape == (1, 100, 100, 3)
+    extractor = feature_extractor(classifier, "block3_sepconv1")
+    inner = {w.path for w in extractor.weights}
+    assert {w.path for w in classifier.weights} >= inner  # shared, not copied

@@ -148,3 +148,11 @@ def test_ambiguous_name_names_both_places():
 def test_empty_layer_list_is_an_error(nested):
     with pytest.raises(ValueError, match="layer_names is empty"):
         tap_model(nested, [])
+
+
+def test_a_tapped_graph_replays_through_layers_without_a_training_argument(nested):
+    # The base is called with training=False; its Add layer takes no such
+    # argument, and replaying the tapped graph symbolically must not pass it.
+    tapped = tap_model(nested, ["base_add"], include_output=False)
+    (shape,) = tapped.compute_output_shape((2, 16, 16, 3))
+    assert tuple(shape) == tuple(tapped(np.zeros((2, 16, 16, 3), "float32")).shape)

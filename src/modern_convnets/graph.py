@@ -28,6 +28,7 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -263,6 +264,10 @@ def output_layer(model: keras.Model) -> keras.Layer:
     return layer
 
 
+def _takes_training(layer: Any) -> bool:
+    return "training" in inspect.signature(layer.call).parameters
+
+
 def _without_activation(layer: Any, x: Any) -> Any:
     """The pre-activation output of a Dense layer or an Activation layer."""
     import keras
@@ -315,7 +320,10 @@ def _run(
             return run_inside
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            if training is not None:
+            # Only layers whose call takes `training` get it: the new graph
+            # records the arguments, and replaying them (e.g. in
+            # compute_output_shape) must not hand it to an Add.
+            if training is not None and _takes_training(layer):
                 kwargs.setdefault("training", training)
             output = layer(*args, **kwargs)
             if layer.name in names:
