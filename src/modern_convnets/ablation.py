@@ -17,8 +17,8 @@ split stays fixed. Each run is a folder `OUT/VARIANT/seed-N/` holding
 written last and atomically, `run.json`: a run whose `run.json` exists is
 finished and skipped when the study runs again. `evaluate` then adds the
 accuracy on the 1,000 held-out photos to each `run.json`, and `collect`
-gathers the records into one file (the package ships one as
-`trained/ablation.json`).
+gathers the records into one JSON file; the guide's own study goes to
+`RESULTS`, inside the package, once it has run.
 
 The photos are read into memory as NumPy arrays (`data.load_arrays`), so the
 study runs on any Keras backend: TensorFlow here, JAX on a GPU machine.
