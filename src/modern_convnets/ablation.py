@@ -59,6 +59,7 @@ from modern_convnets._atomic import atomic_path
 from modern_convnets.data import augmentation, find_dataset, load_arrays, split_files
 from modern_convnets.records import hardware, save_model, write_json
 from modern_convnets.shipped import TRAINED_DIR
+from modern_convnets.train import check_recipe
 
 if TYPE_CHECKING:
     import keras
@@ -138,12 +139,7 @@ class StudyConfig:
     split_seed: int = 1337
 
     def __post_init__(self) -> None:
-        for name in ("image_size", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} must be a positive integer")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate={self.learning_rate!r} must be > 0")
+        check_recipe(self)
 
 
 def run_dir(out_dir: str | os.PathLike[str], variant: str, seed: int) -> Path:

@@ -33,7 +33,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modern_convnets import models
 from modern_convnets.data import augmentation, cats_vs_dogs, find_dataset
@@ -91,12 +91,34 @@ class TrainConfig:
             raise ValueError(
                 f"optimizer={self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}"
             )
-        for name in ("epochs", "batch_size", "image_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} must be a positive integer")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate={self.learning_rate!r} must be > 0")
+        check_recipe(self)
+
+
+def check_recipe(config: Any) -> None:
+    """Check the settings every training recipe shares, naming a bad one.
+
+    Args:
+        config: Anything with `epochs`, `batch_size`, `image_size` and
+            `learning_rate` attributes (`TrainConfig`, the ablation's
+            `StudyConfig`).
+
+    Raises:
+        ValueError: A count is not a positive integer, or the learning rate
+            is not positive.
+
+    Examples:
+        >>> check_recipe(TrainConfig("small_convnet"))
+        >>> TrainConfig("small_convnet", epochs=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: epochs=0 must be a positive integer
+    """
+    for name in ("epochs", "batch_size", "image_size"):
+        value = getattr(config, name)
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}={value!r} must be a positive integer")
+    if not config.learning_rate > 0:
+        raise ValueError(f"learning_rate={config.learning_rate!r} must be > 0")
 
 
 @dataclasses.dataclass(frozen=True)
