@@ -77,6 +77,14 @@ RESULTS = TRAINED_DIR / "ablation.json"
 """The study's results as shipped with the package."""
 
 
+def _check_variant(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ValueError(
+            f"variant={variant!r} is not a variant of the study; "
+            f"valid: {', '.join(VARIANTS)}"
+        )
+
+
 def build_variant(
     variant: str,
     input_shape: Sequence[int] = (180, 180, 3),
@@ -102,6 +110,7 @@ def build_variant(
         >>> build_variant("no_residual").count_params()
         546753
     """
+    _check_variant(variant)
     if variant == "small_convnet":
         return models.small_convnet(input_shape, augmentation)
     switches = {
@@ -110,11 +119,6 @@ def build_variant(
         "no_batchnorm": {"batch_norm": False},
         "regular_conv": {"separable": False},
     }
-    if variant not in switches:
-        raise ValueError(
-            f"variant={variant!r} is not a variant of the study; "
-            f"valid: {', '.join(VARIANTS)}"
-        )
     return models.mini_xception(input_shape, augmentation, **switches[variant])
 
 
@@ -227,11 +231,7 @@ def train_run(
     folder = run_dir(out_dir, variant, seed)
     if (folder / "run.json").is_file():
         return json.loads((folder / "run.json").read_text())
-    if variant not in VARIANTS:
-        raise ValueError(
-            f"variant={variant!r} is not a variant of the study; "
-            f"valid: {', '.join(VARIANTS)}"
-        )
+    _check_variant(variant)  # before minutes of decoding photos
     root = find_dataset(data)
     cache_dir = None if cache is None else Path(cache)
     x, y = _arrays(root, config, "train", cache_dir)
@@ -286,7 +286,6 @@ def train_run(
         return None
 
     # Save the best epoch in a fresh, uncompiled copy: no optimizer state.
-    keras.utils.set_random_seed(seed)
     copy = build_variant(variant, shape, augmentation(seed=seed))
     copy.set_weights(best["weights"])
     save_model(copy, folder / "best.keras")
