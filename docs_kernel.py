@@ -10,6 +10,7 @@ shows as an HTML `<figure>` whose image has alternative text and a caption
 import base64 as _base64
 import html as _html
 import io as _io
+import os as _os
 
 import matplotlib.style as _style
 from matplotlib.figure import Figure as _Figure
@@ -34,3 +35,9 @@ def _figure_html(fig: _Figure) -> str:
 # A method rather than a registered formatter: `%matplotlib inline` drops
 # every formatter registered for Figure, but not this.
 _Figure._repr_html_ = _figure_html
+
+
+# The pages' plain-Keras cells load model files by name, from the working
+# folder, as a reader's session would: mkdocs_hooks.py prepares that folder.
+if _os.environ.get("MODERN_CONVNETS_PAGE_FOLDER"):
+    _os.chdir(_os.environ["MODERN_CONVNETS_PAGE_FOLDER"])

@@ -15,6 +15,13 @@
 - The site must work offline, so MathJax is copied from the installed
   `jupyter-server-mathjax` package into `assets/mathjax/`, and the CDN script
   tags that nbconvert puts into every notebook page are removed.
+- Cells tagged `copy` are plain Keras that readers paste into a fresh
+  session. They load the trained models from the working folder, the photos
+  from `MODERN_CONVNETS_DATA` and, offline, the ImageNet weights from
+  `MODERN_CONVNETS_XCEPTION_WEIGHTS`. The kernels run in a scratch folder
+  holding the model files (the site offers them under `models/`), with both
+  variables set from what this package finds. Each such cell gets a visible
+  "Copy this" label.
 """
 
 from __future__ import annotations
@@ -44,6 +51,15 @@ NOTEBOOK_SCRIPTS = re.compile(
 
 # What every kernel runs first (the figure style, captioned figures).
 KERNEL_STARTUP = ROOT / "docs_kernel.py"
+# The trained models that the pages' plain-Keras cells load by file name.
+MODEL_FILES = sorted((SOURCE / "trained").glob("*.keras"))
+# Where the kernels run: a scratch folder holding those files.
+PAGE_FOLDER = ROOT / ".cache" / "page-folder"
+COPY_CELL = re.compile(r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_copy[^"]*">)')
+COPY_LABEL = (
+    '<p class="mc-copy-label"><strong>Copy this</strong>: plain Keras, '
+    "runs as pasted after the copy cells above it</p>"
+)
 
 
 def source_digest() -> str:
@@ -73,8 +89,25 @@ def use_kernel_profile() -> None:
     os.environ["IPYTHONDIR"] = str(ipython_dir)
 
 
+def prepare_page_folder() -> None:
+    """Give the kernels the files and variables a reader of the pages has."""
+    from modern_convnets.data import find_dataset
+    from modern_convnets.pretrained import find_xception_weights
+
+    shutil.rmtree(PAGE_FOLDER, ignore_errors=True)
+    PAGE_FOLDER.mkdir(parents=True)
+    for path in MODEL_FILES:
+        shutil.copyfile(path, PAGE_FOLDER / path.name)
+    os.environ["MODERN_CONVNETS_PAGE_FOLDER"] = str(PAGE_FOLDER)
+    # The plain cells read the folder that holds cats_and_dogs_filtered/.
+    os.environ["MODERN_CONVNETS_DATA"] = str(find_dataset().parent)
+    weights = find_xception_weights(download=False).path
+    os.environ["MODERN_CONVNETS_XCEPTION_WEIGHTS"] = str(weights)
+
+
 def on_config(config):
     use_kernel_profile()
+    prepare_page_folder()
     plugin = config.plugins["mkdocs-jupyter"]
     if os.environ.get("MODERN_CONVNETS_DOCS_CACHE", "1") == "0":
         plugin.config["cache"] = False
@@ -91,7 +124,8 @@ def on_config(config):
 
 
 def on_post_page(output, page, config):
-    return NOTEBOOK_SCRIPTS.sub("", output)
+    output = NOTEBOOK_SCRIPTS.sub("", output)
+    return COPY_CELL.sub(lambda match: match.group(1) + COPY_LABEL, output)
 
 
 def on_post_build(config):
@@ -100,3 +134,7 @@ def on_post_build(config):
     shutil.rmtree(target, ignore_errors=True)
     # Only the English interface is needed: skip the 2 MB of translations.
     shutil.copytree(str(static), target, ignore=shutil.ignore_patterns("localization"))
+    models = Path(config["site_dir"]) / "models"
+    models.mkdir(exist_ok=True)
+    for path in MODEL_FILES:
+        shutil.copyfile(path, models / path.name)

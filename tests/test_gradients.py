@@ -91,3 +91,44 @@ def test_seeded_builders_leave_the_callers_random_streams_alone():
     for a, b in zip(first, second, strict=True):
         for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
             np.testing.assert_array_equal(wa, wb)
+
+
+def test_deep_stack_draws_the_named_initial_weights():
+    small = {"class_name": "RandomNormal", "config": {"stddev": 0.01}}
+    kernels = {
+        name: deep_stack(depth=2, width=256, kernel_initializer=init, seed=0)
+        .get_layer("dense1")
+        .kernel.numpy()
+        for name, init in (("small", small), ("he", "he_normal"))
+    }
+    assert abs(kernels["small"].std() - 0.01) < 0.001
+    # He: variance 2 / fan_in, from a truncated normal.
+    assert abs(kernels["he"].std() - (2 / 256) ** 0.5) < 0.01
+    first, second = (
+        deep_stack(depth=2, width=8, kernel_initializer="he_normal", seed=0)
+        .get_layer(name)
+        .kernel.numpy()
+        for name in ("dense1", "dense2")
+    )
+    assert not np.array_equal(first[:, :8], second)  # each layer its own draw
+
+
+def test_deep_stack_names_an_unknown_initializer():
+    with pytest.raises(ValueError, match=r"kernel_initializer='bogus'.*he_normal"):
+        deep_stack(depth=2, width=4, kernel_initializer="bogus")
+
+
+def test_he_weights_keep_a_relu_stack_alive_and_small_weights_do_not(batch):
+    small = {"class_name": "RandomNormal", "config": {"stddev": 0.01}}
+    he = kernel_gradient_norms(
+        deep_stack(
+            depth=12, width=16, activation="relu", kernel_initializer="he_normal"
+        ),
+        *batch,
+    )
+    tiny = kernel_gradient_norms(
+        deep_stack(depth=12, width=16, activation="relu", kernel_initializer=small),
+        *batch,
+    )
+    assert 0.1 < he["dense1"] / he["dense12"] < 10
+    assert tiny["dense1"] < 1e-12 * he["dense1"]

@@ -23,7 +23,8 @@
 # - the four equations of batch normalisation, as NumPy code checked against
 #   Keras's `BatchNormalization` layer, in training and in inference mode;
 # - why a convolution followed by batch normalisation needs no bias;
-# - where the layer's four parameters per channel come from.
+# - the lecture's convolution → normalisation → activation pattern in plain
+#   Keras, and where the layer's four parameters per channel come from.
 #
 # ## The equations
 #
@@ -142,23 +143,50 @@ print(
 print(f"output scale for comparison: {np.abs(b).mean():.2f}")
 
 # %% [markdown]
-# The two outputs agree to within float32 rounding, so the guide's blocks write
-# `Conv2D(..., use_bias=False)` before `BatchNormalization()`.
+# The two outputs agree to within float32 rounding, so a convolution followed
+# by batch normalisation is written without a bias.
 #
-# ## Four parameters per channel
+# ## The pattern in a model
 #
-# For 32 channels: 32 scales $\gamma$ and 32 offsets $\beta$, trained by gradient
-# descent, and 32 moving means and 32 moving variances, updated by averaging and
-# counted as non-trainable.
+# The lecture's pattern: a convolution without bias, then batch normalisation,
+# then the activation, as its own layer so that it comes after the
+# normalisation. In plain Keras, to copy:
+
+# %% tags=["copy"]
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(32, 3, use_bias=False)(inputs)
+x = layers.BatchNormalization()(x)
+x = layers.Activation("relu")(x)
+model = keras.Model(inputs, x)
+model.summary()
+
+# %% [markdown]
+# The normalisation has four parameters per channel, 128 for 32 channels: 32
+# scales $\gamma$ and 32 offsets $\beta$, trained by gradient descent, and 32
+# moving means and 32 moving variances, updated by averaging and counted as
+# non-trainable. This package writes the three layers as one call,
+# `conv_bn(x, 32)`; given the listing's weights (moving statistics included)
+# it computes the same output:
 
 # %%
-inputs = keras.Input((32, 32, 3))
-features = keras.layers.Conv2D(32, 3, use_bias=False)(inputs)
-outputs = keras.layers.BatchNormalization(name="bn")(features)
-bn = keras.Model(inputs, outputs).get_layer("bn")
+from modern_convnets.blocks import conv_bn
+
+inputs = keras.Input(shape=(32, 32, 3))
+ours = keras.Model(inputs, conv_bn(inputs, 32, name="conv"))
+ours.set_weights(model.get_weights())
+bn = ours.get_layer("conv_bn")
 trainable = sum(int(np.prod(w.shape)) for w in bn.trainable_weights)
 print(f"Keras: {bn.count_params()} parameters, {trainable} trainable")
 print(f"formula: {batch_norm_params(32)}")
+print(
+    "same output as the listing:",
+    np.array_equal(
+        model.predict(images, verbose=0), ours.predict(images, verbose=0)
+    ),
+)
 
 # %% [markdown]
 # ## Summary

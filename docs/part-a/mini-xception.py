@@ -24,8 +24,8 @@
 # - how the model is put together, block by block, and where its parameters
 #   sit;
 # - what the separable convolutions save, counted layer by layer;
-# - how it trained compared with the plain `small_convnet` of
-#   [Getting started](../../tutorials/getting-started/), on the same photos
+# - how it trained compared with the plain
+#   [small convnet](../small-convnet/), on the same photos
 #   with the same recipe: both training curves side by side;
 # - how both do on the 1,000 held-out photos, with confusion matrices, the
 #   photos they disagree on, and what this comparison can and cannot tell.
@@ -37,7 +37,6 @@
 # %matplotlib inline
 import math
 
-import keras
 import numpy as np
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
@@ -62,12 +61,81 @@ NAMES = ["small_convnet", "mini_xception"]
 # %% [markdown]
 # ## The model
 #
-# `modern_convnets.models.mini_xception` builds the model; each block comes
-# from `modern_convnets.blocks.xception_block`, and every layer is named after
-# its block (`block3_sepconv1`, `block3_pool`, …), as in Keras's own Xception.
+# The lecture's listing, in plain Keras to paste into your own work: the
+# augmentation block first (active only in training), then the rescaling
+# ("don't forget input rescaling!"), the regular 5 × 5 stem and the five
+# blocks. The trained weights,
+# [`mini_xception.keras`](../../models/mini_xception.keras) (3 MB), load into
+# it:
+
+# %% tags=["copy"]
+import keras
+from keras import layers
+
+data_augmentation = keras.Sequential(
+    [
+        layers.RandomFlip("horizontal"),
+        layers.RandomRotation(0.1),
+        layers.RandomZoom(0.2),
+    ]
+)
+
+inputs = keras.Input(shape=(180, 180, 3))
+x = data_augmentation(inputs)
+
+x = layers.Rescaling(1.0 / 255)(x)
+x = layers.Conv2D(filters=32, kernel_size=5, use_bias=False)(x)
+
+for size in [32, 64, 128, 256, 512]:
+    residual = x
+
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.SeparableConv2D(size, 3, padding="same", use_bias=False)(x)
+
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.SeparableConv2D(size, 3, padding="same", use_bias=False)(x)
+
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+
+    residual = layers.Conv2D(
+        size, 1, strides=2, padding="same", use_bias=False
+    )(residual)
+    x = layers.add([x, residual])
+
+x = layers.GlobalAveragePooling2D()(x)
+x = layers.Dropout(0.5)(x)
+outputs = layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+
+model.set_weights(
+    keras.models.load_model("mini_xception.keras").get_weights()
+)
+print(f"{model.count_params():,} parameters")
+
+# %% [markdown]
+# `modern_convnets.models.mini_xception` builds the same model; each block
+# comes from `modern_convnets.blocks.xception_block`, and every layer is named
+# after its block (`block3_sepconv1`, `block3_pool`, …), as in Keras's own
+# Xception. Its layers come in the same order, so the listing's weights load
+# into it, and it computes the same output:
 
 # %%
-model = mini_xception()
+ours = mini_xception()
+ours.set_weights(model.get_weights())
+batch = (
+    np.random.default_rng(0)
+    .uniform(0, 255, (4, 180, 180, 3))
+    .astype("float32")
+)
+print(
+    "same output as the listing:",
+    np.array_equal(
+        model.predict(batch, verbose=0), ours.predict(batch, verbose=0)
+    ),
+)
+model = ours  # from here on, the package's model with its named layers
 trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 print(f"{model.count_params():,} parameters, {trainable:,} trainable")
 print(f"{len(model.layers)} layers")
@@ -387,57 +455,9 @@ image_grid(
 # the same network with each idea removed in turn, several seeds each, at 4.2
 # hours per run on the two-core CPU that trained it.
 #
-# ## Copy this: Mini-Xception in plain Keras
-#
-# The same model without this package, to paste into your own work. It has
-# the same layers in the same order, so the shipped weights load into it:
-
-# %%
-import keras
-from keras import layers
-
-
-def build_mini_xception(input_shape=(180, 180, 3)):
-    inputs = keras.Input(shape=input_shape)
-    x = layers.Rescaling(1.0 / 255)(inputs)
-    # RGB channels are strongly correlated: the first layer stays regular.
-    x = layers.Conv2D(32, 5, use_bias=False)(x)
-    for size in [32, 64, 128, 256, 512]:
-        residual = x
-        for _ in range(2):
-            x = layers.BatchNormalization()(x)
-            x = layers.Activation("relu")(x)
-            x = layers.SeparableConv2D(
-                size, 3, padding="same", use_bias=False
-            )(x)
-        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
-        residual = layers.Conv2D(
-            size, 1, strides=2, padding="same", use_bias=False
-        )(residual)
-        x = layers.add([x, residual])
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(1, activation="sigmoid")(x)
-    return keras.Model(inputs, outputs)
-
-
-plain = build_mini_xception()
-plain.set_weights(load_trained("mini_xception").get_weights())
-images, _ = next(iter(test))
-print(f"{plain.count_params():,} parameters")
-print(
-    "same predictions as the shipped model:",
-    np.allclose(
-        plain.predict(images, verbose=0).ravel(),
-        mini.probabilities[: len(images)],
-        atol=1e-5,
-    ),
-)
-
-# %% [markdown]
-# To train it, add the augmentation in front of the rescaling
-# (`modern_convnets.data.augmentation()`, or your own) and compile with
-# `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]`.
+# To train it as here, compile with `optimizer="rmsprop",
+# loss="binary_crossentropy", metrics=["accuracy"]` and fit with batches of 32
+# photos (the recipe above).
 #
 # ## Summary
 #

@@ -27,32 +27,93 @@
 # both tensors to have the same shape; when the block changes the shape, the
 # residual is projected to match.
 #
-# You will learn the two cases, how `modern_convnets.blocks.residual_block`
-# handles both, and how to read the branches off a diagram and a table of the
-# model's layers.
-
-# %%
-# %matplotlib inline
-import keras
-import numpy as np
-from modern_convnets.arithmetic import conv2d_params
-from modern_convnets.blocks import residual_block
-from modern_convnets.diagram import layer_graph, model_diagram
-from modern_convnets.plotting import plot_diagram
+# You will learn the two cases in the lecture's own Keras listings, how
+# `modern_convnets.blocks.residual_block` computes the same thing in one call,
+# and how to read the branches off a diagram and a table of the model's
+# layers. Cells marked **Copy this** are plain Keras: they run as pasted into a
+# fresh Python session, one after the other.
 
 # %% [markdown]
 # ## Case 1: the number of filters changes
 #
-# A 3 × 3 convolution turns the 32 × 32 RGB input into 32 feature maps; the block
-# then applies two 3 × 3 convolutions with 64 filters and "same" padding. Its
-# output has 64 channels, its input 32: a 1 × 1 convolution with 64 filters
-# (`C2_residual`) projects the residual to 64 channels.
+# The lecture's first listing. A 3 × 3 convolution (`C1`) turns the 32 × 32 RGB
+# input into 32 feature maps; the block then applies two 3 × 3 convolutions
+# with 64 filters and "same" padding (`C2l1`, `C2l2`). Its output has 64
+# channels, its input 32: a 1 × 1 convolution with 64 filters (`C2b`) projects
+# the residual to 64 channels. Plain Keras, to copy:
+
+# %% tags=["copy"]
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(32, 32, 3), name="input")
+x = layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
+residual = x
+x = layers.Conv2D(64, 3, activation="relu", padding="same", name="C2l1")(x)
+x = layers.Conv2D(64, 3, activation="relu", padding="same", name="C2l2")(x)
+residual = layers.Conv2D(64, 1, name="C2b")(residual)
+x = layers.add([x, residual])
+model2 = keras.Model(inputs=inputs, outputs=x)
+model2.summary()
+
+# %% [markdown]
+# Each convolution has f × f × C<sub>in</sub> × C<sub>out</sub> weights plus
+# C<sub>out</sub> biases: `C1` 3 × 3 × 3 × 32 + 32, `C2l1` 3 × 3 × 32 × 64 + 64,
+# `C2l2` 3 × 3 × 64 × 64 + 64, and the projection `C2b` only
+# 1 × 1 × 32 × 64 + 64. The same formula in code, next to Keras's count:
 
 # %%
-inputs = keras.Input(shape=(32, 32, 3), name="input")
-x = keras.layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
-outputs = residual_block(x, 64, name="C2")
-case1 = keras.Model(inputs, outputs, name="case1")
+from modern_convnets.arithmetic import conv2d_params
+
+for name, (f, c_in, c_out) in {
+    "C1": (3, 3, 32),
+    "C2l1": (3, 32, 64),
+    "C2l2": (3, 64, 64),
+    "C2b": (1, 32, 64),
+}.items():
+    by_formula = conv2d_params(f, c_in, c_out)
+    by_keras = model2.get_layer(name).count_params()
+    print(f"{name:<5} formula {by_formula:>6,}   Keras {by_keras:>6,}")
+
+# %% [markdown]
+# This package writes the block as one call, `residual_block(x, 64)`, which
+# names its layers after the block (`C2_conv1`, `C2_conv2`, `C2_residual`,
+# `C2_add`). Given the listing's weights it computes the same numbers, bit for
+# bit, on the same random batch:
+
+# %%
+import numpy as np
+from modern_convnets.blocks import residual_block
+
+
+def package_case(**block_options):
+    inputs = keras.Input(shape=(32, 32, 3), name="input")
+    x = layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
+    outputs = residual_block(x, 64, name="C2", **block_options)
+    return keras.Model(inputs, outputs)
+
+
+case1 = package_case()
+case1.set_weights(model2.get_weights())  # same layers, same order
+batch = (
+    np.random.default_rng(0).uniform(0, 1, (4, 32, 32, 3)).astype("float32")
+)
+print(
+    "same output as the listing:",
+    np.array_equal(
+        model2.predict(batch, verbose=0), case1.predict(batch, verbose=0)
+    ),
+)
+
+# %% [markdown]
+# Drawn as a graph, the two branches leave `C1` and meet again in the
+# addition (`model_diagram` lays the graph out and `plot_diagram` draws it, no
+# Graphviz needed):
+
+# %%
+from modern_convnets.diagram import layer_graph, model_diagram
+from modern_convnets.plotting import plot_diagram
+
 plot_diagram(
     model_diagram(case1),
     caption="Case 1: the residual branch leaves C1 and meets the main path "
@@ -60,57 +121,50 @@ plot_diagram(
 )
 
 # %% [markdown]
-# `modern_convnets.diagram.model_diagram` lays the graph out and
-# `modern_convnets.plotting.plot_diagram` draws it, no Graphviz needed. The same
-# graph as a table, one row per layer:
+# The same graph as a table, one row per layer; the "takes" column says which
+# layers feed each one:
 
 # %%
 print(layer_graph(case1))
 
 # %% [markdown]
-# The "takes" column is the graph: `C2_add` takes `C2_conv2` and `C2_residual`,
-# and both branches start from `C1`. The parameter counts follow from the
-# formula f × f × C_in × C_out + C_out:
-
-# %%
-for name, (f, c_in, c_out) in {
-    "C1": (3, 3, 32),
-    "C2_conv1": (3, 32, 64),
-    "C2_conv2": (3, 64, 64),
-    "C2_residual": (1, 32, 64),
-}.items():
-    by_formula = conv2d_params(f, c_in, c_out)
-    by_keras = case1.get_layer(name).count_params()
-    print(f"{name:<12} formula {by_formula:>6,}   Keras {by_keras:>6,}")
-print("output shape:", case1.output_shape)
-
-# %% [markdown]
 # ## Case 2: the block ends in max pooling
 #
-# Pooling halves the height and width, so the residual must shrink too: the 1 × 1
-# projection gets a stride of 2.
+# Pooling halves the height and width, 30 → 15, so the residual must shrink
+# too: the 1 × 1 projection gets a stride of 2. The lecture's second listing
+# leaves the layers unnamed, so Keras numbers them:
+
+# %% tags=["copy"]
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(32, 3, activation="relu")(inputs)
+residual = x
+x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+x = layers.MaxPooling2D(2, padding="same")(x)
+residual = layers.Conv2D(64, 1, strides=2)(residual)
+x = layers.add([x, residual])
+model3 = keras.Model(inputs=inputs, outputs=x)
+model3.summary()
+
+# %% [markdown]
+# The lecture follows it with `plot_model(model3, show_shapes=True)`, which
+# needs Graphviz; here is the package's drawing of the same block,
+# `residual_block(x, 64, convs=1, pooling=True)`, checked against the listing
+# as before:
 
 # %%
-inputs = keras.Input(shape=(32, 32, 3), name="input")
-x = keras.layers.Conv2D(32, 3, activation="relu", name="C1")(inputs)
-outputs = residual_block(x, 64, convs=1, pooling=True, name="C2")
-case2 = keras.Model(inputs, outputs, name="case2")
+case2 = package_case(convs=1, pooling=True)
+case2.set_weights(model3.get_weights())
+print(
+    "same output as the listing:",
+    np.array_equal(
+        model3.predict(batch, verbose=0), case2.predict(batch, verbose=0)
+    ),
+)
 plot_diagram(
     model_diagram(case2),
     caption="Case 2: pooling halves the main path to 15 × 15, so the 1 × 1 "
     "projection on the residual has stride 2",
 )
-
-# %%
-print(layer_graph(case2))
-
-# %%
-for name in ["C1", "C2_conv1", "C2_residual"]:
-    print(
-        f"{name:<12} {case2.get_layer(name).count_params():>6,} parameters"
-    )
-print("output shape:", case2.output_shape)
-print("residual strides:", case2.get_layer("C2_residual").strides)
 
 # %% [markdown]
 # ## The input survives the block

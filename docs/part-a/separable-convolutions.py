@@ -59,6 +59,42 @@ print("as in Keras:     ", separable_conv2d_params(3, 5, 3))
 print("Keras counts:    ", layer.count_params())
 
 # %% [markdown]
+# ## In a model
+#
+# The lecture's line, `SeparableConv2D(64, 3, activation="relu",
+# padding="same")`, here on 32 feature maps of 44 × 44, in plain Keras:
+
+# %% tags=["copy"]
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(44, 44, 32))
+x = layers.SeparableConv2D(64, 3, activation="relu", padding="same")(inputs)
+model = keras.Model(inputs, x)
+model.summary()
+depthwise, pointwise, bias = model.layers[-1].get_weights()
+print(
+    "depthwise",
+    depthwise.shape,
+    "pointwise",
+    pointwise.shape,
+    "bias",
+    bias.shape,
+)
+
+# %% [markdown]
+# One 3 × 3 filter for each of the 32 channels (288 weights), a 1 × 1
+# convolution from 32 to 64 channels (2,048) and 64 biases. The package's
+# formula agrees; a regular convolution in the same place would need many
+# more:
+
+# %%
+separable = separable_conv2d_params(3, 32, 64)
+regular = conv2d_params(3, 32, 64)
+print(f"formula: {separable:,}; regular Conv2D: {regular:,}")
+print(f"regular / separable: {regular / separable:.1f}")
+
+# %% [markdown]
 # ## Standard versus separable, as channels grow
 #
 # For a 3 × 3 layer with as many output channels as input channels, on a 44 × 44

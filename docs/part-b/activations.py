@@ -28,22 +28,134 @@
 #   abstract, class-specific information, and activations grow sparser with
 #   depth.
 #
-# We use the small convnet trained from scratch in Part A, which tells cats from
-# dogs.
+# We use the [small convnet](../../part-a/small-convnet/) trained from
+# scratch in Part A, which tells cats from dogs. Cells marked **Copy this** are
+# the lecture's code in plain Keras: they run as pasted, one after the other,
+# in a fresh Python session that has Keras, TensorFlow, NumPy and matplotlib,
+# with [`small_convnet.keras`](../../models/small_convnet.keras) (4 MB) in the
+# working folder and the photos where `MODERN_CONVNETS_DATA` points. The
+# other cells use this package to check them and to go further.
+#
+# ## The lecture's code
+#
+# Load the trained model and one held-out photo, `cat.2000.jpg`, the first cat
+# of the 1,000 photos the model never saw during training, as a batch of one
+# 180 × 180 image:
 
-# %%
-# %matplotlib inline
+# %% tags=["copy"]
+import os
+from pathlib import Path
+
 import keras
 import numpy as np
+
+model = keras.models.load_model("small_convnet.keras")
+data = (
+    Path(os.environ.get("MODERN_CONVNETS_DATA", "."))
+    / "cats_and_dogs_filtered"
+)
+img_path = data / "validation/cats/cat.2000.jpg"
+img = keras.utils.load_img(img_path, target_size=(180, 180))
+img_tensor = np.expand_dims(keras.utils.img_to_array(img), axis=0)
+print(img_tensor.shape)
+
+# %% [markdown]
+# Keras models are graphs of layers, and any layer's output can become a model
+# output. Collect the outputs of every `Conv2D` and `MaxPooling2D` layer and
+# build a new model with the same input: it shares the trained layers and
+# weights, and computes all nine feature maps in one forward pass.
+
+# %% tags=["copy"]
+from keras import layers
+
+layer_outputs = []
+layer_names = []
+for layer in model.layers:
+    if isinstance(layer, (layers.Conv2D, layers.MaxPooling2D)):
+        layer_outputs.append(layer.output)
+        layer_names.append(layer.name)
+activation_model = keras.Model(inputs=model.input, outputs=layer_outputs)
+
+activations = activation_model.predict(img_tensor)
+print(f"No. of outputs= {len(activations)}")
+first_layer_feature_maps = activations[0]
+print(f"first_layer_activation.shape= {first_layer_feature_maps.shape}")
+for name, maps in zip(layer_names, activations, strict=True):
+    print(f"{name:<12} {maps.shape}")
+
+# %% [markdown]
+# Each convolution trims one pixel from each side (3 × 3 kernel, no padding:
+# 180 → 178) and each pooling halves the size (178 → 89), while the number of
+# channels grows from 32 to 256. One channel of the first layer, as the
+# lecture draws it:
+
+# %% tags=["copy"]
+import matplotlib.pyplot as plt
+
+plt.matshow(first_layer_feature_maps[0, :, :, 0], cmap="viridis")
+plt.title(f"{layer_names[0]}, channel 0")
+plt.colorbar()
+plt.show()
+
+# %% [markdown]
+# And every channel of every layer, 16 to a row. Each map is stretched to its
+# own range (mean 128, standard deviation 64) for display, so a faint channel
+# looks as bright as a strong one; a channel that is all zero (the filter found
+# nothing in this photo) stays dark.
+
+# %% tags=["copy"]
+images_per_row = 16
+for layer_name, layer_activation in zip(
+    layer_names, activations, strict=True
+):
+    n_features = layer_activation.shape[-1]
+    size = layer_activation.shape[1]
+    n_cols = n_features // images_per_row
+    display_grid = np.zeros(
+        ((size + 1) * n_cols - 1, images_per_row * (size + 1) - 1)
+    )
+    for col in range(n_cols):
+        for row in range(images_per_row):
+            channel_image = layer_activation[
+                0, :, :, col * images_per_row + row
+            ].copy()
+            if channel_image.sum() != 0:
+                channel_image -= channel_image.mean()
+                channel_image /= channel_image.std()
+                channel_image *= 64
+                channel_image += 128
+            channel_image = np.clip(channel_image, 0, 255).astype("uint8")
+            top, left = col * (size + 1), row * (size + 1)
+            display_grid[top : top + size, left : left + size] = (
+                channel_image
+            )
+    plt.figure(
+        figsize=(8, 8 * display_grid.shape[0] / display_grid.shape[1])
+    )
+    plt.title(f"{layer_name}: {n_features} channels of {size} × {size}")
+    plt.axis("off")
+    plt.imshow(display_grid, aspect="auto", cmap="viridis")
+    plt.show()
+
+# %% [markdown]
+# ## The same, with this package
+#
+# `modern_convnets.activations` wraps the lecture's loop: `activation_model`
+# finds the same layers (also inside a nested base model) and
+# `get_activations` returns the maps by layer name. On the same input tensor
+# it gives the same numbers:
+
+# %%
 from matplotlib.figure import Figure
 from modern_convnets.activations import (
     activation_layers,
-    activation_model,
     get_activations,
     sparsity_over,
 )
-from modern_convnets.data import cats_vs_dogs, find_dataset
-from modern_convnets.diagram import layer_graph
+from modern_convnets.activations import (
+    activation_model as build_activation_model,
+)
+from modern_convnets.data import cats_vs_dogs
 from modern_convnets.images import model_batch
 from modern_convnets.plotting import (
     plot_activation_overview,
@@ -54,83 +166,51 @@ from modern_convnets.plotting import (
 )
 from modern_convnets.shipped import load_trained, trained_manifest
 
-model = load_trained("small_convnet")
+model = load_trained("small_convnet")  # the same file, from the package
 manifest = trained_manifest("small_convnet")
 print(
     f"held-out accuracy: {manifest['test_accuracy']:.1%} "
     f"on {manifest['test_photos']:,} photos"
 )
-print(layer_graph(model))
+maps = get_activations(model, img_tensor)
+print("same layers:", list(maps) == layer_names)
+print(
+    "same activations:",
+    all(
+        np.array_equal(a, b)
+        for a, b in zip(maps.values(), activations, strict=True)
+    ),
+)
 
 # %% [markdown]
-# Five 3 × 3 convolutions with ReLU, each of the first four followed by 2 × 2 max
-# pooling. The augmentation block is only active during training.
-#
-# ## One model, nine outputs
-#
-# Keras models are graphs of layers, and any layer's output can become a model
-# output. We collect the outputs of every `Conv2D` and `MaxPooling2D` layer and
-# build a new model with the same input: it shares the trained layers and
-# weights, and computes all nine feature maps in one pass.
+# The package's `model_batch` resizes a photo the way the training pipeline
+# did (bilinear, as `tf.image.resize`), while `load_img` above used Pillow's
+# nearest-neighbour default; the difference is a few grey levels per pixel.
+# From here on, the photo comes from `model_batch`:
 
 # %%
-act_model = activation_model(model)
-for name, output in zip(
-    activation_layers(model), act_model.outputs, strict=True
-):
-    print(f"{name:<12} {output.shape}")
-
-# %% [markdown]
-# Each convolution trims one pixel from each side (3 × 3 kernel, no padding) and
-# each pooling halves the size, while the number of channels grows from 32 to
-# 256.
-#
-# ## A held-out cat
-#
-# `cat.2000.jpg` is the first cat of the held-out photos, which the model never
-# saw during training. `model_batch` reads it, resizes it to the model's 180 ×
-# 180 input as the training pipeline did, and adds the batch axis.
-
-# %%
-photos = find_dataset() / "validation"
-cat = model_batch(model, photos / "cats" / "cat.2000.jpg")
+cat = model_batch(model, data / "validation" / "cats" / "cat.2000.jpg")
 p_dog = float(model.predict(cat, verbose=0)[0, 0])
 print(f"input {cat.shape}, P(dog) = {p_dog:.3f}")
+gap = np.abs(cat - img_tensor).mean()
+print(f"mean difference from load_img: {gap:.1f} grey levels")
 show_image(cat[0].astype("uint8"), title="cat.2000.jpg", width=3.5)
 
 # %%
 cat_maps = get_activations(model, cat)
-print(f"{len(cat_maps)} outputs")
-print("first:", cat_maps["block1_conv"].shape)
-
-# %% [markdown]
-# ## One channel at a time
-#
-# Every channel of `block1_conv` is a 178 × 178 map. Some channels are blank
-# for this photo (all zero); here are the first two that are not.
-
-# %%
 first = cat_maps["block1_conv"][0]
 active = np.flatnonzero(first.any(axis=(0, 1)))
 print(
-    f"{len(active)} of {first.shape[-1]} channels fire; first: {active[:2]}"
+    f"{len(active)} of {first.shape[-1]} channels fire; first: {active[0]}"
 )
 plot_channel(first, active[0], layer_name="block1_conv")
 
-# %%
-plot_channel(first, active[1], layer_name="block1_conv")
-
 # %% [markdown]
-# ## Every channel of every layer
-#
-# Below, each layer's channels sit on one grid, 8 per row up to 32 channels and
-# 16 per row from 64. Each map is stretched to its own range for display, so a
-# faint channel looks as bright as a strong one. Grey cells are *blank*: all
-# zero, the filter found nothing in this photo.
+# `plot_channel_grid` draws one layer's grid with the blank channels in grey,
+# so that "found nothing" is told apart from "found a little":
 
 # %%
-for name, maps in cat_maps.items():
-    display(plot_channel_grid(maps, layer_name=name))  # noqa: F821
+plot_channel_grid(cat_maps["block2_conv"], layer_name="block2_conv")
 
 # %% [markdown]
 # The first layers still look like the cat: outlines, fur texture, the dark
@@ -173,8 +253,8 @@ fig
 # %% [markdown]
 # Every one of the 32 first-layer kernels puts more than half of its weight into
 # differences between neighbouring pixels: they are edge and texture detectors,
-# many of them tuned to a colour (the coloured kernels above). The two channels
-# of the cat shown earlier are two of them.
+# many of them tuned to a colour (the coloured kernels above). The channel
+# of the cat shown earlier is one of them.
 #
 # ## Finding 2: deeper layers carry more abstract information
 #
@@ -187,6 +267,7 @@ fig
 
 # %%
 _, _, test = cats_vs_dogs()
+act_model = build_activation_model(model)
 names = activation_layers(model)
 pooled = {name: [] for name in names}
 labels = []
@@ -268,7 +349,7 @@ plot_sparsity(stats)
 # layer, one layer per row.
 
 # %%
-dog = model_batch(model, photos / "dogs" / "dog.2000.jpg")
+dog = model_batch(model, data / "validation" / "dogs" / "dog.2000.jpg")
 p_dog = float(model.predict(dog, verbose=0)[0, 0])
 show_image(
     dog[0].astype("uint8"),
@@ -282,24 +363,6 @@ plot_activation_overview(dog_maps, channels=8)
 
 # %%
 plot_channel_grid(dog_maps["block5_conv"], layer_name="block5_conv")
-
-# %% [markdown]
-# ## Copy this: activations of any Keras image model
-#
-# Without this package, five lines of Keras do the same for any model whose
-# layers are at the top level (for layers inside a nested base model, use
-# `activation_model`, which handles that case):
-
-# %%
-layer_outputs = [
-    layer.output
-    for layer in model.layers
-    if isinstance(layer, keras.layers.Conv2D | keras.layers.MaxPooling2D)
-]
-plain = keras.Model(inputs=model.inputs, outputs=layer_outputs)
-activations = plain.predict(cat, verbose=0)  # a list, in layer order
-print(len(activations), activations[0].shape)
-print(np.array_equal(activations[0], cat_maps["block1_conv"]))
 
 # %% [markdown]
 # ## Summary

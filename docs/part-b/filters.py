@@ -29,41 +29,44 @@
 # - where the method fails: filters that never wake up, and patterns full of high
 #   frequencies.
 
-# %%
-# %matplotlib inline
-import keras
-import numpy as np
-from matplotlib.figure import Figure
-from modern_convnets.filters import (
-    Regularizers,
-    ascend_filters,
-    feature_extractor,
-    stitch,
-)
-from modern_convnets.plotting import image_grid, show_image
-from modern_convnets.pretrained import xception_base
-
 # %% [markdown]
+# Cells marked **Copy this** are the lecture's code in plain Keras and
+# TensorFlow: they run as pasted, one after the other, in a fresh Python
+# session. The other cells use this package to check them and to go further.
+#
 # ## The convolution layers of Xception
 #
 # We use Xception with its ImageNet weights, without its classifier on top
 # (`include_top=False`): only convolutions, so it accepts images of any size.
-# Its convolution layers are regular `Conv2D` in the first block and
-# `SeparableConv2D` after that, named by block:
+# `weights="imagenet"` downloads the weights (80 MB) the first time; this site
+# is built offline, so the build names a local copy of the same weights in
+# `MODERN_CONVNETS_XCEPTION_WEIGHTS`, and the cell falls back to the download
+# when that variable is not set. Its convolution layers are regular `Conv2D`
+# in the first block and `SeparableConv2D` after that, named by block:
 
-# %%
-model = xception_base()
-conv_names = [
-    layer.name
-    for layer in model.layers
-    if isinstance(layer, keras.layers.Conv2D | keras.layers.SeparableConv2D)
-]
-print(len(conv_names), "convolution layers:")
-print(", ".join(conv_names[:8]), "...", conv_names[-1])
+# %% tags=["copy"]
+import os
+
+import keras
+import numpy as np
+
+weights = os.environ.get("MODERN_CONVNETS_XCEPTION_WEIGHTS", "imagenet")
+model = keras.applications.xception.Xception(
+    weights=weights, include_top=False
+)
+conv_names = []
+for layer in model.layers:
+    if isinstance(
+        layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D)
+    ):
+        conv_names.append(layer.name)
+print(len(conv_names), "convolution layers:", ", ".join(conv_names))
 
 # %% [markdown]
 # The unnamed `conv2d...` layers are the 1 × 1 convolutions on the residual
-# connections (see Part A): Keras's Xception leaves them unnamed.
+# connections (see Part A): Keras's Xception leaves them unnamed. This
+# package's `xception_base()` builds the same model and finds the weights
+# offline (see [Getting started](../../tutorials/getting-started/)).
 #
 # ## A feature extractor
 #
@@ -71,13 +74,15 @@ print(", ".join(conv_names[:8]), "...", conv_names[-1])
 # extractor is a model from Xception's input to that layer's output; it shares the
 # layers and weights of `model` and leaves it unchanged.
 
-# %%
-extractor = feature_extractor(model, "block3_sepconv1")
-print(f"{'layer':<24}{'type':<22}{'parameters':>10}")
-for layer in extractor.layers:
+# %% tags=["copy"]
+layer_name = "block3_sepconv1"
+layer = model.get_layer(name=layer_name)
+feature_extractor = keras.Model(inputs=model.input, outputs=layer.output)
+for layer in feature_extractor.layers:
     if layer.count_params():
-        kind = type(layer).__name__
-        print(f"{layer.name:<24}{kind:<22}{layer.count_params():>10,}")
+        print(
+            f"{layer.name:<24}{type(layer).__name__:<22}{layer.count_params():>8,}"
+        )
 
 # %% [markdown]
 # The separable convolutions are cheap: `block2_sepconv1` maps 64 channels to 128
@@ -91,21 +96,108 @@ for layer in extractor.layers:
 # 1. Start from a 200 × 200 image of uniform noise between 0.4 and 0.6.
 # 2. Compute the filter's mean activation, ignoring the two pixels along each
 #    border of the feature map (their values are distorted by padding). This is
-#    the quantity to *maximise*.
-# 3. Take its gradient with respect to the image, normalise it to unit length
-#    (so every step has the same size whatever the scale of the activations), and
-#    add 10 times it to the image.
+#    the quantity to *maximise*, computed by `compute_loss`.
+# 3. Take its gradient with respect to the image (`tf.GradientTape`),
+#    normalise it to unit length (`tf.math.l2_normalize`, so every step has the
+#    same size whatever the scale of the activations), and add 10 times it to
+#    the image. `@tf.function` traces the step into a graph once, instead of
+#    running it operation by operation 30 times.
 # 4. Repeat 30 times.
 #
-# `ascend_filters` does exactly this and records the activation at every step:
+# For display, `deprocess_image` standardises the image, scales it to a
+# standard deviation of 64 grey levels around 128, clips it to [0, 255] and
+# crops 25 pixels from each side, where the pattern is least constrained. The
+# lecture's four functions:
+
+# %% tags=["copy"]
+import matplotlib.pyplot as plt
+import tensorflow as tf
+
+
+def compute_loss(image, filter_index):
+    activation = feature_extractor(image)
+    filter_activation = activation[:, 2:-2, 2:-2, filter_index]
+    return tf.reduce_mean(filter_activation)
+
+
+@tf.function
+def gradient_ascent_step(image, filter_index, learning_rate):
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        loss = compute_loss(image, filter_index)
+    grads = tape.gradient(loss, image)
+    grads = tf.math.l2_normalize(grads)
+    image += learning_rate * grads
+    return image
+
+
+img_width = 200
+img_height = 200
+
+
+def generate_filter_pattern(filter_index):
+    iterations = 30
+    learning_rate = 10.0
+    image = tf.random.uniform(
+        minval=0.4, maxval=0.6, shape=(1, img_width, img_height, 3)
+    )
+    for _ in range(iterations):
+        image = gradient_ascent_step(image, filter_index, learning_rate)
+    return image[0].numpy()
+
+
+def deprocess_image(image):
+    image -= image.mean()
+    image /= image.std()
+    image *= 64
+    image += 128
+    image = np.clip(image, 0, 255).astype("uint8")
+    image = image[25:-25, 25:-25, :]
+    return image
+
+
+plt.axis("off")
+plt.title("block3_sepconv1, filter 2")
+plt.imshow(deprocess_image(generate_filter_pattern(filter_index=2)))
+plt.show()
+
+# %% [markdown]
+# ## The same, with this package
+#
+# `ascend_filters` runs the same recipe and records the mean activation at
+# every step. The lecture starts from fresh random noise each time; the
+# package draws its noise from a seed (`initial_images`), so that both can
+# start from the same image. From the same start, the lecture's loop and the
+# package end at the same image. The displayed versions may still differ by a
+# grey level here and there: `deprocess_image` rounds in float32, the
+# package's `deprocess` in float64.
 
 # %%
+from matplotlib.figure import Figure
+from modern_convnets.filters import (
+    Regularizers,
+    ascend_filters,
+    initial_images,
+    stitch,
+)
+from modern_convnets.plotting import image_grid, show_image
+
 one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
+image = tf.constant(initial_images([2], 200, seed=0))
+for _ in range(30):
+    image = gradient_ascent_step(image, 2, 10.0)
+gap = np.abs(image[0].numpy() - one.inputs[0]).max()
+print(
+    f"largest difference: {gap:.1e}; pixel values span {np.ptp(one.inputs[0]):.1f}"
+)
+shown = deprocess_image(image[0].numpy()).astype(int)
+worst = np.abs(shown - one.patterns[0]).max()
+print(f"displayed images differ by at most {worst} grey levels")
+
+# %%
 activation = one.losses[0]
 print(f"mean activation of filter 2: {activation[0]:.3f} at the start")
 print(f"                             {activation[-1]:.3f} after 30 steps")
-
-# %%
 fig = Figure(figsize=(9, 3.2), layout="constrained")
 curve, picture = fig.subplots(1, 2, width_ratios=[1.6, 1])
 curve.plot(activation, marker="o", markersize=3)
@@ -119,10 +211,6 @@ picture.set_title("the pattern it found")
 fig
 
 # %% [markdown]
-# For display, the image is standardised, scaled to a standard deviation of 64 grey
-# levels around 128, clipped to [0, 255], and 25 pixels are cropped from each side,
-# where the pattern is least constrained.
-#
 # ## Sixty-four filters
 #
 # Optimising filters one by one repeats the same computation 64 times, and the

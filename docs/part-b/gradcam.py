@@ -21,20 +21,108 @@
 #
 # You will learn:
 #
-# - Grad-CAM step by step, from the gradients to the coloured overlay;
-# - why the recipe must use the score *before* the softmax or sigmoid, and how
-#   to reach a layer inside a nested pretrained model without "Graph
-#   disconnected";
+# - Grad-CAM in plain Keras, step by step, from the gradients to the
+#   coloured overlay;
+# - how to reach a layer inside a nested pretrained model without "Graph
+#   disconnected", and why the package differentiates the score *before* the
+#   sigmoid;
 # - heatmaps for cats, dogs, both classes on one photo, and six kitchen classes;
 # - two checks that a heatmap means something: it changes when the learned
 #   weights are thrown away, and deleting the pixels it highlights destroys the
 #   prediction faster than deleting pixels at random.
 
-# %%
-# %matplotlib inline
+# %% [markdown]
+# Cells marked **Copy this** are Grad-CAM in plain Keras and TensorFlow: they
+# run as pasted, one after the other, in a fresh Python session with the
+# photos where `MODERN_CONVNETS_DATA` points and two model files in the
+# working folder, [`mini_xception.keras`](../../models/mini_xception.keras)
+# (3 MB) and the transfer classifier's trained head,
+# [`xception_cats_vs_dogs.keras`](../../models/xception_cats_vs_dogs.keras)
+# (24 kB). The lecture names Grad-CAM without listing its code; these listings
+# follow the classic recipe of Selvaraju et al. (2017) as Keras's own example
+# and Chollet's book write it. The other cells use this package to check them
+# and to go further.
+#
+# ## Grad-CAM in plain Keras
+#
+# Start with a model whose layers all sit at the top level: the
+# [Mini-Xception](../../part-a/mini-xception/) of Part A. Its last layer with
+# a spatial layout is `block5_add`, 6 × 6 × 512, just before global average
+# pooling. Load it and a held-out cat at 180 × 180:
+
+# %% tags=["copy"]
+import os
+from pathlib import Path
+
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+
+model = keras.models.load_model("mini_xception.keras")
+data = (
+    Path(os.environ.get("MODERN_CONVNETS_DATA", "."))
+    / "cats_and_dogs_filtered"
+)
+img_path = data / "validation/cats/cat.2001.jpg"
+img = keras.utils.load_img(img_path, target_size=(180, 180))
+img_array = np.expand_dims(keras.utils.img_to_array(img), axis=0)
+print(f"P(dog) = {model.predict(img_array, verbose=0)[0, 0]:.4f}")
+
+# %% [markdown]
+# The recipe: a model from the input to both the last feature maps and the
+# prediction; the gradient of the class score with respect to those feature
+# maps; one weight per channel, the gradient averaged over the positions; the
+# channels summed with those weights; negative values set to zero (they are
+# evidence *against* the class); divided by the maximum. The model has one
+# sigmoid output, P(dog), so the score for "dog" is P(dog) and for "cat"
+# 1 − P(dog):
+
+
+# %% tags=["copy"]
+def make_gradcam_heatmap(img_array, model, last_conv_layer_name, dog=True):
+    grad_model = keras.Model(
+        model.input,
+        [model.get_layer(last_conv_layer_name).output, model.output],
+    )
+    with tf.GradientTape() as tape:
+        # training=False: without it, the augmentation layers would be active.
+        last_conv_layer_output, preds = grad_model(
+            img_array, training=False
+        )
+        class_channel = preds[:, 0] if dog else 1 - preds[:, 0]
+    grads = tape.gradient(class_channel, last_conv_layer_output)
+    pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+    heatmap = last_conv_layer_output[0] @ pooled_grads[..., tf.newaxis]
+    heatmap = tf.squeeze(heatmap)
+    heatmap = tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)
+    return heatmap.numpy()
+
+
+heatmap = make_gradcam_heatmap(img_array, model, "block5_add", dog=False)
+print(heatmap.shape)
+
+# %% [markdown]
+# To show it, stretch the 6 × 6 map over the photo and blend it in:
+
+# %% tags=["copy"]
+plt.imshow(img)
+plt.imshow(heatmap, cmap="jet", alpha=0.4, extent=(0, 180, 180, 0))
+plt.title("Grad-CAM for 'cat', Mini-Xception, block5_add")
+plt.axis("off")
+plt.show()
+
+# %% [markdown]
+# `modern_convnets.gradcam.gradcam` computes the same map, for a whole batch
+# and either class. It differentiates the logit z, the score before the
+# sigmoid, instead of the probability. For one sigmoid output that changes
+# nothing after normalisation: the gradient of P(dog) = sigmoid(z) is
+# P(dog)(1 − P(dog)) times that of z, a positive factor that the division by
+# the maximum removes. It matters when the probability rounds to exactly 0 or
+# 1 in float32: the gradient of the probability is then zero and the map is
+# lost, while the logit's is not. On the same input:
+
+# %%
 from matplotlib.figure import Figure
 from modern_convnets.data import find_dataset, split_files
 from modern_convnets.diagram import layer_graph
@@ -55,13 +143,98 @@ from modern_convnets.pretrained import (
 )
 from modern_convnets.shipped import load_trained, trained_manifest
 
+mini = load_trained("mini_xception")
+print("last feature layer:", last_feature_layer(mini))
+ours = gradcam(mini, img_array, class_index=0)[0]
+print(
+    f"largest difference from the listing: {np.abs(ours - heatmap).max():.1e}"
+)
+
 # %% [markdown]
-# ## The classifier
+# ## A model inside a model
 #
-# Transfer learning: the ImageNet Xception base, frozen, and a small head
-# trained on its pooled features to tell cats from dogs. The base is *one layer*
-# of the classifier, a model nested inside a model, as in most transfer-learning
-# code.
+# Transfer learning usually nests a pretrained base inside the classifier.
+# Here: the ImageNet Xception base, frozen, and a small head trained on its
+# pooled features to tell cats from dogs. Built in plain Keras from the base
+# and the trained head, which maps 2,048 pooled features to P(dog):
+
+# %% tags=["copy"]
+from keras import layers
+
+weights = os.environ.get("MODERN_CONVNETS_XCEPTION_WEIGHTS", "imagenet")
+base = keras.applications.xception.Xception(
+    weights=weights, include_top=False
+)
+head = keras.models.load_model("xception_cats_vs_dogs.keras")
+
+inputs = keras.Input(shape=(299, 299, 3))
+x = layers.Rescaling(1 / 127.5, offset=-1)(
+    inputs
+)  # Xception's preprocessing
+x = base(x)
+x = layers.GlobalAveragePooling2D()(x)
+model = keras.Model(inputs, head(x))
+img = keras.utils.load_img(img_path, target_size=(299, 299))
+img_array = np.expand_dims(keras.utils.img_to_array(img), axis=0)
+print(f"P(dog) = {model.predict(img_array, verbose=0)[0, 0]:.4f}")
+
+# %% [markdown]
+# The classic recipe fails on this model: the last feature maps,
+# `block14_sepconv2_act`, live inside `base`, whose layers are connected to
+# `base`'s own input, not to the classifier's. A model from the classifier's
+# input to an inner layer's output cannot be built:
+
+# %% tags=["copy"]
+try:
+    keras.Model(
+        model.input,
+        [base.get_layer("block14_sepconv2_act").output, model.output],
+    )
+except ValueError as error:
+    print(
+        type(error).__name__ + ":", str(error).splitlines()[0][:100], "..."
+    )
+
+# %% [markdown]
+# The standard way around it splits the classifier in two at the feature
+# maps: a model from the base's input to the last feature maps, and a
+# classifier model from those maps to the prediction, made of the layers that
+# come after them. The tape then watches the feature maps between the two:
+
+# %% tags=["copy"]
+last_conv_layer = base.get_layer("block14_sepconv2_act")
+last_conv_layer_model = keras.Model(base.input, last_conv_layer.output)
+
+classifier_input = keras.Input(shape=last_conv_layer.output.shape[1:])
+x = layers.GlobalAveragePooling2D()(classifier_input)
+classifier_model = keras.Model(classifier_input, head(x))
+
+with tf.GradientTape() as tape:
+    preprocessed = img_array / 127.5 - 1
+    last_conv_layer_output = last_conv_layer_model(preprocessed)
+    tape.watch(last_conv_layer_output)
+    preds = classifier_model(last_conv_layer_output)
+    class_channel = 1 - preds[:, 0]  # "cat"
+grads = tape.gradient(class_channel, last_conv_layer_output)
+pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+heatmap = last_conv_layer_output[0] @ pooled_grads[..., tf.newaxis]
+heatmap = tf.squeeze(heatmap)
+heatmap = (tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)).numpy()
+
+plt.imshow(img)
+plt.imshow(heatmap, cmap="jet", alpha=0.4, extent=(0, 299, 299, 0))
+plt.title("Grad-CAM for 'cat', Xception transfer model")
+plt.axis("off")
+plt.show()
+
+# %% [markdown]
+# The split needs the layers after the feature maps written out again, and a
+# different split for every layer. `modern_convnets.graph.tap_model` does it
+# in general: it runs the classifier's layers again on a fresh input,
+# stepping *into* `xception` and keeping the requested output on the way, so
+# `gradcam` takes the nested classifier as it is. The package's copy of this
+# classifier (`load_trained("xception_cats_vs_dogs")`, the same base and
+# head) gives the same map:
 
 # %%
 model = load_trained("xception_cats_vs_dogs")
@@ -71,36 +244,19 @@ print(
     f"on {manifest['test_photos']:,} photos"
 )
 print(layer_graph(model))
+ours = gradcam(model, img_array, class_index=0)[0]
+print(
+    f"largest difference from the listing: {np.abs(ours - heatmap).max():.1e}"
+)
 
 # %% [markdown]
-# ## Why the usual recipe fails here
-#
-# Published Grad-CAM code builds a model from the classifier's input to the
-# last convolution layer's output and to the prediction. Here that layer lives
-# inside `xception`, whose layers are connected to `xception`'s own input, not
-# to the classifier's:
-
-# %%
-base = model.get_layer("xception")
-try:
-    keras.Model(
-        model.inputs,
-        [base.get_layer("block14_sepconv2_act").output, model.output],
-    )
-except ValueError as error:
-    print(
-        type(error).__name__ + ":", str(error).splitlines()[0][:110], "..."
-    )
-
-# %% [markdown]
-# `modern_convnets.graph.tap_model` avoids the problem by running the
-# classifier's layers again on a fresh input, stepping *into* `xception` and
-# keeping the requested output on the way. With `logits=True`, the last layer
-# runs without its sigmoid.
-#
 # ## Grad-CAM, one step at a time
 #
-# **1. The last convolution layer.** The deepest feature maps still have a
+# The same steps on the transfer classifier, through the package, with every
+# intermediate result shown. With `logits=True`, `tap_model` runs the last
+# layer without its sigmoid.
+#
+# **1. The last feature maps.** The deepest feature maps still have a
 # spatial layout and the most class-specific content. The last layer with a
 # 4-D output, searched inside nested models too:
 
@@ -111,9 +267,9 @@ print(layer, grad_model.outputs[0].shape)
 
 # %% [markdown]
 # **2. The gradient of the class score.** The model outputs P(dog) =
-# sigmoid(z). We differentiate the logit z for "dog", and −z for "cat". The
-# probability itself would be a poor choice: at 99.9%, the sigmoid is flat and
-# its gradient nearly zero.
+# sigmoid(z). We differentiate the logit z for "dog", and −z for "cat". This
+# time the photo is resized as the training pipeline did (`model_batch`,
+# bilinear) rather than by `load_img`'s nearest-neighbour default.
 
 # %%
 test = split_files(find_dataset())[2]

@@ -323,6 +323,7 @@ def train_study(
     data: str | os.PathLike[str] | None = None,
     workers: int = 1,
     deadline: float | None = None,
+    verbose: int = 0,
     log: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
     """Train every (variant, seed) run that has not finished yet.
@@ -341,6 +342,8 @@ def train_study(
         workers: Runs in flight at a time.
         deadline: A `time.time()` after which no run starts and running ones
             stop at the end of their epoch, unfinished.
+        verbose: Keras progress output of runs trained in this process: 0
+            silent, 2 one line per epoch (worker processes always log it).
         log: Where progress lines go.
 
     Returns:
@@ -378,7 +381,14 @@ def train_study(
             if deadline is not None and time.time() > deadline:
                 break
             record = train_run(
-                variant, seed, config, out_dir, root, deadline=deadline, cache=cache
+                variant,
+                seed,
+                config,
+                out_dir,
+                root,
+                deadline=deadline,
+                cache=cache,
+                verbose=verbose,
             )
             log(_progress(variant, seed, record))
     else:
@@ -699,6 +709,7 @@ def main(argv: list[str] | None = None) -> None:
             data=args.data,
             workers=args.workers,
             deadline=args.deadline,
+            verbose=args.verbose,
         )
     elif args.command == "evaluate":
         evaluate_study(args.out, args.data)

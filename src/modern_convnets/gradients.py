@@ -16,7 +16,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,7 @@ def deep_stack(
     residual: bool = False,
     batch_norm: bool = False,
     activation: str = "sigmoid",
+    kernel_initializer: str | dict[str, Any] = "glorot_uniform",
     seed: int = 0,
 ) -> keras.Model:
     """A deep stack of dense layers, optionally with residuals or batch normalisation.
@@ -48,6 +49,10 @@ def deep_stack(
         residual: Add each layer's input to its output.
         batch_norm: Normalise each layer's pre-activations.
         activation: Keras activation of the hidden layers.
+        kernel_initializer: How the dense layers' initial weights are drawn: a
+            Keras initializer's name (`"glorot_uniform"`, Keras's default;
+            `"he_normal"`) or its config, e.g. `{"class_name": "RandomNormal",
+            "config": {"stddev": 0.01}}`. Each layer gets its own draw.
         seed: Seed of the initial weights.
 
     Returns:
@@ -55,7 +60,8 @@ def deep_stack(
         `dense1` … `dense{depth}` and `head`.
 
     Raises:
-        ValueError: `depth` or `width` is not a positive integer.
+        ValueError: `depth` or `width` is not a positive integer, or
+            `kernel_initializer` is not a Keras initializer.
 
     Examples:
         >>> deep_stack(depth=3, width=4, residual=True).count_params()
@@ -71,7 +77,20 @@ def deep_stack(
     x = inputs
     with seeded_layers(seed):
         for i in range(1, depth + 1):
-            y = layers.Dense(width, use_bias=not batch_norm, name=f"dense{i}")(x)
+            try:
+                dense = layers.Dense(
+                    width,
+                    use_bias=not batch_norm,
+                    kernel_initializer=kernel_initializer,
+                    name=f"dense{i}",
+                )
+            except ValueError as error:
+                raise ValueError(
+                    f"kernel_initializer={kernel_initializer!r} is not a Keras "
+                    "initializer: give a name such as 'glorot_uniform' or "
+                    "'he_normal', or a config dict"
+                ) from error
+            y = dense(x)
             if batch_norm:
                 y = layers.BatchNormalization(name=f"dense{i}_bn")(y)
             y = layers.Activation(activation, name=f"dense{i}_act")(y)

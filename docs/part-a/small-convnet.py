@@ -1,0 +1,252 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # A small convnet, the baseline
+#
+# Before the building blocks of modern convnets, the model they improve on: a
+# plain stack of convolutions and poolings, trained from scratch on the 2,000
+# photos of cats and dogs. The lecture's Part B opens this model from a file
+# (`convnet_from_scratch_with_augmentation.keras`) to look at its activations;
+# here it is built, counted, and evaluated. The
+# [Mini-Xception](../mini-xception/) page compares the two.
+#
+# You will learn:
+#
+# - how a convolution or a pooling changes the height and width of its
+#   input, with the output-size formula, stride and padding;
+# - the model in plain Keras, its nine feature-map shapes and where its
+#   parameters sit;
+# - why it ends with `Flatten` and dropout, and what global average pooling
+#   would change;
+# - how it trained and how it does on the 1,000 held-out photos.
+#
+# Cells marked **Copy this** are plain Keras: they run as pasted, one after
+# the other, in a fresh Python session.
+#
+# ## How big is the output?
+#
+# A convolution slides an f × f window over its input. Two settings decide
+# where the window goes:
+#
+# - the **stride** s is how many pixels the window moves at each step (1 for
+#   these convolutions; a 2 × 2 max pooling uses stride 2, so windows do not
+#   overlap);
+# - the **padding** p is how many rows and columns of zeros are added around
+#   the input first. Keras's `padding="valid"` (the default) adds none;
+#   `padding="same"` adds enough that, with stride 1, the output keeps the
+#   input's size.
+#
+# On an n × n input, the output is ⌊(n + 2p − f) / s⌋ + 1 pixels wide. A 3 × 3
+# convolution without padding trims one pixel from each side; a 2 × 2 pooling
+# with stride 2 halves the size, rounding down:
+
+# %%
+def output_size(n: int, f: int, s: int = 1, p: int = 0) -> int:
+    """Output height of a convolution or pooling (the formula above)."""
+    return (n + 2 * p - f) // s + 1
+
+
+size = 180
+for step in range(1, 6):
+    conv = output_size(size, f=3)
+    pool = output_size(conv, f=2, s=2)
+    line = f"block{step}: {size} → conv {conv}"
+    if step < 5:
+        line += f" → pool {pool}"
+    print(line)
+    size = pool
+print(
+    "residual page, case 2:",
+    32,
+    "→",
+    output_size(32, 3),
+    "→",
+    output_size(30, 2, 2),
+)
+print("'same' padding, 3 × 3:", 30, "→", output_size(30, 3, p=1))
+
+# %% [markdown]
+# ## The model in plain Keras
+#
+# Five 3 × 3 convolutions with ReLU, doubling the filters from 32 to 256; a
+# 2 × 2 max pooling after each of the first four; then the feature maps are
+# flattened into one long vector, half of it dropped at random during
+# training, and a single sigmoid unit gives P(dog). The augmentation block
+# (random flips, rotations and zooms, active only during training) and the
+# rescaling to [0, 1] come first:
+
+# %% tags=["copy"]
+import keras
+from keras import layers
+
+data_augmentation = keras.Sequential(
+    [
+        layers.RandomFlip("horizontal"),
+        layers.RandomRotation(0.1),
+        layers.RandomZoom(0.2),
+    ]
+)
+
+inputs = keras.Input(shape=(180, 180, 3))
+x = data_augmentation(inputs)
+x = layers.Rescaling(1.0 / 255)(x)
+x = layers.Conv2D(filters=32, kernel_size=3, activation="relu")(x)
+x = layers.MaxPooling2D(pool_size=2)(x)
+x = layers.Conv2D(filters=64, kernel_size=3, activation="relu")(x)
+x = layers.MaxPooling2D(pool_size=2)(x)
+x = layers.Conv2D(filters=128, kernel_size=3, activation="relu")(x)
+x = layers.MaxPooling2D(pool_size=2)(x)
+x = layers.Conv2D(filters=256, kernel_size=3, activation="relu")(x)
+x = layers.MaxPooling2D(pool_size=2)(x)
+x = layers.Conv2D(filters=256, kernel_size=3, activation="relu")(x)
+x = layers.Flatten()(x)
+x = layers.Dropout(0.5)(x)
+outputs = layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+
+for layer in model.layers:
+    if isinstance(layer, (layers.Conv2D, layers.MaxPooling2D)):
+        print(f"{layer.name:<16} {layer.output.shape}")
+print(f"{model.count_params():,} parameters")
+
+# %% [markdown]
+# These are the nine feature-map shapes that the lecture lists for its
+# activation model, from (None, 178, 178, 32) to (None, 7, 7, 256), as the
+# formula predicted. `modern_convnets.models.small_convnet` builds the same
+# model with its layers named by block (`block1_conv`, `block1_pool`, …), the
+# names the [Activations](../../part-b/activations/) page uses; the
+# augmentation block is an argument (`modern_convnets.data.augmentation()`
+# is the one above). Given the same weights, it computes the same output:
+
+# %%
+import numpy as np
+from modern_convnets.data import augmentation
+from modern_convnets.diagram import layer_graph
+from modern_convnets.models import small_convnet
+
+ours = small_convnet(augmentation=augmentation())
+ours.set_weights(model.get_weights())
+batch = (
+    np.random.default_rng(0)
+    .uniform(0, 255, (4, 180, 180, 3))
+    .astype("float32")
+)
+print(
+    "same output as the listing:",
+    np.array_equal(
+        model.predict(batch, verbose=0), ours.predict(batch, verbose=0)
+    ),
+)
+print(layer_graph(ours))
+
+# %% [markdown]
+# ## Where the parameters are: `Flatten` or global average pooling
+#
+# Each convolution has f × f × C<sub>in</sub> × C<sub>out</sub> weights and
+# C<sub>out</sub> biases, so the last two, with 128 → 256 and 256 → 256
+# channels, hold most of them. `Flatten` turns the last 7 × 7 × 256 maps into
+# 12,544 numbers, one weight each in the dense layer: it keeps *where* each
+# feature was found. Global average pooling, which Mini-Xception uses instead,
+# averages each channel over the map: 256 numbers, 256 weights, and the
+# answer no longer depends on where in the photo a feature sits.
+
+# %%
+total = ours.count_params()
+for layer in ours.layers:
+    if layer.count_params():
+        share = layer.count_params() / total
+        print(f"{layer.name:<12} {layer.count_params():>9,}  {share:6.1%}")
+flat = int(np.prod(ours.get_layer("flatten").output.shape[1:]))
+print(f"Flatten: {flat:,} features; global average pooling: 256")
+print(
+    f"dense layer after Flatten: {flat + 1:,} parameters; after pooling: {256 + 1}"
+)
+
+# %% [markdown]
+# **Dropout** sets a random half of those 12,544 numbers to zero at each
+# training step (and scales the rest up by two), so the dense layer cannot
+# lean on any few of them: a cheap defence against memorising 1,600 training
+# photos. At inference it does nothing.
+#
+# ## Training
+#
+# The shipped model was trained once with `nox -s train -- small_convnet`:
+# the 1,600 training photos (the other 400 of `train/` kept for validation),
+# RMSprop at 10⁻³, batches of 32, 100 epochs, keeping the weights of the
+# epoch with the best validation accuracy. To train the listing above the
+# same way, compile it with
+# `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]`.
+# The run's manifest and history ship with the package:
+
+# %%
+from modern_convnets.plotting import plot_confusion_matrices, plot_histories
+from modern_convnets.shipped import (
+    load_trained,
+    trained_history,
+    trained_manifest,
+)
+
+manifest = trained_manifest("small_convnet")
+history = trained_history("small_convnet")
+print(f"epochs: {manifest['epochs']}, best epoch: {manifest['best_epoch']}")
+print(f"best validation accuracy: {manifest['best_val_accuracy']:.1%}")
+hours = manifest["wall_seconds"] / 3600
+print(
+    f"wall time: {hours:.1f} h on {manifest['hardware']['cpu_count']} CPU cores"
+)
+plot_histories(
+    {"small_convnet": history},
+    caption="Accuracy and loss per epoch of small_convnet on the training and "
+    "validation photos",
+)
+
+# %% [markdown]
+# Training accuracy keeps climbing while validation accuracy levels off: the
+# model starts to memorise its training photos despite augmentation and
+# dropout. Keeping the best epoch guards against the worst of it.
+#
+# ## On the 1,000 held-out photos
+#
+# The `validation/` folder played no part in training or in choosing the
+# epoch:
+
+# %%
+from modern_convnets.data import cats_vs_dogs
+from modern_convnets.evaluation import confusion_matrix, predict
+
+_, _, test = cats_vs_dogs()
+result = predict(load_trained("small_convnet"), test)
+print(
+    f"held-out accuracy: {result.accuracy:.1%} of {result.labels.size:,} photos"
+)
+matrix = confusion_matrix(result.labels, result.probabilities)
+plot_confusion_matrices(
+    {"small_convnet": matrix},
+    test.class_names,
+    caption="small_convnet on the 1,000 held-out photos: rows the true class, "
+    "columns the prediction",
+)
+
+# %% [markdown]
+# ## Summary
+#
+# - Output size: ⌊(n + 2p − f) / s⌋ + 1; a 3 × 3 convolution without padding
+#   trims one pixel per side, a 2 × 2 pooling with stride 2 halves.
+# - The baseline: five Conv2D/MaxPooling2D stages, `Flatten`, dropout and one
+#   sigmoid unit; the lecture's nine feature maps run from 178 × 178 × 32 down
+#   to 7 × 7 × 256.
+# - `Flatten` keeps positions and costs a weight per position and channel;
+#   global average pooling keeps one number per channel.
+# - It is the baseline that [Mini-Xception](../mini-xception/) is measured
+#   against, and the model whose activations
+#   [Part B](../../part-b/activations/) looks inside.

@@ -1,0 +1,217 @@
+"""The code and numbers on the built pages: what readers copy, what they read.
+
+- Every cell marked "Copy this" runs as pasted, page by page and in order, in
+  a virtual environment that has Keras, TensorFlow, NumPy, matplotlib and
+  Pillow (the versions the site was built with) but not this package. The
+  model files the pages offer for download sit in the working folder; the
+  photos and the offline ImageNet weights are named by the same environment
+  variables the pages mention.
+- Every result number in a page's prose (a decimal, a percentage, a number
+  with a thousands separator) appears in that page's outputs, so it was
+  computed on the page rather than typed. Definitions (image sizes, the
+  lecture's settings, numbers from papers) are listed per page below, each
+  with its reason.
+- No page shows a path of the machine that built it.
+
+Run after `mkdocs build`: `pytest -m site`.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SITE, site_pages
+
+pytestmark = pytest.mark.site
+
+SNIPPET_ENV = REPO / "build" / "snippet-env"
+SNIPPET_PACKAGES = ("keras", "tensorflow", "numpy", "matplotlib", "pillow")
+MODEL_FILES = sorted((REPO / "src" / "modern_convnets" / "trained").glob("*.keras"))
+
+
+class _NotebookPage(HTMLParser):
+    """Copy cells, prose and outputs of a page built from a notebook."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.copy_cells: list[str] = []
+        self.prose: list[str] = []
+        self.outputs: list[str] = []
+        self._stack: list[str] = []  # what each open element is part of
+        self._code = 0  # depth inside <code>/<pre>
+
+    def _part(self) -> str:
+        return self._stack[-1] if self._stack else ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        part = self._part()
+        if "celltag_copy" in classes:
+            part = "copy-cell"
+            self.copy_cells.append("")
+        elif part == "copy-cell" and "jp-OutputArea" in classes:
+            part = "output"
+        elif part == "copy-cell" and "mc-copy-label" in classes:
+            part = "label"
+        elif "jp-RenderedMarkdown" in classes:
+            part = "prose"
+        elif "jp-OutputArea-output" in classes:
+            part = "output"
+        if tag not in ("br", "img", "hr", "input", "meta", "link"):
+            self._stack.append(part)
+        if tag in ("code", "pre"):
+            self._code += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ("br", "img", "hr", "input", "meta", "link") and self._stack:
+            self._stack.pop()
+        if tag in ("code", "pre"):
+            self._code -= 1
+
+    def handle_data(self, data: str) -> None:
+        part = self._part()
+        if part == "copy-cell" and self._code:
+            self.copy_cells[-1] += data
+        elif part == "prose" and not self._code:
+            self.prose.append(data)
+        elif part == "output":
+            self.outputs.append(data)
+
+
+def _parse(page: str) -> _NotebookPage:
+    parsed = _NotebookPage()
+    parsed.feed((SITE / page / "index.html").read_text(encoding="utf-8"))
+    return parsed
+
+
+PAGES = site_pages()
+COPY_PAGES = [page for page in PAGES if _parse(page).copy_cells]
+
+
+def test_the_lecture_listings_are_on_their_pages() -> None:
+    expected = {
+        "part-a/residual-connections/",
+        "part-a/batch-normalisation/",
+        "part-a/separable-convolutions/",
+        "part-a/small-convnet/",
+        "part-a/mini-xception/",
+        "part-b/activations/",
+        "part-b/filters/",
+        "part-b/gradcam/",
+    }
+    assert expected <= set(COPY_PAGES)
+
+
+@pytest.fixture(scope="module")
+def snippet_python() -> Path:
+    """A Python with the pages' libraries at the site's versions, not this package."""
+    pins = [f"{name}=={importlib.metadata.version(name)}" for name in SNIPPET_PACKAGES]
+    python = SNIPPET_ENV / "bin" / "python"
+    marker = SNIPPET_ENV / "pins.txt"
+    if not (marker.is_file() and marker.read_text() == "\n".join(pins)):
+        shutil.rmtree(SNIPPET_ENV, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(SNIPPET_ENV)], check=True)
+        install = [str(python), "-m", "pip", "install", "--quiet", *pins]
+        subprocess.run(install, check=True)
+        marker.write_text("\n".join(pins))
+    found = subprocess.run(
+        [str(python), "-c", "import modern_convnets"],
+        capture_output=True,
+        cwd=SNIPPET_ENV,
+        check=False,
+    )
+    assert found.returncode != 0, "the snippet environment must not have the package"
+    return python
+
+
+@pytest.mark.parametrize("page", COPY_PAGES)
+def test_copy_cells_run_as_pasted_without_the_package(
+    page: str, snippet_python: Path, tmp_path: Path
+) -> None:
+    from modern_convnets.data import find_dataset
+    from modern_convnets.pretrained import find_xception_weights
+
+    cells = _parse(page).copy_cells
+    script = tmp_path / "pasted.py"
+    script.write_text("\n\n".join(cells))
+    for path in MODEL_FILES:  # the files the pages offer under models/
+        shutil.copyfile(path, tmp_path / path.name)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "MPLBACKEND": "Agg",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MODERN_CONVNETS_DATA": str(find_dataset().parent),
+        "MODERN_CONVNETS_XCEPTION_WEIGHTS": str(
+            find_xception_weights(download=False).path
+        ),
+    }
+    result = subprocess.run(
+        [str(snippet_python), str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{page}, {len(cells)} cells:\n{result.stderr[-3000:]}"
+    )
+
+
+# A result number: a decimal, a percentage, or a number with thousands separators.
+NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d+%)(?![\w])")
+
+# Numbers that a page's prose may state without computing them, with the reason.
+DEFINITIONS: dict[str, dict[str, str]] = {
+    "part-a/batch-normalisation/": {},
+    "part-a/small-convnet/": {
+        "2,000": "the data set's size, from its README",
+        "1,600": "the training split, a setting of the recipe",
+        "12,544": "7 × 7 × 256, worked out in the sentence",
+    },
+}
+
+
+def _numbers(texts: list[str]) -> set[str]:
+    return set(NUMBER.findall(html.unescape(" ".join(texts))))
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if _parse(p).outputs])
+def test_prose_numbers_come_from_the_page_outputs(page: str) -> None:
+    parsed = _parse(page)
+    outputs = " ".join(parsed.outputs)
+    allowed = DEFINITIONS.get(page, {})
+    typed = sorted(
+        number
+        for number in _numbers(parsed.prose)
+        if number not in allowed
+        and number.rstrip("%") not in outputs
+        and number.replace(",", "") not in outputs
+    )
+    assert not typed, f"{page}: numbers in the prose that no output shows: {typed}"
+
+
+def _machine_paths() -> list[str]:
+    from modern_convnets.data import find_dataset
+
+    data = find_dataset().parent
+    paths = {str(REPO), str(Path.home()), str(data), str(data.resolve())}
+    return sorted(p for p in paths if len(p) > 1)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_shows_a_path_of_the_build_machine(page: str) -> None:
+    text = (SITE / page / "index.html").read_text(encoding="utf-8")
+    shown = [path for path in _machine_paths() if path in text]
+    assert not shown, f"{page} shows {shown}"
