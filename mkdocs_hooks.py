@@ -21,7 +21,8 @@
   `MODERN_CONVNETS_XCEPTION_WEIGHTS`. The kernels run in a scratch folder
   holding the model files (the site offers them under `models/`), with both
   variables set from what this package finds. Each such cell gets a visible
-  "Copy this" label.
+  "Copy this" label. Cells tagged `collapse` (bookkeeping such as figure
+  layout) fold their code into a "Show the code" toggle.
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ MODEL_FILES = sorted((SOURCE / "trained").glob("*.keras"))
 # Where the kernels run: a scratch folder holding those files.
 PAGE_FOLDER = ROOT / ".cache" / "page-folder"
 COPY_CELL = re.compile(r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_copy[^"]*">)')
+# Cells tagged `collapse` (bookkeeping: table layout, figure layout) show
+# their output, with their code folded away behind a "Show the code" toggle.
+COLLAPSE_CELL = re.compile(
+    r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_collapse[^"]*">\s*)'
+    r'(<div class="jp-Cell-inputWrapper">(?:(?!jp-Cell jp-).)*?)'
+    r'(<div class="jp-Cell-outputWrapper">)',
+    re.DOTALL,
+)
 COPY_LABEL = (
     '<p class="mc-copy-label"><strong>Copy this</strong>: plain Keras, '
     "runs as pasted after the copy cells above it</p>"
@@ -125,6 +134,16 @@ def on_config(config):
 
 def on_post_page(output, page, config):
     output = NOTEBOOK_SCRIPTS.sub("", output)
+    output = COLLAPSE_CELL.sub(
+        lambda m: (
+            m.group(1)
+            + '<details class="mc-collapse"><summary>Show the code</summary>'
+            + m.group(2)
+            + "</details>"
+            + m.group(3)
+        ),
+        output,
+    )
     return COPY_CELL.sub(lambda match: match.group(1) + COPY_LABEL, output)
 
 

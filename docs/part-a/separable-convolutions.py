@@ -97,8 +97,12 @@ print(f"regular / separable: {regular / separable:.1f}")
 # %% [markdown]
 # ## Standard versus separable, as channels grow
 #
-# For a 3 × 3 layer with as many output channels as input channels, on a 44 × 44
-# output (the size of Mini-Xception's second block), without biases:
+# Parameters are what a layer stores; multiply-adds are what it computes. A
+# *multiply-add* is one multiplication and one addition, the unit of a
+# convolution's arithmetic: a regular f × f convolution does f × f × C<sub>in</sub>
+# of them for each output value, and there are H × W × C<sub>out</sub> output
+# values. For a 3 × 3 layer with as many output channels as input channels, on a
+# 44 × 44 output (the size of Mini-Xception's second block), without biases:
 
 # %%
 header = ("channels", "parameters", "multiply-adds (millions)", "ratio")

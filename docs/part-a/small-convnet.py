@@ -150,8 +150,43 @@ print(
 print(layer_graph(ours))
 
 # %% [markdown]
+# ## Where the pattern comes from: VGG
+#
+# Blocks of 3 × 3 convolutions, each block closed by a 2 × 2 max pooling, with
+# the number of filters doubling as the maps shrink: that is the design of
+# VGG16 (Simonyan and Zisserman, 2014), which showed that depth built from
+# small, uniform blocks beats larger filters. Two stacked 3 × 3 convolutions
+# see a 5 × 5 patch, like one 5 × 5 convolution, with 2 × 9 = 18 weights per
+# input and output channel instead of 25, and one more nonlinearity between
+# them. Keras ships the architecture; built without weights, it shows the
+# same pattern at ImageNet scale, and where its parameters went:
+
+# %%
+vgg = keras.applications.VGG16(weights=None)
+blocks = {}
+for layer in vgg.layers:
+    if isinstance(layer, layers.Conv2D):
+        blocks.setdefault(layer.name.split("_")[0], []).append(
+            layer.filters
+        )
+for block, filters in blocks.items():
+    print(
+        f"{block}: {len(filters)} × Conv2D 3 × 3, {filters[0]} filters; pooling"
+    )
+total = vgg.count_params()
+dense = sum(
+    x.count_params() for x in vgg.layers if isinstance(x, layers.Dense)
+)
+print(
+    f"{total:,} parameters, {dense / total:.0%} of them in the dense layers"
+)
+del vgg
+
+# %% [markdown]
 # ## Where the parameters are: `Flatten` or global average pooling
 #
+# VGG16 spent most of its parameters on the dense layers after `Flatten`. The
+# small convnet has a single output unit, so its weight sits elsewhere.
 # Each convolution has f × f × C<sub>in</sub> × C<sub>out</sub> weights and
 # C<sub>out</sub> biases, so the last two, with 128 → 256 and 256 → 256
 # channels, hold most of them. `Flatten` turns the last 7 × 7 × 256 maps into

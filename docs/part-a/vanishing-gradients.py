@@ -71,7 +71,7 @@ for name, per_layer in norms.items():
     values = [per_layer[f"dense{i}"] for i in (1, 15, 30)]
     print(f"{name:>18}" + "".join(f"{v:>12.2e}" for v in values))
 
-# %%
+# %% tags=["collapse"]
 fig = Figure(figsize=(8, 4.2), layout="constrained")
 ax = fig.add_subplot()
 depth = np.arange(1, 31)

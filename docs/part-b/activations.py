@@ -238,7 +238,7 @@ print(
 )
 print(f"filters with more than half: {(share > 0.5).sum()} of 32")
 
-# %%
+# %% tags=["collapse"]
 fig = Figure(figsize=(9, 2.6), layout="constrained")
 axes = fig.subplots(2, 16)
 order = np.argsort(share)
@@ -297,7 +297,7 @@ readable = {
 for name, accuracy in readable.items():
     print(f"{name:<12} {accuracy:.1%}")
 
-# %%
+# %% tags=["collapse"]
 fig = Figure(figsize=(8, 3.2), layout="constrained")
 ax = fig.add_subplot()
 ax.plot(range(len(names)), [100 * a for a in readable.values()], "o-")

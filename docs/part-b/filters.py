@@ -198,6 +198,8 @@ print(f"displayed images differ by at most {worst} grey levels")
 activation = one.losses[0]
 print(f"mean activation of filter 2: {activation[0]:.3f} at the start")
 print(f"                             {activation[-1]:.3f} after 30 steps")
+
+# %% tags=["collapse"]
 fig = Figure(figsize=(9, 3.2), layout="constrained")
 curve, picture = fig.subplots(1, 2, width_ratios=[1.6, 1])
 curve.plot(activation, marker="o", markersize=3)

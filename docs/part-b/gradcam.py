@@ -428,8 +428,9 @@ for name, m in zip(classes, per_class, strict=True):
 # map for a trained network and for the same network with random weights: they
 # show edges of the photo, not the model's reasoning. We compare each heatmap
 # with the one from a copy of the classifier whose weights are all freshly
-# initialised, by Spearman rank correlation over the 100 positions (1: same
-# ordering; 0: unrelated).
+# initialised, by Spearman rank correlation over the 100 positions: the
+# correlation of the positions' ranks rather than of their values, 1 when both
+# maps order the positions the same way, 0 when the orders are unrelated.
 
 # %%
 random_model = randomised_copy(model, seed=0)
@@ -480,7 +481,7 @@ print(
     f"heatmap lower on {(heat_areas < random_areas).sum()} of 8 photos"
 )
 
-# %%
+# %% tags=["collapse"]
 fig = Figure(figsize=(9, 3.4), layout="constrained")
 ax_cats, ax_dogs = fig.subplots(1, 2, sharey=True)
 for ax, group, title in (

@@ -46,7 +46,7 @@ from PIL import Image
 
 # %%
 root = data.find_dataset()
-root
+print(root.name, "holds", sorted(child.name for child in root.iterdir()))
 
 # %% [markdown]
 # ## Checking every file
@@ -98,8 +98,9 @@ assert not set(train.paths) & set(validation.paths)
 # %% [markdown]
 # `cats_vs_dogs` wraps those three splits as `tf.data` pipelines: decoded once,
 # resized to 180 × 180, cached in memory, reshuffled every epoch (training only),
-# batched and prefetched. Pixels stay in [0, 255]; each model rescales them itself,
-# so a model always accepts raw photos.
+# batched and prefetched (the next batch is prepared while the model works on the
+# current one). Pixels stay in [0, 255]; each model rescales them itself, so a
+# model always accepts raw photos.
 
 # %%
 train_ds, val_ds, test_ds = data.cats_vs_dogs(
@@ -171,10 +172,12 @@ print(
 )
 
 # %% [markdown]
-# Are these really trained weights, and not merely something that loads? Two quick
-# checks. First, the 32 filters of the very first layer, `block1_conv1`, each a
-# 3 × 3 patch over the red, green and blue channels. Trained first-layer filters
-# look for colour contrasts and edges; freshly initialised ones would be noise.
+# Are these really trained weights, and not merely something that loads? Look at
+# the 32 filters of the very first layer, `block1_conv1`, each a 3 × 3 patch over
+# the red, green and blue channels. Trained first-layer filters look for colour
+# contrasts and edges; freshly initialised ones would be noise, drawn with Keras's
+# default Glorot-uniform scale (see
+# [Vanishing gradients](../../part-a/vanishing-gradients/#initial-weights)).
 
 # %%
 kernel = np.asarray(base.get_layer("block1_conv1").kernel)  # (3, 3, 3, 32)
@@ -193,44 +196,10 @@ image_grid(
 )
 
 # %% [markdown]
-# Second, the whole network at work: the kitchenware classifier built on this base
-# names the labelled photos its package ships. It takes raw pixels, like every
-# model in this guide.
-
-# %%
-classifier, classes = pretrained.kitchenware_classifier()
-labelled = {
-    path: label
-    for path, label in pretrained.kitchenware_photos().items()
-    if label is not None
-}
-batch = np.stack(
-    [
-        np.asarray(Image.open(p).convert("RGB").resize((150, 150)))
-        for p in labelled
-    ]
-).astype("float32")
-logits = np.asarray(classifier(batch))
-probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
-probabilities /= probabilities.sum(axis=1, keepdims=True)
-predicted = [classes[i] for i in probabilities.argmax(axis=1)]
-correct = 0
-for path, guess, p in zip(labelled, predicted, probabilities, strict=True):
-    label = labelled[path]
-    correct += guess == label
-    print(f"{path.name}: {label:<6} predicted {guess:<6} ({p.max():.1%})")
-print(f"{correct} of {len(labelled)} correct")
-
-# %%
-image_grid(
-    batch.astype("uint8"),
-    ncols=9,
-    titles=predicted,
-    caption="The nine labelled kitchenware photos, titled with the "
-    "classifier's prediction",
-)
-
-# %% [markdown]
+# The [Grad-CAM](../../part-b/gradcam/) page puts the whole network to work: a
+# classifier built on this base names six kinds of kitchenware, and one built for
+# this guide tells cats from dogs.
+#
 # ## Summary
 #
 # - The photos are found by argument, `MODERN_CONVNETS_DATA`, Keras's cache or
@@ -240,5 +209,4 @@ image_grid(
 # - Augmentation gives each epoch new variants of the same photos and leaves
 #   inference alone.
 # - Xception's ImageNet weights load offline; its first-layer filters are
-#   structured colour and edge detectors, and the network it anchors classifies the
-#   kitchenware photos above.
+#   structured colour and edge detectors.

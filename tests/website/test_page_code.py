@@ -62,10 +62,10 @@ class _NotebookPage(HTMLParser):
             part = "output"
         elif part == "copy-cell" and "mc-copy-label" in classes:
             part = "label"
+        elif "jp-OutputArea-output" in classes:
+            part = "output"  # Markdown written by code counts as output
         elif "jp-RenderedMarkdown" in classes:
             part = "prose"
-        elif "jp-OutputArea-output" in classes:
-            part = "output"
         if tag not in ("br", "img", "hr", "input", "meta", "link"):
             self._stack.append(part)
         if tag in ("code", "pre"):
@@ -187,17 +187,20 @@ def _numbers(texts: list[str]) -> set[str]:
     return set(NUMBER.findall(html.unescape(" ".join(texts))))
 
 
+def _values(text: str) -> set[str]:
+    """Every number in a text, without thousands separators or percent signs."""
+    return {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if _parse(p).outputs])
 def test_prose_numbers_come_from_the_page_outputs(page: str) -> None:
     parsed = _parse(page)
-    outputs = " ".join(parsed.outputs)
+    shown = _values(html.unescape(" ".join(parsed.outputs)))
     allowed = DEFINITIONS.get(page, {})
     typed = sorted(
         number
         for number in _numbers(parsed.prose)
-        if number not in allowed
-        and number.rstrip("%") not in outputs
-        and number.replace(",", "") not in outputs
+        if number not in allowed and number.rstrip("%").replace(",", "") not in shown
     )
     assert not typed, f"{page}: numbers in the prose that no output shows: {typed}"
 
@@ -215,3 +218,21 @@ def test_no_page_shows_a_path_of_the_build_machine(page: str) -> None:
     text = (SITE / page / "index.html").read_text(encoding="utf-8")
     shown = [path for path in _machine_paths() if path in text]
     assert not shown, f"{page} shows {shown}"
+
+
+def test_the_ablation_table_is_the_shipped_results() -> None:
+    from modern_convnets.ablation import RESULTS, load_results, summarise
+
+    assert RESULTS.is_file(), f"{RESULTS} is missing: run and collect the ablation"
+    text = html.unescape(" ".join(_parse("part-a/mini-xception/").outputs))
+    summary = summarise(load_results())
+    assert len(summary) == 5
+    assert all(row.runs >= 3 for row in summary)
+    for row in summary:
+        expected = (
+            f"{row.val_mean:.1%} ± {row.val_std:.1%}"
+            rf"\s+{row.test_mean:.1%} ± {row.test_std:.1%}"
+        )
+        assert re.search(rf"{row.variant}\s+[\d,]+\s+[\d.]+ M\s+{expected}", text), (
+            f"the page's row for {row.variant} does not show {expected}"
+        )
