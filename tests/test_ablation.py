@@ -187,3 +187,10 @@ def test_summarise_refuses_unevaluated_runs():
 def test_results_path_is_inside_the_package():
     assert ablation.RESULTS.name == "ablation.json"
     assert ablation.RESULTS.parent.name == "trained"
+
+
+def test_a_study_refuses_an_image_size_a_variant_cannot_take(tmp_path):
+    config = StudyConfig(image_size=48, epochs=1)
+    with pytest.raises(ValueError, match=r"image_size=48.*'small_convnet'.*78"):
+        train_study(tmp_path, config, variants=["small_convnet"], data=tmp_path)
+    assert not any(tmp_path.iterdir())  # refused before reading any photo

@@ -40,12 +40,6 @@ import math
 import keras
 import numpy as np
 from IPython.display import Markdown
-from modern_convnets.ablation import (
-    VARIANTS,
-    build_variant,
-    load_results,
-    summarise,
-)
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
 from modern_convnets.data import cats_vs_dogs, load_image
@@ -57,7 +51,6 @@ from modern_convnets.plotting import (
     plot_confusion_matrices,
     plot_diagram,
     plot_histories,
-    plot_runs,
 )
 from modern_convnets.shipped import (
     load_trained,
@@ -546,121 +539,19 @@ Markdown(
 # 30-layer stack, [Batch normalisation](../batch-normalisation/) what the layer
 # computes, and [Depthwise separable convolutions](../separable-convolutions/)
 # the arithmetic.
-#
-# ## An ablation, with seeds
-#
-# Splitting the credit takes an ablation: the same network with each idea
-# removed in turn, each trained several times from different random initial
-# weights (seeds), so that the spread between seeds shows how much of a gap is
-# luck. `modern_convnets.ablation` trains five variants with the shipped
-# recipe (augmentation, RMSprop at 10⁻³, batches of 32, the same split, the
-# best epoch kept): Mini-Xception; without its residual connections; without
-# batch normalisation; with regular `Conv2D` in place of every
-# `SeparableConv2D`, at the same widths; and the small convnet as the
-# baseline. It runs resumably, one folder per variant and seed
-# (`nox -s ablation -- train --out runs/ablation`), and its results ship with
-# the package as one record per run:
 
-# %%
-runs = load_results()
-scale = {(r["image_size"], r["epochs"], r["device"]) for r in runs}
-assert len(scale) == 1, f"the runs do not share one scale: {scale}"
-[(study_size, study_epochs, study_device)] = scale
-seeds = sorted({r["seed"] for r in runs})
+# %% tags=["prose"]
 full_hours = manifests["mini_xception"]["wall_seconds"] / 3600
-print(f"{len(runs)} runs: {len(VARIANTS)} variants × seeds {seeds}")
-print(
-    f"{study_size} × {study_size} photos, {study_epochs} epochs, on {study_device}"
-)
-print(
-    f"full scale (180 × 180, 100 epochs): {full_hours:.1f} h per Mini-Xception run"
-)
-
-# %% tags=["prose"]
-study_hours = sum(r["wall_seconds"] for r in runs) / 3600
 Markdown(
-    f"""**This study is reduced.** The shipped models were trained on 180 × 180
-photos for 100 epochs; at that scale one Mini-Xception run took
-{full_hours:.1f} hours on this guide's two-core CPU, and the {len(runs)} runs
-of the study would take days. So every run here sees the photos at
-{study_size} × {study_size} pixels for {study_epochs} epochs
-({study_hours:.1f} hours for all {len(runs)}, on {study_device}). Smaller
-photos and shorter training lower every variant's accuracy; what the study
-measures is how the variants compare under the same reduced recipe, not what
-any of them reaches at full scale."""
-)
-
-# %%
-summary = summarise(runs)
-costs = {
-    variant: totals(build_variant(variant, (study_size, study_size, 3)))
-    for variant in VARIANTS
-}
-header = f"{'variant':<14}{'parameters':>11}{'mult-adds':>11}"
-print(header + f"{'validation':>17}{'held-out':>17}{'min/run':>9}")
-for row in summary:
-    params, _, macs, _ = costs[row.variant]
-    print(
-        f"{row.variant:<14}{params:>11,}{macs / 1e6:>9.1f} M"
-        f"{row.val_mean:>10.1%} ± {row.val_std:.1%}"
-        f"{row.test_mean:>10.1%} ± {row.test_std:.1%}"
-        f"{row.wall_mean / 60:>9.1f}"
-    )
-
-# %%
-plot_runs(
-    runs,
-    labels=VARIANTS,
-    caption=f"Every run of the ablation ({study_size} × {study_size} photos, "
-    f"{study_epochs} epochs): best validation accuracy and held-out accuracy, "
-    "one dot per seed, with each variant's mean ± standard deviation",
-)
-
-# %% tags=["prose"]
-by_variant = {row.variant: row for row in summary}
-full = by_variant["mini_xception"]
-
-
-def compared(variant: str) -> str:
-    """One variant's held-out gap to Mini-Xception, judged against the spread."""
-    row = by_variant[variant]
-    gap = 100 * (full.test_mean - row.test_mean)
-    spread = 100 * max(full.test_std, row.test_std)
-    if abs(gap) <= spread:
-        verdict = (
-            "within the spread between seeds: no measurable effect here"
-        )
-    elif gap > 0:
-        verdict = (
-            f"{abs(gap) / spread:.1f} times the larger standard deviation"
-        )
-    else:
-        verdict = (
-            f"in its favour, {abs(gap) / spread:.1f} times the larger standard "
-            "deviation"
-        )
-    return (
-        f"- **{VARIANTS[variant]}**: {row.test_mean:.1%} ± {row.test_std:.1%} "
-        f"held out, {gap:+.1f} points from Mini-Xception's change when the idea "
-        f"is removed; {verdict}."
-    )
-
-
-lines = [compared(v) for v in VARIANTS if v != "mini_xception"]
-Markdown(
-    f"""Against Mini-Xception's {full.test_mean:.1%} ± {full.test_std:.1%} on the
-1,000 held-out photos (mean ± standard deviation over {full.runs} seeds):
-
-"""
-    + "\n".join(lines)
+    f"""Splitting the credit on this model takes an ablation: the same network
+with each idea removed in turn, several seeds each. At {full_hours:.1f} hours
+per Mini-Xception run on the two-core CPU that trained it, that is days of
+compute; `modern_convnets.ablation` runs such a study resumably
+(`nox -s ablation -- train --out runs/ablation`), one folder per variant and
+seed."""
 )
 
 # %% [markdown]
-# A gap larger than the spread between seeds is one that a reseeded rerun
-# would be unlikely to reverse; a gap within it is one that this many seeds
-# cannot tell from luck. Three seeds make a rough spread: the standard
-# deviation of three numbers is itself uncertain by about half its value.
-#
 # To train the listing above as here, compile it with
 # `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]` and
 # fit with batches of 32 photos.
@@ -688,8 +579,5 @@ Markdown(
   model's {accuracy["small_convnet"]:.1%} (McNemar p = {p_value:.2g}), and 80%
   validation accuracy at epoch {mini_c["first_80"]} instead of
   {small_c["first_80"]}; its validation accuracy is jagged, so keep the best
-  epoch and judge on held-out photos.
-- The ablation, at reduced scale and with {full.runs} seeds per variant, says
-  which of the ideas made a difference larger than the spread between seeds
-  (above)."""
+  epoch and judge on held-out photos."""
 )

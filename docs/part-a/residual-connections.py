@@ -40,7 +40,8 @@
 # input into 32 feature maps; the block then applies two 3 × 3 convolutions
 # with 64 filters and "same" padding (`C2l1`, `C2l2`). Its output has 64
 # channels, its input 32: a 1 × 1 convolution with 64 filters (`C2b`) projects
-# the residual to 64 channels. Plain Keras, to copy:
+# the residual to 64 channels. Plain Keras, to copy, with the lecture's layer
+# and model names:
 
 # %% tags=["copy"]
 import keras

@@ -63,7 +63,10 @@ print(img_tensor.shape)
 # Keras models are graphs of layers, and any layer's output can become a model
 # output. Collect the outputs of every `Conv2D` and `MaxPooling2D` layer and
 # build a new model with the same input: it shares the trained layers and
-# weights, and computes all nine feature maps in one forward pass.
+# weights, and computes all nine feature maps in one forward pass. The names
+# `layer_outputs`, `layer_names`, `activation_model`, `activations` and
+# `first_layer_feature_maps` are the lecture's; `data`, `img_path` and the
+# grid's variables below are ours.
 
 # %% tags=["copy"]
 from keras import layers

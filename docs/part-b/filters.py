@@ -107,7 +107,7 @@ for layer in feature_extractor.layers:
 # For display, `deprocess_image` standardises the image, scales it to a
 # standard deviation of 64 grey levels around 128, clips it to [0, 255] and
 # crops 25 pixels from each side, where the pattern is least constrained. The
-# lecture's four functions:
+# lecture's four functions, with its names (`conv_names`, above, is ours):
 
 # %% tags=["copy"]
 import matplotlib.pyplot as plt

@@ -350,7 +350,8 @@ def train_study(
         The records of the finished runs among those asked for.
 
     Raises:
-        ValueError: A variant is unknown, or `workers` is not positive.
+        ValueError: A variant is unknown, `workers` is not positive, or a
+            variant cannot take `config.image_size` (checked before any run).
 
     Examples:
         ```python
@@ -365,6 +366,16 @@ def train_study(
         )
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers={workers!r} must be a positive integer")
+    # Every variant must accept the image size before hours of training start.
+    shape = (config.image_size, config.image_size, 3)
+    for variant in variants:
+        try:
+            build_variant(variant, shape)
+        except ValueError as error:
+            raise ValueError(
+                f"image_size={config.image_size} does not suit variant "
+                f"{variant!r}: {error}"
+            ) from error
     root = find_dataset(data)
     cache = Path(out_dir) / ".cache"
     todo = [

@@ -218,21 +218,3 @@ def test_no_page_shows_a_path_of_the_build_machine(page: str) -> None:
     text = (SITE / page / "index.html").read_text(encoding="utf-8")
     shown = [path for path in _machine_paths() if path in text]
     assert not shown, f"{page} shows {shown}"
-
-
-def test_the_ablation_table_is_the_shipped_results() -> None:
-    from modern_convnets.ablation import RESULTS, load_results, summarise
-
-    assert RESULTS.is_file(), f"{RESULTS} is missing: run and collect the ablation"
-    text = html.unescape(" ".join(_parse("part-a/mini-xception/").outputs))
-    summary = summarise(load_results())
-    assert len(summary) == 5
-    assert all(row.runs >= 3 for row in summary)
-    for row in summary:
-        expected = (
-            f"{row.val_mean:.1%} ± {row.val_std:.1%}"
-            rf"\s+{row.test_mean:.1%} ± {row.test_std:.1%}"
-        )
-        assert re.search(rf"{row.variant}\s+[\d,]+\s+[\d.]+ M\s+{expected}", text), (
-            f"the page's row for {row.variant} does not show {expected}"
-        )
