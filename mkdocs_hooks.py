@@ -60,9 +60,9 @@ COPY_CELL = re.compile(r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_copy[^
 # Cells tagged `collapse` (bookkeeping: table layout, figure layout) show
 # their output, with their code folded away behind a "Show the code" toggle.
 COLLAPSE_CELL = re.compile(
-    r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_collapse[^"]*">\s*)'
-    r'(<div class="jp-Cell-inputWrapper">(?:(?!jp-Cell jp-).)*?)'
-    r'(<div class="jp-Cell-outputWrapper">)',
+    r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_collapse[^"]*"[^>]*>\s*)'
+    r'(<div class="jp-Cell-inputWrapper"[^>]*>(?:(?!jp-Cell jp-).)*?)'
+    r'(<div class="jp-Cell-outputWrapper")',
     re.DOTALL,
 )
 COPY_LABEL = (

@@ -329,7 +329,7 @@ plot_histories(
     "photos: small_convnet (left) and mini_xception (right)",
 )
 
-# %%
+# %% tags=["collapse"]
 curves = {}
 for name, history in histories.items():
     train, val = (

@@ -37,7 +37,7 @@ from modern_convnets.arithmetic import (
     separable_conv2d_multiply_adds,
     separable_conv2d_params,
 )
-from modern_convnets.models import mini_xception
+from modern_convnets.models import mini_xception, small_convnet
 
 # %% [markdown]
 # ## Counting parameters
@@ -73,14 +73,12 @@ x = layers.SeparableConv2D(64, 3, activation="relu", padding="same")(inputs)
 model = keras.Model(inputs, x)
 model.summary()
 depthwise, pointwise, bias = model.layers[-1].get_weights()
-print(
-    "depthwise",
-    depthwise.shape,
-    "pointwise",
-    pointwise.shape,
-    "bias",
-    bias.shape,
-)
+for name, weights in [
+    ("depthwise", depthwise),
+    ("pointwise", pointwise),
+    ("bias", bias),
+]:
+    print(f"{name:<10} {weights.shape}: {weights.size:,} weights")
 
 # %% [markdown]
 # One 3 × 3 filter for each of the 32 channels (288 weights), a 1 × 1
@@ -119,15 +117,23 @@ for c in [32, 64, 128, 256, 512]:
     macs_sep = separable_conv2d_multiply_adds(44, 3, c, c) / 1e6
     print(
         f"{c:>8} | {standard:>10,} {separable:>10,} | {macs_std:>12,.1f} "
-        f"{macs_sep:>13,.1f} | {separable / standard:.3f}"
+        f"{macs_sep:>13,.1f} | {separable / standard:.1%}"
     )
 
 # %% [markdown]
-# The ratio is 1/C_out + 1/(f × f): at 512 channels a separable layer needs about
-# 11% of the parameters and multiply-adds of a regular one, and the saving
+# The ratio is 1/C_out + 1/(f × f): at 512 channels a separable layer needs
+# 11.3% of the parameters and multiply-adds of a regular one, and the saving
 # approaches 1/9 for 3 × 3 kernels as channels grow. Fewer parameters also mean
 # less to learn from few photos, which is why Mini-Xception has fewer parameters
-# (721,857) than the small plain convnet (991,041) despite being much deeper.
+# than the small plain convnet despite being much deeper:
+
+# %%
+for builder in (mini_xception, small_convnet):
+    print(
+        f"{builder.__name__:<14} {builder().count_params():>9,} parameters"
+    )
+
+# %% [markdown]
 #
 # ## Why the first layer stays a regular convolution
 #
@@ -178,7 +184,7 @@ print(
 # - Depthwise (one f × f filter per channel) then pointwise (1 × 1 across
 #   channels): 5 × 9 + 5 × 3 + 3 = 63 parameters in Keras for the small example,
 #   68 with a depthwise bias.
-# - The cost relative to a regular convolution is 1/C_out + 1/(f × f): about 11%
+# - The cost relative to a regular convolution is 1/C_out + 1/(f × f): 11.3%
 #   at 512 channels.
 # - RGB channels are strongly correlated, so the first layer stays a regular
 #   convolution.

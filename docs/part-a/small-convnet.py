@@ -83,7 +83,9 @@ print("'same' padding, 3 × 3:", 30, "→", output_size(30, 3, p=1))
 # flattened into one long vector, half of it dropped at random during
 # training, and a single sigmoid unit gives P(dog). The augmentation block
 # (random flips, rotations and zooms, active only during training) and the
-# rescaling to [0, 1] come first:
+# rescaling to [0, 1] come first. The lecture only loads this model from a
+# file; the listing and its names follow the book the lecture is drawn from
+# (Chollet, *Deep Learning with Python*, 2nd edition, chapter 8):
 
 # %% tags=["copy"]
 import keras
@@ -183,7 +185,7 @@ print(
 del vgg
 
 # %% [markdown]
-# ## Where the parameters are: `Flatten` or global average pooling
+# ## Where the parameters are: flattening or global average pooling
 #
 # VGG16 spent most of its parameters on the dense layers after `Flatten`. The
 # small convnet has a single output unit, so its weight sits elsewhere.

@@ -123,6 +123,7 @@ plt.show()
 # lost, while the logit's is not. On the same input:
 
 # %%
+from IPython.display import Markdown
 from matplotlib.figure import Figure
 from modern_convnets.data import find_dataset, split_files
 from modern_convnets.diagram import layer_graph
@@ -503,15 +504,28 @@ ax_cats.set_ylabel("probability of the predicted class")
 ax_cats.legend()
 fig
 
-# %% [markdown]
-# The two halves disagree, and that is the useful lesson. For the cats, removing
-# the highlighted pixels first wipes out the prediction within the first 30% of
-# pixels, long before a random order does. For the dogs, neither order moves
-# the probability much until most of the photo is gone: this model finds dog
-# evidence all over a dog, more widely than the brightest cells of one 10 × 10
-# map. (Both curves end at the same point: a photo of one flat colour, which
-# the model calls a cat.) Deletion curves measure how faithful a map is; they
-# do not promise that it is.
+
+# %% tags=["prose"]
+def half_gone(group, order):
+    """Share of pixels removed when the mean probability first drops below 0.5."""
+    mean = np.mean([getattr(c, order) for c in group], axis=0)
+    below = np.flatnonzero(mean < 0.5)
+    return f"{curves[0].fractions[below[0]]:.0%}" if below.size else "never"
+
+
+Markdown(
+    f"""The two halves disagree, and that is the useful lesson. For the cats,
+removing the highlighted pixels first drops the mean probability of "cat" below
+one half once {half_gone(curves[:4], "heatmap_order")} of the pixels are gone;
+in random order that takes {half_gone(curves[:4], "random_order")}. For the
+dogs (heatmap order: {half_gone(curves[4:], "heatmap_order")}; random order:
+{half_gone(curves[4:], "random_order")}), neither order moves the probability
+much until most of the photo is gone: this model finds dog evidence all over a
+dog, more widely than the brightest cells of one 10 × 10 map. (Both curves end
+at the same point: a photo of one flat colour, which the model calls a cat.)
+Deletion curves measure how faithful a map is; they do not promise that it
+is."""
+)
 
 # %% [markdown]
 # ## Summary

@@ -136,3 +136,26 @@ def test_palette_toggle_switches_light_and_dark(server, browser):
     assert {first, second} == {"default", "slate"}
     assert scheme() == first
     tab.close()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_name)
+def test_page_on_a_phone(page, server, browser):
+    """At 390 × 844 nothing scrolls sideways but code and tables, in their boxes."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    tab.goto(server + page, wait_until="load")
+    tab.wait_for_load_state("networkidle")
+    page_width = tab.evaluate("document.documentElement.scrollWidth")
+    prompts = tab.evaluate(
+        "[...document.querySelectorAll('.jp-InputPrompt, .jp-OutputPrompt')]"
+        ".filter(e => getComputedStyle(e).display !== 'none').length"
+    )
+    too_wide = tab.evaluate(
+        "[...document.querySelectorAll('article img')]"
+        ".filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
+        ".map(e => e.getAttribute('alt') || e.src.slice(0, 60))"
+    )
+    context.close()
+    assert page_width <= 390, f"{page or '/'} is {page_width} px wide at 390"
+    assert prompts == 0, f"{prompts} notebook prompts take width on a phone"
+    assert not too_wide, f"figures wider than the screen: {too_wide}"
