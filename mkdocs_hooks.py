@@ -56,12 +56,22 @@ KERNEL_STARTUP = ROOT / "docs_kernel.py"
 MODEL_FILES = sorted((SOURCE / "trained").glob("*.keras"))
 # Where the kernels run: a scratch folder holding those files.
 PAGE_FOLDER = ROOT / ".cache" / "page-folder"
-COPY_CELL = re.compile(r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_copy[^"]*">)')
+
+
+def _tagged_cell(tag: str) -> str:
+    """A pattern for the opening of a code cell with `tag`, up to its input."""
+    return (
+        rf'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_{tag}[^"]*"[^>]*>\s*)'
+        r'(?=<div class="jp-Cell-inputWrapper")'
+    )
+
+
+COPY_CELL = re.compile(_tagged_cell("copy"))
 # Cells tagged `collapse` (bookkeeping: table layout, figure layout) show
 # their output, with their code folded away behind a "Show the code" toggle.
 COLLAPSE_CELL = re.compile(
-    r'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_collapse[^"]*"[^>]*>\s*)'
-    r'(<div class="jp-Cell-inputWrapper"[^>]*>(?:(?!jp-Cell jp-).)*?)'
+    _tagged_cell("collapse")
+    + r'(<div class="jp-Cell-inputWrapper"[^>]*>(?:(?!jp-Cell jp-).)*?)'
     r'(<div class="jp-Cell-outputWrapper")',
     re.DOTALL,
 )

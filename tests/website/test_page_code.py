@@ -18,6 +18,7 @@ Run after `mkdocs build`: `pytest -m site`.
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.metadata
 import os
@@ -87,6 +88,7 @@ class _NotebookPage(HTMLParser):
             self.outputs.append(data)
 
 
+@functools.cache
 def _parse(page: str) -> _NotebookPage:
     parsed = _NotebookPage()
     parsed.feed((SITE / page / "index.html").read_text(encoding="utf-8"))
@@ -230,6 +232,7 @@ def test_prose_numbers_come_from_the_page_outputs(page: str) -> None:
     assert not typed, f"{page}: numbers in the prose that no output shows: {typed}"
 
 
+@functools.cache
 def _machine_paths() -> list[str]:
     from modern_convnets.data import find_dataset
 
