@@ -1,9 +1,15 @@
-"""MkDocs hooks: a cache keyed by the package source, and a self-contained MathJax.
+"""MkDocs hooks: per-page cache keys, figure files, a self-contained MathJax.
 
 - mkdocs-jupyter caches executed notebooks by the notebook file alone. The
-  pages run the package, so the cache folder is keyed by a digest of
-  `src/modern_convnets/` as well: editing the library re-executes every page.
-  Set MODERN_CONVNETS_DOCS_CACHE=0 to execute everything regardless.
+  pages run the package, so each page's cache folder is keyed by a digest of
+  the package modules its code imports (transitively), the package's data
+  files and what the kernels run first (`site_build.page_cache`): editing
+  `gradcam.py` re-executes only the pages that import it. Set
+  MODERN_CONVNETS_DOCS_CACHE=0 to execute everything regardless.
+- Figures leave the HTML for WebP files beside their page
+  (`site_build.figure_files`): a page of grids weighs its images, not a
+  third more as base64. The stylesheet that nbconvert repeats in every
+  notebook page becomes one shared file (`site_build.shared_styles`).
 - TensorFlow's C++ start-up messages (CUDA probing, oneDNN notices) are written
   straight to file descriptor 2, which ipykernel would copy into the first cell
   that imports TensorFlow. The kernels get an IPython profile that leaves
@@ -27,13 +33,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import logging
 import os
 import re
 import shutil
 from pathlib import Path
+
+from mkdocs.plugins import event_priority
+from mkdocs.utils import get_relative_url
+
+from site_build.figure_files import FigureFiles
+from site_build.page_cache import PackageDependencies, notebook_code
+from site_build.shared_styles import SharedStyles
 
 log = logging.getLogger("mkdocs.hooks.modern_convnets")
 
@@ -56,6 +68,14 @@ KERNEL_STARTUP = ROOT / "docs_kernel.py"
 MODEL_FILES = sorted((SOURCE / "trained").glob("*.keras"))
 # Where the kernels run: a scratch folder holding those files.
 PAGE_FOLDER = ROOT / ".cache" / "page-folder"
+# Encoded figures, kept between builds by the digest of their PNG.
+FIGURES = FigureFiles(ROOT / ".cache" / "figure-files")
+# Executed notebooks, one folder per key (mkdocs-jupyter's default place).
+NOTEBOOK_CACHE = ROOT / ".cache" / "mkdocs-jupyter"
+# nbconvert's stylesheet, written once for every notebook page.
+STYLES = SharedStyles()
+# The kernels' IPython profile: its files are part of every page's cache key.
+IPYTHON_DIR = ROOT / ".cache" / "ipython"
 
 
 def _tagged_cell(tag: str) -> str:
@@ -81,31 +101,15 @@ COPY_LABEL = (
 )
 
 
-def source_digest() -> str:
-    """A digest of what the pages' outputs depend on besides the notebooks.
-
-    Every file of the package (code, style, bundled models), this file and
-    the kernels' start-up script.
-    """
-    digest = hashlib.sha256()
-    files = [*sorted(SOURCE.rglob("*")), Path(__file__).resolve(), KERNEL_STARTUP]
-    for path in files:
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def use_kernel_profile() -> None:
     """Point the notebook kernels at a profile that keeps C++ logs off the pages."""
-    ipython_dir = ROOT / ".cache" / "ipython"
-    config = ipython_dir / "profile_default" / "ipython_kernel_config.py"
+    config = IPYTHON_DIR / "profile_default" / "ipython_kernel_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("c.IPKernelApp.capture_fd_output = False\n")
     startup = config.parent / "startup" / "00-figures.py"
     startup.parent.mkdir(exist_ok=True)
     startup.write_text(KERNEL_STARTUP.read_text())
-    os.environ["IPYTHONDIR"] = str(ipython_dir)
+    os.environ["IPYTHONDIR"] = str(IPYTHON_DIR)
 
 
 def prepare_page_folder() -> None:
@@ -124,26 +128,61 @@ def prepare_page_folder() -> None:
     os.environ["MODERN_CONVNETS_XCEPTION_WEIGHTS"] = str(weights)
 
 
+class PageCache:
+    """Points mkdocs-jupyter's cache at a folder keyed by each page's inputs."""
+
+    def __init__(self, plugin_config) -> None:
+        self.plugin_config = plugin_config
+        self.base = NOTEBOOK_CACHE
+        self.dependencies = PackageDependencies(SOURCE)
+        self.kernel_files = sorted(p for p in IPYTHON_DIR.rglob("*") if p.is_file())
+        self.used: set[Path] = set()
+
+    def select(self, notebook: Path) -> None:
+        """Key the next page's cache entry by what `notebook`'s code reaches."""
+        code = [notebook_code(notebook), KERNEL_STARTUP.read_text()]
+        keyed = self.base / self.dependencies.digest(code, self.kernel_files)
+        self.plugin_config["cache_dir"] = str(keyed)
+        self.used.add(keyed)
+
+    def prune(self) -> None:
+        """Remove cache folders that no page of this build used."""
+        if self.base.is_dir():
+            for stale in self.base.iterdir():
+                if stale not in self.used:
+                    shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+
+
+CACHE: PageCache | None = None
+
+
 def on_config(config):
+    global CACHE
     use_kernel_profile()
     prepare_page_folder()
     plugin = config.plugins["mkdocs-jupyter"]
     if os.environ.get("MODERN_CONVNETS_DOCS_CACHE", "1") == "0":
         plugin.config["cache"] = False
         log.info("Executing every notebook (MODERN_CONVNETS_DOCS_CACHE=0)")
-        return config
-    base = Path(plugin.config["cache_dir"])
-    keyed = base / source_digest()
-    if base.is_dir():  # entries from older package sources can never hit again
-        for stale in base.iterdir():
-            if stale != keyed:
-                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-    plugin.config["cache_dir"] = str(keyed)
+        CACHE = None
+    else:
+        CACHE = PageCache(plugin.config)
     return config
+
+
+# Before mkdocs-jupyter's own on_pre_page, which reads the cache folder.
+@event_priority(50)
+def on_pre_page(page, config, files):
+    if CACHE is not None and page.file.src_uri.endswith((".py", ".ipynb")):
+        CACHE.select(Path(page.file.abs_src_path))
+    return page
 
 
 def on_post_page(output, page, config):
     output = NOTEBOOK_SCRIPTS.sub("", output)
+    output = FIGURES.extract(output, Path(page.file.abs_dest_path).parent)
+    root = get_relative_url(".", page.url)
+    output = STYLES.extract(output, root.rstrip("/") + "/" if root != "." else "")
     output = COLLAPSE_CELL.sub(
         lambda m: (
             m.group(1)
@@ -158,6 +197,10 @@ def on_post_page(output, page, config):
 
 
 def on_post_build(config):
+    if CACHE is not None:
+        CACHE.prune()
+    FIGURES.prune()
+    STYLES.write(Path(config["site_dir"]))
     static = importlib.resources.files("jupyter_server_mathjax") / "static"
     target = Path(config["site_dir"]) / "assets" / "mathjax"
     shutil.rmtree(target, ignore_errors=True)

@@ -5,7 +5,7 @@
     nox -s site       check an existing site/ in headless Chromium, links, structure
     nox -s serve      live preview at http://127.0.0.1:8000
     nox -s figures    rebuild the standalone figures, re-execute every page (no cache)
-    nox -s lint       ruff check and ruff format --check
+    nox -s lint       ruff check, ruff format --check, the workflow's schema
     nox -s train -- MODEL   train small_convnet, mini_xception (hours on a CPU)
                             or xception_cats_vs_dogs (a head on the frozen base)
     nox -s ablation -- train|evaluate|collect ...   the ablation study of
@@ -55,10 +55,20 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and formatting with ruff."""
+    """Check style and formatting with ruff, and the workflow against its schema.
+
+    actionlint itself is not used: its PyPI package downloads the binary from
+    GitHub when installed, which an offline machine cannot do.
+    """
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run(
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.github-workflows",
+        ".github/workflows/pages.yml",
+    )
 
 
 @nox.session
@@ -73,7 +83,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def site(session: nox.Session) -> None:
     """Check the built site/: every page in headless Chromium, links, structure."""
-    install(session, "test", "site")
+    install(session, "docs", "test", "site")
     session.run("pytest", "tests/website", "-m", "site", *session.posargs, env=ENV)
 
 

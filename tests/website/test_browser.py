@@ -62,6 +62,11 @@ def test_page_in_a_real_browser(page, server, browser, report_dir):
         "(MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0)"
     )
 
+    # Figures below the fold load lazily: load them all before looking.
+    tab.evaluate(
+        "Promise.all([...document.querySelectorAll('article img')].map(i => "
+        "{ i.loading = 'eager'; return i.decode().catch(() => null); }))"
+    )
     images = tab.eval_on_selector_all(
         "article img",
         "els => els.map(e => ({src: e.src.slice(0, 80), ok: e.complete && "

@@ -1,0 +1,71 @@
+"""One stylesheet file for the styles that every notebook page repeats.
+
+nbconvert writes its whole stylesheet (JupyterLab's, 0.6 MB) into each
+notebook page. Moved into one file named by its content, a browser fetches
+it once for the whole site, and each page is lighter by as much.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+STYLE = re.compile(r'<style type="text/css">(.*?)</style>\s*', re.DOTALL)
+
+
+class SharedStyles:
+    """Collects pages' style blocks into content-named files under the site.
+
+    Args:
+        folder: The stylesheets' folder, relative to the site's root.
+
+    Example:
+        >>> styles = SharedStyles()
+        >>> html = styles.extract(html, "../../")
+        >>> styles.write(Path("site"))
+    """
+
+    def __init__(self, folder: str = "assets/stylesheets") -> None:
+        self.folder = folder
+        self.sheets: dict[str, str] = {}
+
+    def extract(self, html: str, root: str) -> str:
+        """Replace `html`'s style blocks with a link to one shared file.
+
+        Args:
+            html: A built page.
+            root: The relative URL from the page to the site's root
+                ("../../" for `part-b/filters/`).
+
+        Returns:
+            The page, its style blocks replaced, in their order, by one link
+            where the first one was.
+        """
+        blocks = STYLE.findall(html)
+        if not blocks:
+            return html
+        css = "\n".join(blocks)
+        name = f"notebook.{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
+        self.sheets[name] = css
+        link = f'<link rel="stylesheet" href="{root}{self.folder}/{name}">\n'
+        first = True
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal first
+            keep, first = first, False
+            return link if keep else ""
+
+        return STYLE.sub(replace, html)
+
+    def write(self, site_dir: Path) -> list[Path]:
+        """Write the collected stylesheets into `site_dir`; return their paths."""
+        written = []
+        for name, css in sorted(self.sheets.items()):
+            path = site_dir / self.folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{name}.partial")
+            partial.write_text(css)
+            partial.replace(path)
+            written.append(path)
+        return written

@@ -1,0 +1,204 @@
+"""The site build's helpers: per-page cache keys and figure files."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from site_build.figure_files import INLINE_LIMIT, FigureFiles, encode
+from site_build.page_cache import PackageDependencies, notebook_code
+from site_build.shared_styles import SharedStyles
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _package(root: Path) -> Path:
+    package = root / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text('"""A package."""\n')
+    (package / "a.py").write_text("from pkg.b import thing\n")
+    (package / "b.py").write_text("import numpy\nfrom pkg import c\nthing = 1\n")
+    (package / "c.py").write_text("x = 1\n")
+    (package / "d.py").write_text("def f():\n    from pkg.sub.e import y\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "e.py").write_text("y = 2\n")
+    (package / "style.mplstyle").write_text("figure.dpi: 100\n")
+    return package
+
+
+def test_closure_follows_imports_transitively(tmp_path):
+    deps = PackageDependencies(_package(tmp_path))
+    assert deps.closure("import pkg.a") == ["pkg", "pkg.a", "pkg.b", "pkg.c"]
+    # `from package import module`, and imports inside functions.
+    assert deps.closure("from pkg import d") == [
+        "pkg",
+        "pkg.d",
+        "pkg.sub",
+        "pkg.sub.e",
+    ]
+    assert deps.closure("import numpy as np") == []
+
+
+def test_digest_changes_only_with_what_the_code_reaches(tmp_path):
+    package = _package(tmp_path)
+    before_a = PackageDependencies(package).digest(["import pkg.a"])
+    before_d = PackageDependencies(package).digest(["import pkg.d"])
+    (package / "c.py").write_text("x = 2\n")
+    assert PackageDependencies(package).digest(["import pkg.a"]) != before_a
+    assert PackageDependencies(package).digest(["import pkg.d"]) == before_d
+    # Data files count for every page.
+    (package / "style.mplstyle").write_text("figure.dpi: 200\n")
+    assert PackageDependencies(package).digest(["import pkg.d"]) != before_d
+
+
+def test_extra_files_enter_the_digest(tmp_path):
+    deps = PackageDependencies(_package(tmp_path))
+    extra = tmp_path / "startup.py"
+    extra.write_text("a = 1\n")
+    before = deps.digest(["import pkg.c"], [extra])
+    extra.write_text("a = 2\n")
+    assert deps.digest(["import pkg.c"], [extra]) != before
+
+
+def test_notebook_code_blanks_magics(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text("# %% [markdown]\n# Text\n\n# %%\n%matplotlib inline\nimport os\n")
+    code = notebook_code(page)
+    assert "%matplotlib" not in code
+    assert "import os" in code
+
+
+def test_each_page_reexecutes_only_for_modules_it_reaches():
+    deps = PackageDependencies(REPO / "src" / "modern_convnets")
+    startup = (REPO / "docs_kernel.py").read_text()
+    pages = sorted((REPO / "docs").rglob("*.py"))
+    reaches = {
+        page.relative_to(REPO / "docs").as_posix(): deps.closure(
+            notebook_code(page), startup
+        )
+        for page in pages
+    }
+    using = {
+        module: sorted(p for p, mods in reaches.items() if module in mods)
+        for module in ("modern_convnets.gradcam", "modern_convnets.filters")
+    }
+    assert using["modern_convnets.gradcam"] == ["part-b/gradcam.py"]
+    assert using["modern_convnets.filters"] == ["part-b/filters.py"]
+    # Every page shows figures: the plotting module reaches all of them.
+    assert all("modern_convnets.plotting" in mods for mods in reaches.values())
+
+
+def _png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _plot_like() -> np.ndarray:
+    """Few flat colours and sharp edges, as a line plot has."""
+    image = np.full((240, 400, 3), 255, np.uint8)
+    x = np.arange(400)
+    for k, colour in enumerate([(31, 119, 180), (255, 127, 14), (44, 160, 44)]):
+        y = (120 + 80 * np.sin(x / (9 + 4 * k) + k)).astype(int)
+        image[y, x] = colour
+        image[y + 1, x] = colour
+    image[:, ::25] = 0
+    return image
+
+
+def _photo_like() -> np.ndarray:
+    """Smooth gradients with fine noise, as photos and filter patterns have."""
+    rng = np.random.default_rng(0)
+    ramp = np.linspace(0, 200, 300)[None, :, None] + np.zeros((200, 300, 3))
+    return np.clip(ramp + rng.normal(0, 20, ramp.shape), 0, 255).astype(np.uint8)
+
+
+def test_plots_stay_lossless_and_photos_go_lossy():
+    plot = _plot_like()
+    data, extension = encode(_png(plot))
+    assert extension == "webp"
+    decoded = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    np.testing.assert_array_equal(decoded, plot)
+
+    photo = _photo_like()
+    data, _ = encode(_png(photo))
+    decoded = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    assert not np.array_equal(decoded, photo)  # lossy
+    assert len(data) * 2 < len(_png(photo))
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode()
+    return f'<img alt="{alt}" src="data:image/png;base64,{data}">'
+
+
+def test_extract_writes_files_beside_the_page(tmp_path):
+    files = FigureFiles(tmp_path / "cache")
+    tiny = np.zeros((4, 4, 3), np.uint8)
+    assert len(_png(tiny)) < INLINE_LIMIT < len(_png(_plot_like()))
+    html = "<p>" + _img(_png(_photo_like()), "a") + _img(_png(tiny), "icon")
+    html += _img(_png(_plot_like()), "b") + "</p>"
+    page = tmp_path / "site" / "part-b" / "filters"
+    out = files.extract(html, page)
+
+    written = sorted((page / "figures").iterdir())
+    assert len(written) == 2
+    assert out.count("data:image/png") == 1  # the icon stays inline
+    for path in written:  # shown, and linked to for a closer look
+        assert f'<a class="mc-enlarge" href="figures/{path.name}"><img' in out
+        assert f'src="figures/{path.name}"' in out
+    assert 'alt="a" src="figures/' in out
+    assert 'width="300" height="200" decoding="async"></a>' in out
+    assert 'width="400" height="240" loading="lazy" decoding="async"></a>' in out
+
+
+def test_cache_is_reused_and_pruned(tmp_path):
+    cache = tmp_path / "cache"
+    html = _img(_png(_photo_like()), "a")
+    FigureFiles(cache).extract(html, tmp_path / "one")
+    (kept,) = cache.iterdir()
+    stamp = kept.stat().st_mtime_ns
+
+    files = FigureFiles(cache)
+    files.extract(html, tmp_path / "two")
+    assert kept.stat().st_mtime_ns == stamp  # not encoded again
+    assert files.prune() == []
+
+    unused = FigureFiles(cache)
+    assert unused.prune() == [kept]
+    assert not kept.exists()
+
+
+@pytest.mark.parametrize(
+    "attributes", ['src="x.png"', 'src="data:image/svg+xml;base64,AA=="']
+)
+def test_other_images_are_left_alone(tmp_path, attributes):
+    html = f'<img alt="x" {attributes}>'
+    assert FigureFiles(tmp_path).extract(html, tmp_path) == html
+
+
+def test_style_blocks_become_one_shared_file(tmp_path):
+    styles = SharedStyles()
+    page = (
+        '<head></head><article><style type="text/css">a{color:red}</style>\n'
+        '<style type="text/css">b{color:blue}</style>\n<p>text</p></article>'
+    )
+    out = styles.extract(page, "../../")
+    (name,) = styles.sheets
+    assert name.startswith("notebook.")
+    assert name.endswith(".css")
+    assert "<style" not in out
+    link = f'<link rel="stylesheet" href="../../assets/stylesheets/{name}">'
+    assert out == f"<head></head><article>{link}\n<p>text</p></article>"
+    # The same styles on another page: the same file, linked from there.
+    assert styles.extract(page, "").count(f'href="assets/stylesheets/{name}"') == 1
+    assert len(styles.sheets) == 1
+    (written,) = styles.write(tmp_path)
+    assert written == tmp_path / "assets" / "stylesheets" / name
+    assert written.read_text() == "a{color:red}\nb{color:blue}"
+    assert styles.extract("<p>no styles</p>", "") == "<p>no styles</p>"
