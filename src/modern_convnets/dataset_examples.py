@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modern_convnets.data import load_image, resize_bilinear
-from modern_convnets.filters import feature_extractor
+from modern_convnets.filters import channel_indices, feature_extractor
 from modern_convnets.receptive_field import receptive_field
 
 if TYPE_CHECKING:
@@ -130,16 +130,7 @@ def top_examples(
 
     extractor = feature_extractor(model, layer_name)
     field = receptive_field(model, layer_name, image_size)
-    indices = [int(c) for c in channels]
-    available = extractor.output_shape[-1]
-    if not indices:
-        raise ValueError("channels is empty: name at least one channel")
-    for index in indices:
-        if not 0 <= index < available:
-            raise ValueError(
-                f"channel {index} is out of range for layer {layer_name!r}: it has "
-                f"{available} channels, so valid ones are 0 to {available - 1}"
-            )
+    indices = channel_indices(extractor, layer_name, channels)
     for name, value in (("top", top), ("batch_size", batch_size)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}={value!r} must be an integer ≥ 1")

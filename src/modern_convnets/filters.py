@@ -230,6 +230,93 @@ def initial_images(
     )
 
 
+def rotate_and_scale(
+    images: tf.Tensor, scale: tf.Tensor, angle: tf.Tensor, fill_mode: str
+) -> tf.Tensor:
+    """Rotate by `angle` (radians) and zoom by `scale` about the image centre.
+
+    The output keeps the input's size; pixels from outside the image are
+    filled as `fill_mode` says ("REFLECT", or "CONSTANT" grey 0.5). The same
+    transformation applies to every image of the batch, and its gradient
+    reaches the images.
+
+    Args:
+        images: `(n, h, w, c)` float images.
+        scale: Zoom factor (above 1 enlarges).
+        angle: Rotation in radians.
+        fill_mode: "REFLECT" or "CONSTANT" (grey 0.5).
+
+    Returns:
+        The transformed images, same shape.
+
+    Examples:
+        ```python
+        rotate_and_scale(images, 1.1, 0.1, fill_mode="REFLECT").shape
+        ```
+    """
+    import tensorflow as tf
+
+    size = tf.cast(tf.shape(images)[1:3], tf.float32)
+    cy, cx = (size[0] - 1) / 2, (size[1] - 1) / 2
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    # Output pixel (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2).
+    transform = tf.stack(
+        [
+            cos,
+            -sin,
+            cx - cos * cx + sin * cy,
+            sin,
+            cos,
+            cy - sin * cx - cos * cy,
+            0.0,
+            0.0,
+        ]
+    )
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=tf.tile(transform[None], [tf.shape(images)[0], 1]),
+        output_shape=tf.shape(images)[1:3],
+        fill_value=0.5,
+        interpolation="BILINEAR",
+        fill_mode=fill_mode,
+    )
+
+
+def channel_indices(
+    extractor: keras.Model, layer_name: str, channels: Iterable[int]
+) -> list[int]:
+    """`channels` as a list of integers, each checked against the layer's width.
+
+    Args:
+        extractor: The model truncated at the layer (`feature_extractor`).
+        layer_name: The layer's name, for the error message.
+        channels: The channels asked for.
+
+    Returns:
+        The channels, in order.
+
+    Raises:
+        ValueError: No channels, or one out of range (the valid range named).
+
+    Examples:
+        ```python
+        extractor = feature_extractor(base, "block3_sepconv1")
+        channel_indices(extractor, "block3_sepconv1", [0, 5])  # [0, 5]
+        ```
+    """
+    indices = [int(c) for c in channels]
+    available = extractor.output_shape[-1]
+    if not indices:
+        raise ValueError("channels is empty: name at least one channel")
+    for index in indices:
+        if not 0 <= index < available:
+            raise ValueError(
+                f"channel {index} is out of range for layer {layer_name!r}: it has "
+                f"{available} channels, so valid ones are 0 to {available - 1}"
+            )
+    return indices
+
+
 def _transform(images: tf.Tensor, regularizers: Regularizers, seed: tf.Tensor):
     """Apply the random jitter, scale and rotation of one step (same for all)."""
     import math
@@ -245,31 +332,7 @@ def _transform(images: tf.Tensor, regularizers: Regularizers, seed: tf.Tensor):
         u = tf.random.stateless_uniform([2], seed + 1, -1.0, 1.0)
         scale = 1.0 + regularizers.scale * u[0]
         angle = regularizers.rotation * math.pi / 180.0 * u[1]
-        size = tf.cast(tf.shape(images)[1:3], tf.float32)
-        cy, cx = (size[0] - 1) / 2, (size[1] - 1) / 2
-        cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-        # Output pixel (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2).
-        transform = tf.stack(
-            [
-                cos,
-                -sin,
-                cx - cos * cx + sin * cy,
-                sin,
-                cos,
-                cy - sin * cx - cos * cy,
-                0.0,
-                0.0,
-            ]
-        )
-        batch = tf.shape(images)[0]
-        images = tf.raw_ops.ImageProjectiveTransformV3(
-            images=images,
-            transforms=tf.tile(transform[None], [batch, 1]),
-            output_shape=tf.shape(images)[1:3],
-            fill_value=0.5,
-            interpolation="BILINEAR",
-            fill_mode="REFLECT",
-        )
+        images = rotate_and_scale(images, scale, angle, fill_mode="REFLECT")
     return images
 
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from modern_convnets.filters import feature_extractor
+from modern_convnets.filters import channel_indices, feature_extractor, rotate_and_scale
 from modern_convnets.graph import compiled
 
 if TYPE_CHECKING:
@@ -287,30 +287,7 @@ def transform(images: tf.Tensor, transforms: Transforms, seed: tf.Tensor) -> tf.
     images = _crop(images, t.jitter, seed)
     scale = _choose(t.scales, seed + 1)
     angle = _choose(t.rotations, seed + 2) * math.pi / 180.0
-    size = tf.cast(tf.shape(images)[1:3], tf.float32)
-    cy, cx = (size[0] - 1) / 2, (size[1] - 1) / 2
-    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-    # Output pixel (x, y) samples input (a0 x + a1 y + a2, b0 x + b1 y + b2).
-    matrix = tf.stack(
-        [
-            cos,
-            -sin,
-            cx - cos * cx + sin * cy,
-            sin,
-            cos,
-            cy - sin * cx - cos * cy,
-            0.0,
-            0.0,
-        ]
-    )
-    images = tf.raw_ops.ImageProjectiveTransformV3(
-        images=images,
-        transforms=tf.tile(matrix[None], [tf.shape(images)[0], 1]),
-        output_shape=tf.shape(images)[1:3],
-        fill_value=0.5,
-        interpolation="BILINEAR",
-        fill_mode="CONSTANT",
-    )
+    images = rotate_and_scale(images, scale, angle, fill_mode="CONSTANT")
     return _crop(images, t.final_jitter, seed + 3)
 
 
@@ -411,16 +388,7 @@ def visualize(
     extractor, step = compiled(
         model, ("preconditioned", layer_name, recipe, low, high), build
     )
-    indices = [int(c) for c in channels]
-    available = extractor.output_shape[-1]
-    if not indices:
-        raise ValueError("channels is empty: name at least one channel")
-    for index in indices:
-        if not 0 <= index < available:
-            raise ValueError(
-                f"channel {index} is out of range for layer {layer_name!r}: it has "
-                f"{available} channels, so valid ones are 0 to {available - 1}"
-            )
+    indices = channel_indices(extractor, layer_name, channels)
     if batch_size is not None and (
         not isinstance(batch_size, int | np.integer) or batch_size < 1
     ):
