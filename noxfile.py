@@ -115,6 +115,15 @@ def ablation(session: nox.Session) -> None:
     session.run("python", "-m", "modern_convnets.ablation", *args, env=ENV)
 
 
+@nox.session(name="feature-study")
+def feature_study(session: nox.Session) -> None:
+    """Recompute the feature-visualisation study the guide ships (about 30 min)."""
+    install(session)
+    session.run(
+        "python", "-m", "modern_convnets.feature_study", *session.posargs, env=ENV
+    )
+
+
 @nox.session
 def figures(session: nox.Session) -> None:
     """Rebuild every figure from scratch: standalone files, then every page."""

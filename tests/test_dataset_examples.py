@@ -2,7 +2,12 @@ import keras
 import numpy as np
 import pytest
 
-from modern_convnets.dataset_examples import crop, photo, top_examples
+from modern_convnets.dataset_examples import (
+    crop,
+    photo,
+    top_examples,
+    top_examples_by_layer,
+)
 from modern_convnets.receptive_field import receptive_field
 
 
@@ -78,3 +83,16 @@ def test_bad_arguments_are_named(tiny, photos):
         top_examples(tiny, "block2_sepconv1", [0], photos, top=0)
     with pytest.raises(ValueError, match="nope"):
         top_examples(tiny, "nope", [0], photos)
+
+
+def test_one_pass_over_several_layers_equals_one_pass_each(tiny, photos):
+    wanted = {"block1_conv1_act": [1, 4], "block2_sepconv1": [0, 7]}
+    together = top_examples_by_layer(tiny, wanted, photos, top=3, image_size=48)
+    for layer, channels in wanted.items():
+        alone = top_examples(tiny, layer, channels, photos, top=3, image_size=48)
+        assert together[layer] == alone
+
+
+def test_no_layers_is_named(tiny, photos):
+    with pytest.raises(ValueError, match="channels is empty"):
+        top_examples_by_layer(tiny, {}, photos)

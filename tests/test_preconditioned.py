@@ -4,11 +4,13 @@ import pytest
 import tensorflow as tf
 
 from modern_convnets.preconditioned import (
+    COLOR_CORRELATION_SVD_SQRT,
     Recipe,
     Transforms,
     displayed_activation,
     high_frequency_share,
     initial_parameters,
+    parameters_from_images,
     spectrum_scale,
     to_images,
     transform,
@@ -58,6 +60,38 @@ def test_fourier_constant_term_gives_a_flat_image():
     assert np.ptp(image[..., 0]) < 1e-6
     assert image[0, 0, 0] > 0.5
     np.testing.assert_allclose(image[..., 1:], 0.5)
+
+
+@pytest.mark.parametrize("parameterization", ["fourier", "pixels"])
+@pytest.mark.parametrize("decorrelate", [True, False])
+def test_a_known_image_survives_the_inverse(parameterization, decorrelate):
+    recipe = Recipe(
+        parameterization=parameterization, decorrelate=decorrelate, image_size=24
+    )
+    # A smooth gradient with a sharp square: low and high frequencies, colour.
+    rows, cols = np.mgrid[0:24, 0:24] / 23.0
+    image = np.stack([0.1 + 0.8 * rows, 0.9 - 0.7 * cols, 0.3 + 0.4 * rows * cols], -1)
+    image[8:14, 5:17] = (0.95, 0.05, 0.5)
+    parameters = parameters_from_images(image[None], recipe)
+    assert parameters.shape == initial_parameters([0], recipe, seed=0).shape
+    back = to_images(tf.constant(parameters), recipe).numpy()[0]
+    np.testing.assert_allclose(back, image, atol=2e-5)
+
+
+def test_colour_decorrelation_round_trip():
+    recipe = Recipe(parameterization="pixels", image_size=16)
+    parameters = initial_parameters([0, 1], recipe, seed=3) * 100  # far from grey
+    images = to_images(tf.constant(parameters), recipe).numpy()
+    np.testing.assert_allclose(
+        parameters_from_images(images, recipe), parameters, rtol=1e-3, atol=1e-3
+    )
+    # The matrix really mixes colours: one decorrelated channel moves all three.
+    one = np.zeros((1, 16, 16, 3), np.float32)
+    one[..., 0] = 1.0
+    rgb = to_images(tf.constant(one), recipe).numpy()[0, 0, 0]
+    norm = np.linalg.norm(COLOR_CORRELATION_SVD_SQRT, axis=0).max()
+    expected = 1 / (1 + np.exp(-COLOR_CORRELATION_SVD_SQRT[:, 0] / norm))
+    np.testing.assert_allclose(rgb, expected, rtol=1e-6)
 
 
 def test_each_channel_starts_from_its_own_seeded_noise():
@@ -185,5 +219,7 @@ def test_bad_arguments_are_named(tiny):
         visualize(tiny, "nope", [0], recipe=SMALL)
     with pytest.raises(ValueError, match=r"Transforms\.pad=-1"):
         Transforms(pad=-1)
+    with pytest.raises(ValueError, match=r"images has shape \(1, 8, 8, 3\)"):
+        parameters_from_images(np.zeros((1, 8, 8, 3)), SMALL)
     with pytest.raises(ValueError, match=r"images has shape \(2, 8, 8\)"):
         displayed_activation(tiny, "block2_sepconv1", [0, 1], np.zeros((2, 8, 8)))

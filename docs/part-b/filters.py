@@ -339,7 +339,8 @@ print(f"gain per filter: min {low:.2f}, median {mid:.2f}, max {high:.2f}")
 #   pixel-level detail. The regularisers above remove a large part of it, and give
 #   up part of the activation gain in exchange: the plain pattern is the strongest
 #   stimulus, but much of its detail is what the filter *tolerates*, not what it
-#   *needs*.
+#   *needs*. The [next page](../feature-visualisation/) removes most of it
+#   with a better-conditioned recipe, and measures what changes.
 # - **One favourite per filter.** A filter may respond to several quite different
 #   things; gradient ascent from one starting image finds one of them.
 # - **Not what the network uses.** A pattern says what excites a filter, not

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,8 @@ import numpy as np
 
 from modern_convnets.data import load_image, resize_bilinear
 from modern_convnets.filters import channel_indices, feature_extractor
-from modern_convnets.receptive_field import receptive_field
+from modern_convnets.graph import tap_model
+from modern_convnets.receptive_field import ReceptiveField, receptive_field
 
 if TYPE_CHECKING:
     import keras
@@ -100,11 +101,52 @@ def top_examples(
 ) -> dict[int, list[Example]]:
     """The `top` photos with the highest mean activation of each channel.
 
+    One layer's `top_examples_by_layer`; see it for the arguments.
+
+    Returns:
+        For each channel, its examples, strongest first. Ties keep the
+        order of `paths`.
+
+    Examples:
+        ```python
+        examples = top_examples(base, "block3_sepconv1", [0], photos, top=3)
+        [example.path.name for example in examples[0]]
+        ```
+    """
+    return top_examples_by_layer(
+        model,
+        {layer_name: channels},
+        paths,
+        top=top,
+        image_size=image_size,
+        input_range=input_range,
+        batch_size=batch_size,
+        progress=progress,
+    )[layer_name]
+
+
+def top_examples_by_layer(
+    model: keras.Model,
+    channels: Mapping[str, Iterable[int]],
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    top: int = 9,
+    image_size: int = 299,
+    input_range: tuple[float, float] = (-1.0, 1.0),
+    batch_size: int = 16,
+    progress: bool = False,
+) -> dict[str, dict[int, list[Example]]]:
+    """The strongest photos of channels of several layers, in one pass.
+
+    Each photo is read, resized and run through the model once, whatever the
+    number of layers: scanning three layers costs about what the deepest
+    one costs alone.
+
     Args:
         model: A functional Keras model; neither modified nor trained.
-        layer_name: The layer (a layer of `model` itself, not of a nested
-            model: its receptive field is computed from `model`'s graph).
-        channels: Channels of that layer.
+        channels: For each layer (a layer of `model` itself, not of a nested
+            model: its receptive field is computed from `model`'s graph), its
+            channels.
         paths: The photos, read and resized one batch at a time.
         top: Photos kept per channel.
         image_size: Side of the square the photos are resized to.
@@ -113,24 +155,33 @@ def top_examples(
         progress: Show a progress bar over the photos.
 
     Returns:
-        For each channel, its examples, strongest first. Ties keep the
-        order of `paths`.
+        For each layer, for each channel, its examples, strongest first.
+        Ties keep the order of `paths`.
 
     Raises:
-        ValueError: Unknown layer, a channel out of range, no photos, or a
-            non-positive `top` or `batch_size`.
+        ValueError: No layers, an unknown layer, a channel out of range, no
+            photos, or a non-positive `top` or `batch_size`.
 
     Examples:
         ```python
-        examples = top_examples(base, "block3_sepconv1", [0], photos, top=3)
-        [example.path.name for example in examples[0]]
+        examples = top_examples_by_layer(
+            base, {"block3_sepconv1": [0], "block8_sepconv1": [0, 1]}, photos
+        )
+        examples["block8_sepconv1"][1][0].box
         ```
     """
     import keras
 
-    extractor = feature_extractor(model, layer_name)
-    field = receptive_field(model, layer_name, image_size)
-    indices = channel_indices(extractor, layer_name, channels)
+    if not channels:
+        raise ValueError("channels is empty: name at least one layer")
+    layers = list(channels)
+    fields, indices = {}, {}
+    for layer_name in layers:
+        extractor = feature_extractor(model, layer_name)
+        fields[layer_name] = receptive_field(model, layer_name, image_size)
+        indices[layer_name] = channel_indices(
+            extractor, layer_name, channels[layer_name]
+        )
     for name, value in (("top", top), ("batch_size", batch_size)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}={value!r} must be an integer ≥ 1")
@@ -138,24 +189,48 @@ def top_examples(
     if not files:
         raise ValueError("paths is empty: give at least one photo")
 
+    tapped = tap_model(model, layers, include_output=False)
     low, high = input_range
-    means = np.empty((len(files), len(indices)), dtype="float64")
-    peaks = np.empty((len(files), len(indices), 2), dtype="int64")
+    means = {
+        n: np.empty((len(files), len(indices[n])), dtype="float64") for n in layers
+    }
+    peaks = {
+        n: np.empty((len(files), len(indices[n]), 2), dtype="int64") for n in layers
+    }
     bar = keras.utils.Progbar(len(files), unit_name="photo") if progress else None
     for start in range(0, len(files), batch_size):
         chunk = files[start : start + batch_size]
         batch = np.stack([photo(path, image_size) for path in chunk])
         inputs = (low + (high - low) * batch / 255.0).astype("float32")
-        # The extractor's inputs are a list (of one): pass the batch as one.
-        maps = np.asarray(extractor([inputs], training=False))[..., indices]
-        means[start : start + len(chunk)] = maps.mean(axis=(1, 2))
-        flat = maps.reshape(len(chunk), -1, len(indices)).argmax(axis=1)
-        peaks[start : start + len(chunk)] = np.stack(
-            np.unravel_index(flat, maps.shape[1:3]), axis=-1
-        )
+        outputs = tapped(inputs, training=False)
+        if not isinstance(outputs, list | tuple):  # one tapped layer
+            outputs = [outputs]
+        for layer_name, output in zip(layers, outputs, strict=True):
+            maps = np.asarray(output)[..., indices[layer_name]]
+            rows = slice(start, start + len(chunk))
+            means[layer_name][rows] = maps.mean(axis=(1, 2))
+            flat = maps.reshape(len(chunk), -1, maps.shape[-1]).argmax(axis=1)
+            peaks[layer_name][rows] = np.stack(
+                np.unravel_index(flat, maps.shape[1:3]), axis=-1
+            )
         if bar is not None:
             bar.add(len(chunk))
 
+    return {
+        n: _ranked(files, indices[n], means[n], peaks[n], fields[n], top, image_size)
+        for n in layers
+    }
+
+
+def _ranked(
+    files: list[Path],
+    indices: list[int],
+    means: np.ndarray,
+    peaks: np.ndarray,
+    field: ReceptiveField,
+    top: int,
+    image_size: int,
+) -> dict[int, list[Example]]:
     examples = {}
     for column, channel in enumerate(indices):
         # A stable sort on the negated means: ties keep the photos' order.

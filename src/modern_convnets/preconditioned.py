@@ -18,8 +18,10 @@ and Schubert, "Feature Visualization" (Distill, 2017) and Mordvintsev et al.,
 
 Each channel's image is optimised with Adam. Every channel of a batch gets
 the same random transformation at a step, drawn from `(seed, step)`, so a
-channel's image does not depend on which channels share its batch; the step
-is traced once per batch shape, its randomness passed in as a tensor.
+channel's image does not depend on which channels share its batch (up to
+float rounding, which hundreds of steps on a deep layer can grow to a few
+grey levels); the step is traced once per batch shape, its randomness passed
+in as a tensor.
 
 Examples:
     ```python
@@ -240,6 +242,49 @@ def to_images(parameters: tf.Tensor, recipe: Recipe) -> tf.Tensor:
         matrix = tf.constant((COLOR_CORRELATION_SVD_SQRT / norm).T)
         image = tf.tensordot(image, matrix, axes=[[3], [0]])
     return tf.sigmoid(image)
+
+
+def parameters_from_images(images: np.ndarray, recipe: Recipe) -> np.ndarray:
+    """The parameters whose images are `images`: `to_images` inverted.
+
+    Useful to start the ascent from a photo instead of noise, and to check
+    the parameterisation: `to_images(parameters_from_images(x))` gives `x`
+    back, up to float32 rounding, for any images strictly inside (0, 1).
+
+    Args:
+        images: `(n, size, size, 3)` in (0, 1); values at 0 or 1 are
+            moved 1e-6 inside, where the sigmoid can reach them.
+        recipe: The parameterisation, colour decorrelation and image size.
+
+    Returns:
+        float32 parameters shaped as by `initial_parameters`.
+
+    Raises:
+        ValueError: `images` is not `(n, size, size, 3)` for the recipe's size.
+
+    Examples:
+        >>> recipe = Recipe(image_size=16)
+        >>> grey = np.full((1, 16, 16, 3), 0.5)
+        >>> float(np.abs(parameters_from_images(grey, recipe)).max())
+        0.0
+    """
+    size = recipe.image_size
+    array = np.asarray(images, dtype="float64")
+    if array.ndim != 4 or array.shape[1:] != (size, size, 3):
+        raise ValueError(
+            f"images has shape {array.shape}: expected (n, {size}, {size}, 3) for "
+            f"image_size={size}"
+        )
+    array = np.clip(array, 1e-6, 1 - 1e-6)
+    x = np.log(array / (1 - array))  # the sigmoid's inverse
+    if recipe.decorrelate:
+        norm = np.max(np.linalg.norm(COLOR_CORRELATION_SVD_SQRT, axis=0))
+        matrix = (COLOR_CORRELATION_SVD_SQRT / norm).T.astype("float64")
+        x = x @ np.linalg.inv(matrix)
+    if recipe.parameterization == "fourier":
+        spectrum = np.fft.rfft2(np.moveaxis(x, 3, 1) * 4.0) / spectrum_scale(size, size)
+        x = np.stack([spectrum.real, spectrum.imag], axis=1)
+    return x.astype("float32")
 
 
 def _choose(values: Sequence[float], seed: tf.Tensor) -> tf.Tensor:
