@@ -26,7 +26,7 @@
 #
 # You will learn:
 #
-# - the three changes, in about forty lines of plain TensorFlow: optimise the
+# - the three changes, in about fifty lines of plain TensorFlow: optimise the
 #   image's spectrum scaled by 1/frequency, in decorrelated colours, and make
 #   the pattern survive small random shifts;
 # - what they give on the same channels of ImageNet Xception as the lecture's
