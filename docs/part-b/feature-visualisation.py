@@ -552,3 +552,6 @@ image_grid(
 # - Show the photos beside the pattern: the strongest dataset examples,
 #   cropped to the receptive field, say what a channel responds to in
 #   practice, and whether it cares about cats or dogs.
+#
+# To see which channels a photo of your own wakes up in the trained
+# cats-vs-dogs models, open [the lab](../../lab/).

@@ -358,3 +358,6 @@ print(f"gain per filter: min {low:.2f}, median {mid:.2f}, max {high:.2f}")
 # - Jitter, small rotations and scalings and a total-variation penalty give
 #   smoother patterns; filters that never wake up, high frequencies and a single
 #   favourite per filter are the method's limits.
+#
+# To see what the trained cats-vs-dogs models make of a photo of your own,
+# layer by layer, open [the lab](../../lab/).

@@ -538,3 +538,7 @@ is."""
 #   (`tap_model`), not by wiring the base's inner tensors to the outer input.
 # - Check the maps: they should change when the weights are randomised, and the
 #   pixels they highlight should matter more than random ones.
+#
+# Try it on your own photo: [the lab](../../lab/) draws both trained models'
+# Grad-CAM maps, for "dog" and for "cat", for any photo you give it, in your
+# browser.

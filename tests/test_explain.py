@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from modern_convnets.__main__ import main as package_main
+from modern_convnets.explain import explain_photos, explain_pixels, read_photo
+from modern_convnets.images import model_batch
+from modern_convnets.shipped import load_trained
+
+
+@pytest.fixture
+def photo(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(rng.integers(0, 256, (60, 80, 3), dtype="uint8")).save(path)
+    return path
+
+
+def test_read_photo_turns_the_photo_upright(tmp_path):
+    image = Image.new("RGB", (40, 20), (255, 0, 0))
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotated: display turned 90 degrees clockwise
+    path = tmp_path / "sideways.jpg"
+    image.save(path, exif=exif)
+    assert read_photo(path).shape == (40, 20, 3)
+
+
+def test_read_photo_names_bad_files(tmp_path):
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.jpg is empty"):
+        read_photo(empty)
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    with pytest.raises(ValueError, match="notes.jpg is not an image"):
+        read_photo(text)
+
+
+def test_explain_pixels_gives_the_models_probability(photo):
+    model = load_trained("small_convnet")
+    pixels = read_photo(photo)
+    result = explain_pixels("small_convnet", model, pixels)
+    expected = model.predict(model_batch(model, pixels), verbose=0)[0, 0]
+    assert result.p_dog == float(expected)
+    assert set(result.gradcam) == {"cat", "dog"}
+    assert result.gradcam["dog"].shape == (7, 7)
+    assert result.first_layer == "block1_conv"
+    assert result.activations.shape == (178, 178, 32)
+
+
+def test_explain_photos_writes_panels_and_skips_bad_files(photo, tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not a photo")
+    lines = []
+    written = explain_photos([photo, bad], tmp_path / "out", log=lines.append)
+    assert written == [tmp_path / "out" / "photo.png"]
+    with Image.open(written[0]) as panel:
+        assert panel.size == (1200, 640)
+    assert lines[0].startswith(f"{photo}: small_convnet P(dog) = 0.")
+    assert lines[1].startswith(f"skipped {bad}: ")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["photo.png"]
+
+
+def test_explain_refuses_photos_that_would_share_a_panel(photo, tmp_path):
+    other = tmp_path / "other" / "photo.png"
+    with pytest.raises(ValueError, match="overwrite each other's panel"):
+        explain_photos([photo, other], tmp_path / "out")
+
+
+def test_command_line_exit_status(photo, tmp_path, capsys):
+    assert package_main(["explain", str(photo), "--out", str(tmp_path / "a")]) == 0
+    missing = tmp_path / "missing.jpg"
+    status = package_main(["explain", str(photo), str(missing), "--out", str(tmp_path)])
+    assert status == 1
+    assert f"skipped {missing}" in capsys.readouterr().out
+    assert package_main(["draw"]) == 2
+    assert "unknown command 'draw'; valid: explain" in capsys.readouterr().err
