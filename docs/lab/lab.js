@@ -335,15 +335,18 @@
     const [height, width] = item.entry.input_size;
     let result;
     // Only plain arrays leave: every tensor made here is freed on return.
+    const clock = [performance.now()];
     tf.tidy(() => {
       const input = tf.tensor4d(pixels, [1, height, width, 3]);
       const values = run(item, input);
       const pDog = values.get(LOGIT).sigmoid().dataSync()[0];
+      clock.push(performance.now());
       const activations = {};
       for (const name of options.layers || [item.cards.layer.value]) {
         const value = values.get(name);
         activations[name] = { shape: value.shape.slice(1), data: value.dataSync().slice() };
       }
+      clock.push(performance.now());
       const gradcam = {};
       for (const name of options.gradcamLayers || [item.cards.gradcamLayer.value]) {
         const maps = gradcamMaps(item, values, name);
@@ -358,7 +361,14 @@
           },
         };
       }
-      result = { pDog, activations, gradcam };
+      clock.push(performance.now());
+      // Milliseconds; reading a tensor's data waits for its computation.
+      const milliseconds = {
+        forward: clock[1] - clock[0],
+        activations: clock[2] - clock[1],
+        gradcam: clock[3] - clock[2],
+      };
+      result = { pDog, activations, gradcam, milliseconds };
     });
     return result;
   }
@@ -555,10 +565,10 @@
   function showAll() {
     const timings = {};
     for (const item of lab.models.values()) {
-      const start = performance.now();
       const result = analyseModel(item, lab.photo.pixels);
-      timings[item.entry.name] = performance.now() - start;
+      const start = performance.now();
       showModel(item, result);
+      timings[item.entry.name] = { ...result.milliseconds, draw: performance.now() - start };
     }
     return timings;
   }
@@ -658,7 +668,7 @@
 
   function enable() {
     for (const sample of lab.manifest.samples) {
-      const button = element("button", { type: "button", class: "md-button" });
+      const button = element("button", { type: "button" });
       const name = sample.path.split("/").pop();
       button.textContent = name;
       button.setAttribute("aria-label", `Use the held-out photo ${name} (a ${sample.label})`);
