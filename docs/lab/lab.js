@@ -3,7 +3,7 @@
  * browser, with TensorFlow.js on WebAssembly. Nothing is uploaded.
  *
  * It computes what the Python package computes, so that its numbers can be
- * checked against Keras (tests/website/test_lab.py):
+ * checked against Keras (tests/website/test_lab_in_browser.py):
  * - pixels: decoded RGB, resized to the model's input size by bilinear
  *   interpolation with half-pixel centres in float32, as tf.image.resize
  *   (modern_convnets.data.resize_bilinear);
