@@ -157,6 +157,11 @@ def test_study_evaluate_collect_and_summarise(tiny_data, tmp_path, capsys):
         ("no_batchnorm", 1),
         ("no_batchnorm", 2),
     ]
+    for record in gathered:
+        folder = run_dir(out, record["variant"], record["seed"])
+        seconds = json.loads((folder / "history.json").read_text())["epoch_seconds"]
+        assert len(seconds) == TINY.epochs
+        assert record["fastest_epoch_seconds"] == round(min(seconds), 1)
     summary = summarise(gathered)
     assert [s.variant for s in summary] == ["no_residual", "no_batchnorm"]
     runs = [r for r in gathered if r["variant"] == "no_residual"]

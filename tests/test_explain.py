@@ -28,11 +28,11 @@ def test_read_photo_turns_the_photo_upright(tmp_path):
 def test_read_photo_names_bad_files(tmp_path):
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")
-    with pytest.raises(ValueError, match="empty.jpg is empty"):
+    with pytest.raises(ValueError, match=r"empty\.jpg is empty"):
         read_photo(empty)
     text = tmp_path / "notes.jpg"
     text.write_text("not a photo")
-    with pytest.raises(ValueError, match="notes.jpg is not an image"):
+    with pytest.raises(ValueError, match=r"notes\.jpg is not an image"):
         read_photo(text)
 
 

@@ -549,6 +549,10 @@ def evaluate_study(
 def collect(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The records of every finished run in a study folder, in report order.
 
+    Each record gains `fastest_epoch_seconds`, its quickest epoch: wall time
+    counts whatever else ran on the machine, and epochs times the fastest
+    epoch is what an undisturbed run would cost.
+
     Args:
         out_dir: The study's folder.
 
@@ -560,9 +564,12 @@ def collect(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
         write_json("ablation.json", collect("runs/ablation"))
         ```
     """
-    records = [
-        json.loads(p.read_text()) for p in Path(out_dir).glob("*/seed-*/run.json")
-    ]
+    records = []
+    for path in Path(out_dir).glob("*/seed-*/run.json"):
+        record = json.loads(path.read_text())
+        history = json.loads((path.parent / "history.json").read_text())
+        record["fastest_epoch_seconds"] = round(min(history["epoch_seconds"]), 1)
+        records.append(record)
     order = list(VARIANTS)
     return sorted(records, key=lambda r: (order.index(r["variant"]), r["seed"]))
 
