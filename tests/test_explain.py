@@ -25,6 +25,17 @@ def test_read_photo_turns_the_photo_upright(tmp_path):
     assert read_photo(path).shape == (40, 20, 3)
 
 
+def test_read_photo_lays_transparency_over_white(tmp_path):
+    pixels = np.zeros((4, 4, 4), dtype="uint8")
+    pixels[..., 0] = 200  # red under every pixel
+    pixels[:2, :, 3] = 255  # top half opaque, bottom half transparent
+    path = tmp_path / "half.png"
+    Image.fromarray(pixels, "RGBA").save(path)
+    rgb = read_photo(path)
+    assert rgb[0, 0].tolist() == [200, 0, 0]
+    assert rgb[3, 0].tolist() == [255, 255, 255]
+
+
 def test_read_photo_names_bad_files(tmp_path):
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")

@@ -101,7 +101,7 @@
     return out;
   }
 
-  /** Decode a file or blob to RGBA pixels, turned upright by its EXIF tag. */
+  /** Decode a file or blob to opaque RGBA pixels, turned upright by its EXIF tag. */
   async function decode(blob, name) {
     if (!blob.size) throw new PhotoError(`“${name}” is empty (0 bytes): choose a photo.`);
     let bitmap;
@@ -123,6 +123,9 @@
     }
     const canvas = new OffscreenCanvas(width, height);
     const context = canvas.getContext("2d", { willReadFrequently: true });
+    // Transparent parts are laid over white, as modern_convnets.explain does.
+    context.fillStyle = "#ffffff";
+    context.fillRect(0, 0, width, height);
     context.drawImage(bitmap, 0, 0);
     bitmap.close();
     const { data } = context.getImageData(0, 0, width, height);

@@ -6,7 +6,8 @@ For each photo, a panel with one row per shipped model: the photo as the
 model sees it with P(dog), the Grad-CAM overlays for "dog" and "cat" at the
 model's last feature map, and the first layer's activations. The numbers are
 the lab page's (`modern_convnets.lab`) for the same decoded pixels. Photos
-are turned upright by their EXIF orientation tag, as browsers do. Files that
+are turned upright by their EXIF orientation tag and transparent parts laid
+over white, as the lab does. Files that
 cannot be read are reported and skipped; each panel is written atomically.
 
 Examples:
@@ -67,7 +68,11 @@ class Explanation:
 
 
 def read_photo(path: str | os.PathLike[str]) -> np.ndarray:
-    """A photo file as upright RGB uint8 pixels (EXIF orientation applied).
+    """A photo file as upright RGB uint8 pixels, as the lab reads it.
+
+    The EXIF orientation is applied, and transparent parts are laid over
+    white (what a browser shows on a white page; the pixels' stored colour
+    under full transparency is arbitrary).
 
     Raises:
         ValueError: The file is empty or not an image Pillow can decode,
@@ -79,7 +84,12 @@ def read_photo(path: str | os.PathLike[str]) -> np.ndarray:
         raise ValueError(f"{path} is empty (0 bytes)")
     try:
         with Image.open(path) as image:
-            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+            upright = ImageOps.exif_transpose(image)
+            if upright.has_transparency_data:
+                rgba = upright.convert("RGBA")
+                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                upright = Image.alpha_composite(white, rgba)
+            return np.asarray(upright.convert("RGB"))
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         if isinstance(error, FileNotFoundError):
             raise

@@ -38,6 +38,7 @@ MAP_TOLERANCE = 1e-4
 # Chromium and Pillow both decode with libjpeg-turbo: on UPLOAD_PHOTOS the
 # shown P(dog) differed from Keras's by at most 6e-8 (measured), float noise.
 UPLOAD_TOLERANCE = 1e-5
+ALPHA_TOLERANCE = 1e-2  # see test_bad_and_unusual_files_get_a_message_or_a_result
 DOWNLOAD_LIMIT = 10_000_000  # bytes the lab page fetches, models included
 REPORT: dict[str, object] = {}
 
@@ -246,13 +247,16 @@ def _png(image: Image.Image) -> bytes:
 def test_bad_and_unusual_files_get_a_message_or_a_result(
     lab_tab, keras_models, real_data, tmp_path, report_dir
 ):
+    from modern_convnets.explain import read_photo
     from modern_convnets.images import model_batch
 
     photo = Image.open(real_data / "validation" / "cats" / "cat.2020.jpg")
     good = _jpeg(photo)
     rng = np.random.default_rng(0)
     alpha = photo.convert("RGBA")
-    alpha.putalpha(Image.fromarray(rng.integers(128, 256, photo.size[::-1], "uint8")))
+    opacity = rng.integers(0, 256, photo.size[::-1], "uint8")
+    opacity[: photo.height // 3] = 0  # a fully transparent band: laid over white
+    alpha.putalpha(Image.fromarray(opacity))
     big = photo.resize((8000, 8000), Image.Resampling.BILINEAR)
     files = {
         "notes.jpg": (b"These are my notes, not a photo.\n" * 20, "error"),
@@ -265,7 +269,7 @@ def test_bad_and_unusual_files_get_a_message_or_a_result(
         "alpha.png": (_png(alpha), "done"),
         "huge.jpg": (_jpeg(big), "done"),
     }
-    outcomes = {}
+    outcomes, gaps = {}, {}
     for name, (content, expected) in files.items():
         path = tmp_path / name
         path.write_bytes(content)
@@ -276,17 +280,20 @@ def test_bad_and_unusual_files_get_a_message_or_a_result(
             assert name in message
             continue
         shown = _shown(lab_tab)
+        pixels = read_photo(path)
         for model_name, model in keras_models.items():
-            want = _p_dog(model, model_batch(model, path))
-            # Transparency: Chromium keeps colour premultiplied by alpha, so
-            # pixels under alpha < 1 come back a grey level or two apart.
-            tolerance = 2e-2 if name == "alpha.png" else UPLOAD_TOLERANCE
-            assert abs(shown[model_name] - want) <= tolerance, (name, model_name)
+            want = _p_dog(model, model_batch(model, pixels))
+            # Chromium blends transparent pixels over white in 8-bit
+            # premultiplied steps, Pillow in its own: a grey level apart.
+            tolerance = ALPHA_TOLERANCE if name == "alpha.png" else UPLOAD_TOLERANCE
+            gaps[f"{name} {model_name}"] = abs(shown[model_name] - want)
+            assert gaps[f"{name} {model_name}"] <= tolerance, (name, model_name)
         # And the page still works for the next photo.
         good_path = tmp_path / "good.jpg"
         good_path.write_bytes(good)
         assert _choose(lab_tab, str(good_path))[0] == "done"
     REPORT["bad_input"] = outcomes
+    REPORT["unusual_p_dog"] = gaps
     _write_report(report_dir)
     assert not lab_tab.problems
 
@@ -341,21 +348,23 @@ def test_the_lab_says_it_needs_http_when_opened_from_disk(site, browser):
 
 def test_the_lab_is_keyboard_operable(lab_tab):
     """Tab reaches the file input, the sample photos and every layer choice."""
+    wanted = {"mc-lab-file", "BUTTON"} | {
+        f"mc-lab-{model}-{control}"
+        for model in ("small_convnet", "mini_xception")
+        for control in ("layer", "gradcam-layer")
+    }
     lab_tab.focus("body")
     reached = set()
-    for _ in range(40):
+    for _ in range(200):  # the theme's navigation comes first
         lab_tab.keyboard.press("Tab")
         reached.add(
             lab_tab.evaluate(
                 "() => document.activeElement.id || document.activeElement.tagName"
             )
         )
-    assert "mc-lab-file" in reached
-    assert "BUTTON" in reached
-    assert {
-        "mc-lab-small_convnet-layer",
-        "mc-lab-mini_xception-gradcam-layer",
-    } <= reached
+        if wanted <= reached:
+            break
+    assert wanted <= reached, wanted - reached
     # Enter on a sample photo runs it.
     lab_tab.focus("#mc-lab-samples button")
     lab_tab.keyboard.press("Enter")
