@@ -44,7 +44,7 @@
   const lab = {
     manifest: null,
     models: new Map(), // name -> {entry, model, parents, cards}
-    photo: null, // {pixels: Float32Array (h, w, 3), name}
+    photo: null, // {pixels: Float32Array (h, w, 3) at the input size, name, width, height}
     ready: null,
     busy: Promise.resolve(),
     processed: 0, // photos handled, successfully or not
@@ -676,8 +676,13 @@
       button.textContent = name;
       button.setAttribute("aria-label", `Use the held-out photo ${name} (a ${sample.label})`);
       button.addEventListener("click", async () => {
-        const response = await fetch(sample.path);
-        usePhoto(await response.blob(), name);
+        try {
+          const response = await fetch(sample.path);
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+          await usePhoto(await response.blob(), name);
+        } catch (error) {
+          say(`The sample photo ${name} could not be loaded (${error.message}).`, "error");
+        }
       });
       samples.append(button);
     }
