@@ -7,10 +7,12 @@ from conftest import make_tiny_dataset
 
 from modern_convnets import ablation
 from modern_convnets.ablation import (
+    VARIANTS,
     StudyConfig,
     build_variant,
     collect,
     evaluate_study,
+    load_results,
     main,
     run_dir,
     summarise,
@@ -199,3 +201,23 @@ def test_a_study_refuses_an_image_size_a_variant_cannot_take(tmp_path):
     with pytest.raises(ValueError, match=r"image_size=48.*'small_convnet'.*78"):
         train_study(tmp_path, config, variants=["small_convnet"], data=tmp_path)
     assert not any(tmp_path.iterdir())  # refused before reading any photo
+
+
+def test_the_shipped_study_has_three_seeds_of_every_variant():
+    runs = load_results()
+    assert {(r["image_size"], r["epochs"]) for r in runs} == {(80, 15)}
+    assert len({r["device"] for r in runs}) == 1
+    for variant in VARIANTS:
+        seeds = sorted(r["seed"] for r in runs if r["variant"] == variant)
+        assert seeds == [1, 2, 3], variant
+    for run in runs:
+        assert 0.5 <= run["val_accuracy"] <= 1
+        assert 0.5 <= run["test_accuracy"] <= 1
+        assert 1 <= run["best_epoch"] <= run["epochs"]
+        assert 0 < run["fastest_epoch_seconds"] * run["epochs"] <= run["wall_seconds"]
+        assert (
+            run["params"]
+            == build_variant(
+                run["variant"], (run["image_size"],) * 2 + (3,)
+            ).count_params()
+        )

@@ -1,0 +1,39 @@
+"""The Mini-Xception page's ablation table shows the shipped study's numbers."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from conftest import SITE
+
+from modern_convnets.ablation import VARIANTS, load_results, summarise
+
+pytestmark = pytest.mark.site
+
+
+def test_the_ablation_table_shows_the_shipped_results() -> None:
+    page = (SITE / "part-a" / "mini-xception" / "index.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    summary = summarise(load_results())
+    assert [row.variant for row in summary] == list(VARIANTS)
+    for row in summary:
+        shown = re.search(
+            rf"^{row.variant}\s+[\d,]+\s+[\d.]+ M\s+(\S+) ± (\S+)\s+(\S+) ± (\S+)",
+            text,
+            re.MULTILINE,
+        )
+        assert shown, f"no table row for {row.variant}"
+        assert shown.groups() == (
+            f"{row.val_mean:.1%}",
+            f"{row.val_std:.1%}",
+            f"{row.test_mean:.1%}",
+            f"{row.test_std:.1%}",
+        )
+    for run in load_results():
+        listed = (
+            rf"^{run['variant']}\s+{run['seed']}\s+{run['best_epoch']}\s+"
+            rf"{run['val_accuracy']:.1%}\s+{run['test_accuracy']:.1%}$"
+        )
+        assert re.search(listed, text, re.MULTILINE), listed
