@@ -559,8 +559,9 @@ Markdown(
 # batch normalisation; with regular `Conv2D` in place of every
 # `SeparableConv2D`, at the same widths; and the small convnet as the
 # baseline. It runs resumably, one folder per variant and seed
-# (`nox -s ablation -- train --out runs/ablation`), and its results ship with
-# the package as one record per run:
+# (`nox -s ablation -- train --image-size 80 --epochs 15` reruns the study
+# below; `evaluate` and `collect` then add the held-out accuracies and gather
+# the records), and its results ship with the package as one record per run:
 
 # %%
 runs = load_results()
