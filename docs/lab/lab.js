@@ -451,7 +451,7 @@
       }
     }
     drawRGBA(canvas, rgba, mosaicWidth, mosaicHeight);
-    return { channels, blank, columns };
+    return { channels, blank };
   }
 
   // ---- The page --------------------------------------------------------------

@@ -36,7 +36,7 @@ from modern_convnets._atomic import atomic_path
 from modern_convnets.activations import activation_layers, get_activations
 from modern_convnets.gradcam import gradcam, overlay
 from modern_convnets.images import model_batch
-from modern_convnets.lab import GRADCAM_LAYERS, LAB_MODELS
+from modern_convnets.lab import CLASSES, GRADCAM_LAYERS, LAB_MODELS
 from modern_convnets.plotting import channel_mosaic
 from modern_convnets.shipped import load_trained
 
@@ -53,7 +53,8 @@ class Explanation:
         p_dog: The probability of "dog" (class 1); P(cat) is one minus it.
         pixels: The photo as the model sees it, (height, width, 3) in [0, 255].
         gradcam_layer: The layer the heatmaps explain with.
-        gradcam: Class name ("cat", "dog") → heatmap in [0, 1].
+        gradcam: Class name (`modern_convnets.lab.CLASSES`) → heatmap in
+            [0, 1].
         first_layer: The name of the model's first convolution layer.
         activations: That layer's feature maps, (height, width, channels).
     """
@@ -114,15 +115,17 @@ def explain_pixels(name: str, model: keras.Model, pixels: np.ndarray) -> Explana
     batch = model_batch(model, pixels)
     layer = GRADCAM_LAYERS[name][0]
     first = activation_layers(model)[0]
+    # Every class's map in one gradient computation: one copy per class.
+    copies = np.repeat(batch, len(CLASSES), axis=0)
+    maps = gradcam(
+        model, copies, layer_name=layer, class_index=list(range(len(CLASSES)))
+    )
     return Explanation(
         model=name,
         p_dog=float(model.predict(batch, verbose=0)[0, 0]),
         pixels=batch[0],
         gradcam_layer=layer,
-        gradcam={
-            label: gradcam(model, batch, layer_name=layer, class_index=index)[0]
-            for index, label in enumerate(("cat", "dog"))
-        },
+        gradcam=dict(zip(CLASSES, maps, strict=True)),
         first_layer=first,
         activations=get_activations(model, batch, [first])[first][0],
     )
@@ -139,7 +142,7 @@ def plot_explanations(explanations: Sequence[Explanation], title: str = "") -> F
             f"{result.model}\nP(dog) = {result.p_dog:.3f}, "
             f"P(cat) = {1 - result.p_dog:.3f}"
         )
-        for ax, label in zip(row[1:3], ("dog", "cat"), strict=True):
+        for ax, label in zip(row[1:3], CLASSES[::-1], strict=True):
             ax.imshow(overlay(result.pixels, result.gradcam[label]))
             ax.set_title(f"Grad-CAM: {label}\n({result.gradcam_layer})")
         channels = result.activations.shape[-1]

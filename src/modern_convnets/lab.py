@@ -65,6 +65,9 @@ SAMPLE_PHOTOS = (
 )
 """Held-out photos offered on the page, relative to `validation/`."""
 
+CLASSES = tuple(name.removesuffix("s") for name in CLASS_NAMES)
+"""The class names the lab shows, by class index: ("cat", "dog")."""
+
 COLORMAPS = {"activations": "viridis", "gradcam": "jet"}
 """The matplotlib colour maps of the guide's activation plots and overlays."""
 
@@ -173,7 +176,7 @@ def export_lab(
     write_json(
         manifest,
         {
-            "classes": [name.removesuffix("s") for name in CLASS_NAMES],
+            "classes": list(CLASSES),
             "models": models,
             "samples": samples,
             "colormaps": {
@@ -187,6 +190,7 @@ def export_lab(
 
 
 __all__ = [
+    "CLASSES",
     "GRADCAM_LAYERS",
     "LAB_MODELS",
     "SAMPLE_PHOTOS",
