@@ -15,9 +15,7 @@ from modern_convnets.data import (
     DatasetNotFoundError,
     augmentation,
     cats_vs_dogs,
-    check_image,
     find_dataset,
-    load_image,
     make_dataset,
     scan_images,
     split_files,
@@ -187,29 +185,9 @@ def test_scan_reports_bad_files_by_path_and_reason(messy_folder):
     assert "3 skipped" in str(report)
 
 
-def test_check_image_on_a_good_file(messy_folder):
-    assert check_image(messy_folder / "good.jpg") is None
-
-
 def test_scan_rejects_a_missing_folder(tmp_path):
     with pytest.raises(NotADirectoryError, match="directory="):
         scan_images(tmp_path / "nowhere")
-
-
-@pytest.mark.parametrize(
-    "name", ["gray.png", "alpha.png", "palette.gif", "sub/cmyk.jpg"]
-)
-def test_every_colour_mode_loads_as_rgb(messy_folder, name):
-    pixels = load_image(messy_folder / name)
-    assert pixels.shape == (8, 9, 3)
-    assert pixels.dtype == np.uint8
-
-
-def test_gray_becomes_three_equal_channels(messy_folder):
-    pixels = load_image(messy_folder / "gray.png")
-    gray = np.asarray(Image.open(messy_folder / "gray.png"))
-    for channel in range(3):
-        np.testing.assert_array_equal(pixels[..., channel], gray)
 
 
 # --- splits and datasets -------------------------------------------------------
@@ -357,20 +335,6 @@ def test_augmentation_only_acts_in_training():
     block = augmentation(seed=1)
     np.testing.assert_array_equal(np.asarray(block(images, training=False)), images)
     assert not np.allclose(np.asarray(block(images, training=True)), images)
-
-
-@pytest.mark.parametrize(
-    ("shape", "size"),
-    [((41, 59, 3), (180, 180)), ((374, 500, 3), (180, 180)), ((7, 5, 3), (3, 11))],
-)
-def test_resize_bilinear_matches_tensorflow_bit_for_bit(shape, size):
-    import tensorflow as tf
-
-    from modern_convnets.data import resize_bilinear
-
-    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
-    expected = tf.image.resize(image, size, method="bilinear").numpy()
-    np.testing.assert_array_equal(resize_bilinear(image, size), expected)
 
 
 def test_load_arrays_gives_the_pixels_of_make_dataset(tiny_dataset):

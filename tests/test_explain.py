@@ -3,8 +3,9 @@ import pytest
 from PIL import Image
 
 from modern_convnets.__main__ import main as package_main
-from modern_convnets.explain import explain_photos, explain_pixels, read_photo
+from modern_convnets.explain import explain_photos, explain_pixels
 from modern_convnets.images import model_batch
+from modern_convnets.photos import read_photo
 from modern_convnets.shipped import load_trained
 
 
@@ -14,37 +15,6 @@ def photo(tmp_path):
     path = tmp_path / "photo.jpg"
     Image.fromarray(rng.integers(0, 256, (60, 80, 3), dtype="uint8")).save(path)
     return path
-
-
-def test_read_photo_turns_the_photo_upright(tmp_path):
-    image = Image.new("RGB", (40, 20), (255, 0, 0))
-    exif = image.getexif()
-    exif[0x0112] = 6  # rotated: display turned 90 degrees clockwise
-    path = tmp_path / "sideways.jpg"
-    image.save(path, exif=exif)
-    assert read_photo(path).shape == (40, 20, 3)
-
-
-def test_read_photo_lays_transparency_over_white(tmp_path):
-    pixels = np.zeros((4, 4, 4), dtype="uint8")
-    pixels[..., 0] = 200  # red under every pixel
-    pixels[:2, :, 3] = 255  # top half opaque, bottom half transparent
-    path = tmp_path / "half.png"
-    Image.fromarray(pixels, "RGBA").save(path)
-    rgb = read_photo(path)
-    assert rgb[0, 0].tolist() == [200, 0, 0]
-    assert rgb[3, 0].tolist() == [255, 255, 255]
-
-
-def test_read_photo_names_bad_files(tmp_path):
-    empty = tmp_path / "empty.jpg"
-    empty.write_bytes(b"")
-    with pytest.raises(ValueError, match=r"empty\.jpg is empty"):
-        read_photo(empty)
-    text = tmp_path / "notes.jpg"
-    text.write_text("not a photo")
-    with pytest.raises(ValueError, match=r"notes\.jpg is not an image"):
-        read_photo(text)
 
 
 def test_explain_pixels_gives_the_models_probability(photo):

@@ -13,7 +13,6 @@ from modern_convnets.images import image_batch, input_size, model_batch, to_rgb
         ((5, 6), (5, 6, 3)),
         ((5, 6, 1), (5, 6, 3)),
         ((5, 6, 3), (5, 6, 3)),
-        ((5, 6, 4), (5, 6, 3)),
     ],
 )
 def test_arrays_become_rgb(shape, expected):
@@ -24,6 +23,18 @@ def test_arrays_become_rgb(shape, expected):
     np.testing.assert_array_equal(rgb[..., 0], array.reshape(5, 6, -1)[..., 0])
     if len(shape) == 2 or shape[-1] == 1:
         np.testing.assert_array_equal(rgb[..., 0], rgb[..., 2])
+
+
+def test_rgba_arrays_are_laid_over_white_as_files_are():
+    rgba = np.zeros((5, 6, 4), dtype="uint8")
+    rgba[..., 0] = 200
+    rgba[:, :3, 3] = 255  # left half opaque red, right half transparent
+    rgb = to_rgb(rgba)
+    assert rgb.shape == (5, 6, 3)
+    assert rgb[0, 0].tolist() == [200, 0, 0]
+    assert rgb[0, 5].tolist() == [255, 255, 255]
+    with pytest.raises(ValueError, match="4 channels and dtype float32"):
+        to_rgb(rgba.astype("float32"))
 
 
 @pytest.mark.parametrize("mode", ["L", "RGBA", "P", "CMYK", "RGB"])
@@ -57,7 +68,12 @@ def test_resizing_matches_the_training_pipeline():
 def test_a_batch_is_kept_and_lists_are_stacked():
     images = np.zeros((3, 8, 8, 3))
     assert image_batch(images).shape == (3, 8, 8, 3)
-    assert image_batch([np.zeros((8, 8)), np.zeros((8, 8, 4))]).shape == (2, 8, 8, 3)
+    assert image_batch([np.zeros((8, 8)), np.zeros((8, 8, 4), "uint8")]).shape == (
+        2,
+        8,
+        8,
+        3,
+    )
 
 
 def test_mixed_sizes_need_a_size():

@@ -48,10 +48,11 @@ from modern_convnets.ablation import (
 )
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
-from modern_convnets.data import cats_vs_dogs, load_image
+from modern_convnets.data import cats_vs_dogs
 from modern_convnets.diagram import layer_graph, model_diagram
 from modern_convnets.evaluation import confusion_matrix, predict
 from modern_convnets.models import mini_xception, small_convnet
+from modern_convnets.photos import read_photo
 from modern_convnets.plotting import (
     image_grid,
     plot_confusion_matrices,
@@ -486,7 +487,7 @@ mini = predictions["mini_xception"]
 wrong = np.flatnonzero((mini.probabilities > 0.5) != (mini.labels == 1))
 worst = wrong[np.argsort(-np.abs(mini.probabilities[wrong] - 0.5))][:8]
 image_grid(
-    [load_image(mini.file_paths[i]) for i in worst],
+    [read_photo(mini.file_paths[i]) for i in worst],
     ncols=4,
     cell_size=2.0,
     titles=[

@@ -30,7 +30,7 @@
 # %%
 import keras
 import numpy as np
-from modern_convnets import data
+from modern_convnets import data, photos
 from modern_convnets.arithmetic import (
     conv2d_multiply_adds,
     conv2d_params,
@@ -148,7 +148,7 @@ train, _, _ = data.split_files(root, seed=1337)
 rng = np.random.default_rng(0)
 chosen = rng.choice(len(train.paths), size=200, replace=False)
 pixels = np.concatenate(
-    [data.load_image(train.paths[i]).reshape(-1, 3) for i in chosen]
+    [photos.read_photo(train.paths[i]).reshape(-1, 3) for i in chosen]
 ).astype("float64")
 correlation = np.corrcoef(pixels.T)
 print(f"{len(pixels):,} pixels from 200 photos")

@@ -1,4 +1,4 @@
-"""The cats-vs-dogs photos: where to find them, how to check them, how to load them.
+"""The cats-vs-dogs photos: find them, check them, split them, stream them.
 
 The guide trains and evaluates on `cats_and_dogs_filtered`, TensorFlow's
 tutorial subset of Kaggle's Dogs vs. Cats: 2,000 training photos and 1,000
@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+
+from modern_convnets.photos import check_size, inspect_photo, load_photo
 
 if TYPE_CHECKING:  # TensorFlow and Keras load lazily, when a dataset is built
     import keras
@@ -226,41 +227,6 @@ class ScanReport:
         return "\n".join(lines)
 
 
-def _inspect(path: Path) -> tuple[str | None, str | None]:
-    """Decode `path` completely; return (problem, colour mode)."""
-    try:
-        if path.stat().st_size == 0:
-            return "empty file (0 bytes)", None
-        with Image.open(path) as image:
-            image.load()  # a full decode: `verify()` misses truncated JPEGs
-            return None, image.mode
-    except UnidentifiedImageError:
-        return "not an image (no decoder recognises its contents)", None
-    except OSError as error:
-        return f"truncated or corrupt: {error}", None
-    except (SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        return f"corrupt: {error}", None
-
-
-def check_image(path: str | os.PathLike[str]) -> str | None:
-    """Decode one file completely and say what is wrong with it, if anything.
-
-    Args:
-        path: The file to check.
-
-    Returns:
-        None for a usable image, else a short reason such as ``"empty file
-            (0 bytes)"`` or ``"truncated or corrupt: image file is truncated"``.
-
-    Examples:
-        ```python
-        check_image("cat.0.jpg") is None
-        # True
-        ```
-    """
-    return _inspect(Path(path))[0]
-
-
 def scan_images(directory: str | os.PathLike[str]) -> ScanReport:
     """Check every image file under `directory` before it is used for training.
 
@@ -294,7 +260,7 @@ def scan_images(directory: str | os.PathLike[str]) -> ScanReport:
     for path in sorted(directory.rglob("*")):
         if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
             continue
-        reason, mode = _inspect(path)
+        reason, mode = inspect_photo(path)
         if reason is not None:
             problems.append(ImageProblem(path, reason))
             continue
@@ -309,30 +275,6 @@ def scan_images(directory: str | os.PathLike[str]) -> ScanReport:
             stacklevel=2,
         )
     return report
-
-
-def load_image(path: str | os.PathLike[str] | bytes) -> np.ndarray:
-    """Read an image file as an RGB uint8 array of shape (height, width, 3).
-
-    Grayscale, RGBA, palette and CMYK images are converted to RGB (alpha is
-    dropped, as photos have no meaningful transparency here).
-
-    Args:
-        path: The image file.
-
-    Returns:
-        The pixels, uint8, in [0, 255].
-
-    Examples:
-        ```python
-        load_image("cat.0.jpg").shape
-        # (374, 500, 3)
-        ```
-    """
-    if isinstance(path, bytes):  # from tf.numpy_function
-        path = path.decode()
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -402,17 +344,6 @@ def split_files(
     return as_split(train), as_split(validation), as_split(test)
 
 
-def _check_size(image_size: Sequence[int]) -> tuple[int, int]:
-    size = tuple(image_size)
-    if len(size) != 2 or not all(
-        isinstance(s, int | np.integer) and s > 0 for s in size
-    ):
-        raise ValueError(
-            f"image_size={image_size!r} must be two positive integers (height, width)"
-        )
-    return int(size[0]), int(size[1])
-
-
 def make_dataset(
     split: Split,
     *,
@@ -423,8 +354,8 @@ def make_dataset(
 ) -> tf.data.Dataset:
     """Turn a `Split` into a batched `tf.data.Dataset` of (images, labels).
 
-    Images are decoded with Pillow (so every colour mode becomes RGB), resized
-    with `resize_bilinear` (like `keras.utils.image_dataset_from_directory`),
+    Photos are read by `photos.read_photo` (upright, over white, RGB), resized
+    with `photos.resize_bilinear` (as `keras.utils.image_dataset_from_directory`),
     and kept as float32 pixels in [0, 255]: models rescale them themselves.
     The decoded images are cached in memory after the first pass, shuffled
     (when asked) after the cache so each epoch sees a new order, and
@@ -452,13 +383,13 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    height, width = _check_size(image_size)
+    height, width = check_size(image_size)
     if not isinstance(batch_size, int | np.integer) or batch_size < 1:
         raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
 
     def decode(path: tf.Tensor) -> tf.Tensor:
         image = tf.numpy_function(
-            lambda p: resize_bilinear(load_image(p), (height, width)),
+            lambda p: load_photo(p, (height, width)),
             [path],
             tf.float32,
             stateful=False,
@@ -482,62 +413,12 @@ def make_dataset(
     return ds
 
 
-def resize_bilinear(image: np.ndarray, size: Sequence[int]) -> np.ndarray:
-    """Resize an image bilinearly, as `tf.image.resize(..., "bilinear")` does.
-
-    Half-pixel centres, no antialiasing, float32 arithmetic in TensorFlow's
-    order, so the result matches `make_dataset`'s pixels (to float rounding)
-    on any Keras backend, without TensorFlow.
-
-    Args:
-        image: (height, width, channels) pixels, any numeric dtype.
-        size: (height, width) of the result.
-
-    Returns:
-        float32 pixels of shape (size[0], size[1], channels).
-
-    Raises:
-        ValueError: `size` is not two positive integers, or `image` is not
-            (height, width, channels).
-
-    Examples:
-        >>> image = np.array([[0, 10], [20, 30]], np.uint8)[..., None]
-        >>> resize_bilinear(image, (4, 4))[..., 0]
-        array([[ 0. ,  2.5,  7.5, 10. ],
-               [ 5. ,  7.5, 12.5, 15. ],
-               [15. , 17.5, 22.5, 25. ],
-               [20. , 22.5, 27.5, 30. ]], dtype=float32)
-    """
-    height, width = _check_size(size)
-    if image.ndim != 3:
-        raise ValueError(
-            f"image has shape {image.shape}; expected (height, width, channels)"
-        )
-    pixels = image.astype(np.float32)
-
-    def weights(out_size: int, in_size: int) -> tuple[np.ndarray, ...]:
-        scale = np.float32(in_size / out_size)
-        source = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
-        source -= np.float32(0.5)
-        floor = np.floor(source)
-        lower = np.maximum(floor, 0).astype(np.intp)
-        upper = np.minimum(np.ceil(source), in_size - 1).astype(np.intp)
-        return lower, upper, (source - floor).astype(np.float32)
-
-    y0, y1, dy = weights(height, image.shape[0])
-    x0, x1, dx = weights(width, image.shape[1])
-    dx = dx[None, :, None]
-    top = pixels[y0][:, x0] + (pixels[y0][:, x1] - pixels[y0][:, x0]) * dx
-    bottom = pixels[y1][:, x0] + (pixels[y1][:, x1] - pixels[y1][:, x0]) * dx
-    return top + (bottom - top) * dy[:, None, None]
-
-
 def load_arrays(
     split: Split, *, image_size: Sequence[int] = (180, 180)
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode and resize a `Split` into NumPy arrays, on any Keras backend.
 
-    The same pixels as `make_dataset` (Pillow decoding, `resize_bilinear`),
+    The same pixels as `make_dataset` (`photos.load_photo`),
     all in memory: 1,600 photos at 180 × 180 take 622 MB.
 
     Args:
@@ -559,10 +440,10 @@ def load_arrays(
         # ((400, 90, 90, 3), 0.5)
         ```
     """
-    size = _check_size(image_size)
+    size = check_size(image_size)
     images = np.empty((len(split.paths), *size, 3), np.float32)
     for i, path in enumerate(split.paths):
-        images[i] = resize_bilinear(load_image(path), size)
+        images[i] = load_photo(path, size)
     return images, np.asarray(split.labels, np.float32)
 
 

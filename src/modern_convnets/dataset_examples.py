@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modern_convnets.data import load_image, resize_bilinear
 from modern_convnets.filters import channel_indices, feature_extractor
 from modern_convnets.graph import tap_model
+from modern_convnets.photos import load_photo
 from modern_convnets.receptive_field import ReceptiveField, receptive_field
 
 if TYPE_CHECKING:
@@ -61,8 +61,8 @@ def photo(path: str | os.PathLike[str], image_size: int) -> np.ndarray:
 
     Args:
         path: An image file.
-        image_size: Height and width after resizing (bilinear, half-pixel
-            centres, as `make_dataset`).
+        image_size: Height and width after resizing
+            (`modern_convnets.photos.load_photo`, as `make_dataset`).
 
     Returns:
         float32 `(image_size, image_size, 3)` in [0, 255].
@@ -73,7 +73,7 @@ def photo(path: str | os.PathLike[str], image_size: int) -> np.ndarray:
         # (299, 299, 3)
         ```
     """
-    return resize_bilinear(load_image(path), (image_size, image_size))
+    return load_photo(path, (image_size, image_size))
 
 
 def crop(image: np.ndarray, box: Sequence[int]) -> np.ndarray:

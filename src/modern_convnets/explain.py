@@ -6,7 +6,8 @@ For each photo, a panel with one row per shipped model: the photo as the
 model sees it with P(dog), the Grad-CAM overlays for "dog" and "cat" at the
 model's last feature map, and the first layer's activations. The numbers are
 the lab page's (`modern_convnets.lab`) for the same decoded pixels. Photos
-are turned upright by their EXIF orientation tag and transparent parts laid
+are read by `modern_convnets.photos.read_photo`, as everywhere in the
+package: turned upright by their EXIF orientation tag, transparent parts laid
 over white, as the lab does. Files that
 cannot be read are reported and skipped; each panel is written atomically.
 
@@ -30,13 +31,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from modern_convnets._atomic import atomic_path
 from modern_convnets.activations import activation_layers, get_activations
 from modern_convnets.gradcam import gradcam, overlay
 from modern_convnets.images import model_batch
 from modern_convnets.lab import CLASSES, GRADCAM_LAYERS, LAB_MODELS
+from modern_convnets.photos import read_photo
 from modern_convnets.plotting import channel_mosaic
 from modern_convnets.shipped import load_trained
 
@@ -66,35 +67,6 @@ class Explanation:
     gradcam: Mapping[str, np.ndarray]
     first_layer: str
     activations: np.ndarray
-
-
-def read_photo(path: str | os.PathLike[str]) -> np.ndarray:
-    """A photo file as upright RGB uint8 pixels, as the lab reads it.
-
-    The EXIF orientation is applied, and transparent parts are laid over
-    white (what a browser shows on a white page; the pixels' stored colour
-    under full transparency is arbitrary).
-
-    Raises:
-        ValueError: The file is empty or not an image Pillow can decode,
-            naming the file.
-        FileNotFoundError: It does not exist.
-    """
-    path = Path(path)
-    if path.is_file() and path.stat().st_size == 0:
-        raise ValueError(f"{path} is empty (0 bytes)")
-    try:
-        with Image.open(path) as image:
-            upright = ImageOps.exif_transpose(image)
-            if upright.has_transparency_data:
-                rgba = upright.convert("RGBA")
-                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                upright = Image.alpha_composite(white, rgba)
-            return np.asarray(upright.convert("RGB"))
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise ValueError(f"{path} is not an image that can be read: {error}") from None
 
 
 def explain_pixels(name: str, model: keras.Model, pixels: np.ndarray) -> Explanation:
@@ -229,5 +201,4 @@ __all__ = [
     "explain_photos",
     "explain_pixels",
     "plot_explanations",
-    "read_photo",
 ]

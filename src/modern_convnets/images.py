@@ -1,8 +1,9 @@
 """Turn photos into model input: from a file, a PIL image or an array.
 
 Every model in this guide takes raw RGB pixels in [0, 255], so preparing a
-photo means only: read it, make it RGB, resize it to the model's input size,
-and add the batch axis. Resizing is bilinear, as in the training pipeline
+photo means only: read it (`modern_convnets.photos.read_photo`: upright, over
+white, RGB), resize it to the model's input size, and add the batch axis.
+Resizing is `photos.resize_bilinear`, as in the training pipeline
 (`modern_convnets.data.make_dataset`), so a photo is seen exactly as during
 training.
 
@@ -21,7 +22,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from modern_convnets.data import load_image
+from modern_convnets.photos import (
+    check_size,
+    read_photo,
+    resize_bilinear,
+    upright_rgb,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -37,9 +43,12 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype="float32")
 def to_rgb(image: ImageLike) -> np.ndarray:
     """One image as a float32 RGB array of shape (height, width, 3).
 
+    Files and PIL images follow `modern_convnets.photos`' rules (EXIF
+    orientation applied, transparency over white); so do uint8 RGBA arrays.
+
     Args:
         image: A file path, a PIL image, or an array of shape (h, w)
-            (grayscale), (h, w, 1), (h, w, 3) or (h, w, 4) (alpha dropped).
+            (grayscale), (h, w, 1), (h, w, 3) or (h, w, 4) (uint8 RGBA).
             Values are kept as they are (pixels in [0, 255] for the guide's
             models).
 
@@ -51,13 +60,13 @@ def to_rgb(image: ImageLike) -> np.ndarray:
         FileNotFoundError: The path does not exist.
 
     Examples:
-        >>> to_rgb(np.zeros((4, 5, 4), dtype="uint8")).shape
-        (4, 5, 3)
+        >>> to_rgb(np.zeros((4, 5, 4), dtype="uint8"))[0, 0]  # transparent
+        array([255., 255., 255.], dtype=float32)
     """
     if isinstance(image, str | os.PathLike):
-        return load_image(image).astype("float32")
+        return read_photo(image).astype("float32")
     if isinstance(image, Image.Image):
-        return np.asarray(image.convert("RGB"), dtype="float32")
+        return np.asarray(upright_rgb(image), dtype="float32")
     array = np.asarray(image)
     if array.ndim == 2:
         array = array[..., None]
@@ -66,9 +75,16 @@ def to_rgb(image: ImageLike) -> np.ndarray:
             f"image has shape {array.shape}; expected (height, width) or "
             "(height, width, channels) with 1, 3 or 4 channels"
         )
+    if array.shape[-1] == 4:
+        if array.dtype != np.uint8:
+            raise ValueError(
+                f"image has 4 channels and dtype {array.dtype}; RGBA pixels must be "
+                "uint8 (their alpha is laid over white), or pass the RGB channels"
+            )
+        array = np.asarray(upright_rgb(Image.fromarray(array, "RGBA")))
     if array.shape[-1] == 1:
         array = np.repeat(array, 3, axis=-1)
-    return array[..., :3].astype("float32")
+    return array.astype("float32")
 
 
 def input_size(model: keras.Model) -> tuple[int, int] | None:
@@ -106,8 +122,9 @@ def image_batch(
     Args:
         images: One image or a sequence of them (see `to_rgb`). A 4-D array is
             taken as a batch already.
-        size: Resize every image to this (height, width), bilinearly. Without
-            it all images must share one size.
+        size: Resize every image to this (height, width) with
+            `photos.resize_bilinear`. Without it all images must share one
+            size.
 
     Returns:
         The batch, pixel values unchanged apart from resizing.
@@ -129,19 +146,11 @@ def image_batch(
     if not items:
         raise ValueError("images is empty: give at least one image")
     if size is not None:
-        size = tuple(size)  # type: ignore[assignment]
-        if len(size) != 2 or min(size) < 1:
-            raise ValueError(
-                f"size={size!r} must be (height, width) with positive integers"
-            )
+        size = check_size(size, "size")
     rgb = [to_rgb(item) for item in items]
     if size is not None:
-        import tensorflow as tf
-
         rgb = [
-            tf.image.resize(image, size, method="bilinear").numpy()
-            if image.shape[:2] != size
-            else image
+            resize_bilinear(image, size) if image.shape[:2] != size else image
             for image in rgb
         ]
     shapes = {image.shape for image in rgb}

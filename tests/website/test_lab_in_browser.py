@@ -120,12 +120,12 @@ def test_the_browser_computes_what_keras_computes(
     lab_tab, manifest, keras_models, real_data, report_dir
 ):
     from modern_convnets.activations import get_activations
-    from modern_convnets.data import load_image, resize_bilinear
     from modern_convnets.gradcam import gradcam
+    from modern_convnets.photos import read_photo, resize_bilinear
 
     worst = {"resize": 0.0, "p_dog": 0.0, "activations": 0.0, "gradcam": 0.0}
     for relative in PARITY_PHOTOS:
-        pixels = load_image(real_data / "validation" / relative)
+        pixels = read_photo(real_data / "validation" / relative)
         resized = resize_bilinear(pixels, (180, 180))
         batch = resized[None]
         for entry in manifest["models"]:
@@ -247,8 +247,8 @@ def _png(image: Image.Image) -> bytes:
 def test_bad_and_unusual_files_get_a_message_or_a_result(
     lab_tab, keras_models, real_data, tmp_path, report_dir
 ):
-    from modern_convnets.explain import read_photo
     from modern_convnets.images import model_batch
+    from modern_convnets.photos import read_photo
 
     photo = Image.open(real_data / "validation" / "cats" / "cat.2020.jpg")
     good = _jpeg(photo)
@@ -377,7 +377,8 @@ def test_a_sideways_phone_photo_is_turned_upright_as_on_the_command_line(
     lab_tab, keras_models, real_data, tmp_path
 ):
     """EXIF orientation 6 (the camera held sideways): both read it upright."""
-    from modern_convnets.explain import explain_pixels, read_photo
+    from modern_convnets.explain import explain_pixels
+    from modern_convnets.photos import read_photo
 
     photo = Image.open(real_data / "validation" / "dogs" / "dog.2030.jpg")
     stored = photo.transpose(Image.Transpose.ROTATE_90)  # as the sensor saw it
