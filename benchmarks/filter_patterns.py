@@ -28,12 +28,9 @@ import numpy as np
 import tensorflow as tf
 from timing import interleaved, load_average
 
-from modern_convnets.filters import (
-    ascend_filters,
-    default_batch_size,
-    feature_extractor,
-    initial_images,
-)
+from modern_convnets.filters import ascend_filters, default_batch_size
+from modern_convnets.graph import feature_extractor
+from modern_convnets.parameterizations import PixelImage
 from modern_convnets.pretrained import xception_base
 
 LAYER = "block3_sepconv1"
@@ -66,7 +63,7 @@ def lecture_loop(model: keras.Model, filters: list[int]) -> tuple[np.ndarray, fl
     start = time.perf_counter()
     images = []
     for index in filters:
-        image = tf.constant(initial_images([index], SIZE, SEED))
+        image = tf.constant(PixelImage(size=SIZE).initial([index], SEED))
         for _ in range(STEPS):
             image = gradient_ascent_step(image, index, RATE)
         images.append(image[0].numpy())

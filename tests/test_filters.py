@@ -5,13 +5,15 @@ import pytest
 from modern_convnets.filters import (
     Regularizers,
     ascend_filters,
-    deprocess,
-    feature_extractor,
     filter_patterns,
-    initial_images,
     stitch,
 )
-from modern_convnets.graph import feature_map_layers
+from modern_convnets.graph import feature_extractor, feature_map_layers
+from modern_convnets.parameterizations import PixelImage, deprocess
+
+
+def initial_images(indices, size, seed):
+    return PixelImage(size=size).initial(indices, seed)
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +34,10 @@ def test_every_filter_activation_rises(tiny):
     result = ascend_filters(
         tiny, "block2_sepconv1", range(12), image_size=64, steps=8, seed=1
     )
-    assert result.losses.shape == (12, 9)
+    assert result.objectives.shape == (12, 9)
     assert result.inputs.shape == (12, 64, 64, 3)
-    assert (result.losses[:, -1] > result.losses[:, 0]).all()
-    assert result.filter_indices == tuple(range(12))
+    assert (result.objectives[:, -1] > result.objectives[:, 0]).all()
+    assert result.channels == tuple(range(12))
 
 
 def test_batched_equals_one_at_a_time(tiny):
@@ -44,7 +46,9 @@ def test_batched_equals_one_at_a_time(tiny):
     for row, index in enumerate([4, 0, 7]):
         single = ascend_filters(tiny, "block2_sepconv1", [index], **kwargs)
         np.testing.assert_allclose(batched.inputs[row], single.inputs[0], atol=1e-5)
-        np.testing.assert_allclose(batched.losses[row], single.losses[0], rtol=1e-5)
+        np.testing.assert_allclose(
+            batched.objectives[row], single.objectives[0], rtol=1e-5
+        )
 
 
 def test_batch_size_does_not_change_the_result(tiny):
@@ -73,12 +77,12 @@ def test_matches_the_one_filter_recipe(tiny):
 
 
 def test_seed_fixes_the_start_per_filter():
-    a = initial_images([3, 5], 8, seed=1)
-    b = initial_images([5], 8, seed=1)
+    a = initial_images([3, 5], 64, seed=1)
+    b = initial_images([5], 64, seed=1)
     np.testing.assert_array_equal(a[1], b[0])
     assert a.min() >= 0.4
     assert a.max() <= 0.6
-    assert not np.array_equal(initial_images([5], 8, seed=2)[0], b[0])
+    assert not np.array_equal(initial_images([5], 64, seed=2)[0], b[0])
 
 
 def test_patterns_are_cropped_uint8(tiny):
@@ -106,7 +110,7 @@ def test_regularisers_change_the_result_and_still_raise_activation(tiny):
         tiny, "block2_sepconv1", [1, 2], regularizers=regs, **kwargs
     )
     assert not np.allclose(plain.inputs, regular.inputs)
-    assert (regular.losses[:, -1] > regular.losses[:, 0]).all()
+    assert (regular.objectives[:, -1] > regular.objectives[:, 0]).all()
     again = ascend_filters(tiny, "block2_sepconv1", [1, 2], regularizers=regs, **kwargs)
     np.testing.assert_array_equal(regular.inputs, again.inputs)
 
@@ -210,11 +214,20 @@ def test_a_layer_inside_a_nested_model_is_found_and_ascended(tiny):
     nested = ascend_filters(classifier, "block2_sepconv1", [1, 5], **kwargs)
     direct = ascend_filters(tiny, "block2_sepconv1", [1, 5], **kwargs)
     np.testing.assert_allclose(nested.inputs, direct.inputs, atol=1e-5)
-    np.testing.assert_allclose(nested.losses, direct.losses, rtol=1e-5)
+    np.testing.assert_allclose(nested.objectives, direct.objectives, rtol=1e-5)
     with pytest.raises(ValueError, match=r"not a layer of model 'classifier'"):
         ascend_filters(classifier, "block9_sepconv1", [0])
     with pytest.raises(ValueError, match=r"'head' outputs shape \(None, 1\)"):
         ascend_filters(classifier, "head", [0])
+
+
+def test_a_fixed_size_model_gets_its_own_size(tiny):
+    inputs = keras.Input((64, 64, 3), name="pixels")
+    fixed = keras.Model(inputs, tiny(inputs), name="fixed")
+    result = ascend_filters(fixed, "block2_sepconv1", [0], steps=2, seed=0)
+    assert result.inputs.shape == (1, 64, 64, 3)
+    with pytest.raises(ValueError, match=r"image_size=100 does not fit model 'fixed'"):
+        ascend_filters(fixed, "block2_sepconv1", [0], image_size=100)
 
 
 @pytest.mark.slow
@@ -224,9 +237,9 @@ def test_filter_patterns_reach_into_the_kitchenware_classifiers_base():
     from modern_convnets.pretrained import kitchenware_classifier
 
     classifier, _ = kitchenware_classifier()
-    kwargs = {"image_size": 150, "steps": 3, "seed": 0}
+    kwargs = {"steps": 3, "seed": 0}  # its own 150 × 150 input size
     result = ascend_filters(classifier, "block3_sepconv1", [2, 7], **kwargs)
-    assert (result.losses[:, -1] > result.losses[:, 0]).all()
+    assert (result.objectives[:, -1] > result.objectives[:, 0]).all()
     patterns = filter_patterns(classifier, "block3_sepconv1", [2], **kwargs)
     assert patterns.shape == (1, 100, 100, 3)
     extractor = feature_extractor(classifier, "block3_sepconv1")

@@ -3,19 +3,28 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from modern_convnets.parameterizations import COLOR_CORRELATION_SVD_SQRT, spectrum_scale
 from modern_convnets.preconditioned import (
-    COLOR_CORRELATION_SVD_SQRT,
     Recipe,
     Transforms,
     displayed_activation,
     high_frequency_share,
-    initial_parameters,
-    parameters_from_images,
-    spectrum_scale,
-    to_images,
-    transform,
     visualize,
 )
+from modern_convnets.transforms import step_values
+
+
+def initial_parameters(channels, recipe, seed):
+    return recipe.image().initial(channels, seed)
+
+
+def to_images(parameters, recipe):
+    return recipe.image().to_unit(parameters)
+
+
+def parameters_from_images(images, recipe):
+    return recipe.image().from_unit(images)
+
 
 SMALL = Recipe(image_size=32, steps=6, learning_rate=0.05)
 
@@ -104,13 +113,19 @@ def test_each_channel_starts_from_its_own_seeded_noise():
 
 def test_transform_is_seeded_and_sized():
     images = tf.random.stateless_uniform([2, 32, 32, 3], [0, 0])
-    t = Transforms()
-    one = transform(images, t, tf.constant([1, 2])).numpy()
+    chain = Transforms().compose()
+    values = step_values(chain, seed=1, step=2)
+    one = chain.apply(images, tf.constant(values)).numpy()
     assert one.shape == (2, 32 + 2 * 12 - 8 - 4, 32 + 2 * 12 - 8 - 4, 3)
-    np.testing.assert_array_equal(one, transform(images, t, tf.constant([1, 2])))
-    assert not np.array_equal(one, transform(images, t, tf.constant([5, 2])))
-    still = Transforms(pad=0, jitter=0, scales=(1.0,), rotations=(0.0,), final_jitter=0)
-    np.testing.assert_allclose(transform(images, still, tf.constant([1, 2])), images)
+    np.testing.assert_array_equal(one, chain.apply(images, tf.constant(values)))
+    other = step_values(chain, seed=5, step=2)
+    assert not np.array_equal(one, chain.apply(images, tf.constant(other)))
+    still = Transforms(
+        pad=0, jitter=0, scales=(1.0,), rotations=(0.0,), final_jitter=0
+    ).compose()
+    np.testing.assert_allclose(
+        still.apply(images, tf.constant(step_values(still, 1, 2))), images, atol=1e-6
+    )
 
 
 def test_every_channel_rises(tiny):
@@ -119,9 +134,10 @@ def test_every_channel_rises(tiny):
     result = visualize(tiny, layer, range(8), recipe=recipe, seed=0)
     assert result.images.shape == (8, 32, 32, 3)
     assert result.images.dtype == np.uint8
-    assert result.objectives.shape == (8, 10)
+    assert result.objectives.shape == (8, 11)
     assert result.channels == tuple(range(8))
-    assert (result.objectives[:, -1] > result.objectives[:, 0]).all()
+    # During the ascent, on the transformed images each step saw:
+    assert (result.objectives[:, -2] > result.objectives[:, 0]).all()
     # And on the images as shown, against the near-grey images it began with.
     start = to_images(tf.constant(initial_parameters(range(8), recipe, 0)), recipe)
     start = np.round(start.numpy() * 255).astype("uint8")
@@ -220,6 +236,21 @@ def test_bad_arguments_are_named(tiny):
     with pytest.raises(ValueError, match=r"Transforms\.pad=-1"):
         Transforms(pad=-1)
     with pytest.raises(ValueError, match=r"images has shape \(1, 8, 8, 3\)"):
-        parameters_from_images(np.zeros((1, 8, 8, 3)), SMALL)
+        parameters_from_images(np.zeros((1, 8, 8, 3)), SMALL)  # size 32
     with pytest.raises(ValueError, match=r"images has shape \(2, 8, 8\)"):
         displayed_activation(tiny, "block2_sepconv1", [0, 1], np.zeros((2, 8, 8)))
+
+
+def test_a_fixed_size_model_is_met_by_resizing(tiny):
+    """The guide's cats-vs-dogs models take 180 × 180: the transforms end there."""
+    inputs = keras.Input((48, 48, 3), name="pixels")
+    fixed = keras.Model(inputs, tiny(inputs), name="fixed")
+    assert Recipe(image_size=32).transform((48, 48)).output_size(32) == 48
+    result = visualize(fixed, "block2_sepconv1", [0, 1], recipe=SMALL, seed=0)
+    assert result.images.shape == (2, 32, 32, 3)
+    assert displayed_activation(
+        fixed, "block2_sepconv1", [0, 1], result.images
+    ).shape == (2,)
+    no_transforms = Recipe(image_size=32, steps=2, transforms=None)
+    result = visualize(fixed, "block2_sepconv1", [0], recipe=no_transforms, seed=0)
+    assert result.objectives.shape == (1, 3)

@@ -142,15 +142,16 @@ plt.show()
 # ## The same, with this package
 #
 # `modern_convnets.preconditioned` implements the same parameterisation
-# (`to_images`), the full set of Lucid's transformations (`Transforms`: pad,
-# jitter, scale, rotate, jitter again) and the objectives (`Recipe`), and
-# optimises a batch of channels with one compiled step. On the same spectrum
-# it computes the same image:
+# (`LucidImage`, from `modern_convnets.parameterizations`), the full set of
+# Lucid's transformations (`Transforms`: pad, jitter, scale, rotate, jitter
+# again) and the objectives (`Recipe`), and optimises a batch of channels
+# with the package's one ascent loop (`modern_convnets.ascent`). On the same
+# spectrum it computes the same image:
 
 # %%
-from modern_convnets.preconditioned import Recipe, to_images
+from modern_convnets.preconditioned import Recipe
 
-ours = to_images(tf.constant(spectrum.numpy()[None]), Recipe())
+ours = Recipe().image().to_unit(spectrum.numpy()[None])
 gap = np.abs(ours.numpy()[0] - to_rgb(spectrum).numpy()).max()
 print(f"largest difference from to_rgb: {gap:.1e} (pixel values in [0, 1])")
 

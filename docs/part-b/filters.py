@@ -166,7 +166,7 @@ plt.show()
 #
 # `ascend_filters` runs the same recipe and records the mean activation at
 # every step. The lecture starts from fresh random noise each time; the
-# package draws its noise from a seed (`initial_images`), so that both can
+# package draws its noise from a seed (`PixelImage.initial`), so that both can
 # start from the same image. From the same start, the lecture's loop and the
 # package end at the same image. The displayed versions may still differ by a
 # grey level here and there: `deprocess_image` rounds in float32, the
@@ -174,16 +174,12 @@ plt.show()
 
 # %%
 from matplotlib.figure import Figure
-from modern_convnets.filters import (
-    Regularizers,
-    ascend_filters,
-    initial_images,
-    stitch,
-)
+from modern_convnets.filters import Regularizers, ascend_filters, stitch
+from modern_convnets.parameterizations import PixelImage
 from modern_convnets.plotting import image_grid, show_image
 
 one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
-image = tf.constant(initial_images([2], 200, seed=0))
+image = tf.constant(PixelImage(size=200).initial([2], seed=0))
 for _ in range(30):
     image = gradient_ascent_step(image, 2, 10.0)
 gap = np.abs(image[0].numpy() - one.inputs[0]).max()
@@ -191,11 +187,11 @@ print(
     f"largest difference: {gap:.1e}; pixel values span {np.ptp(one.inputs[0]):.1f}"
 )
 shown = deprocess_image(image[0].numpy()).astype(int)
-worst = np.abs(shown - one.patterns[0]).max()
+worst = np.abs(shown - one.images[0]).max()
 print(f"displayed images differ by at most {worst} grey levels")
 
 # %%
-activation = one.losses[0]
+activation = one.objectives[0]
 print(f"mean activation of filter 2: {activation[0]:.3f} at the start")
 print(f"                             {activation[-1]:.3f} after 30 steps")
 
@@ -207,7 +203,7 @@ curve.set_xlabel("step")
 curve.set_ylabel("mean activation")
 curve.set_title("block3_sepconv1, filter 2")
 curve.grid(alpha=0.3)
-picture.imshow(one.patterns[0])
+picture.imshow(one.images[0])
 picture.set_axis_off()
 picture.set_title("the pattern it found")
 fig
@@ -225,10 +221,10 @@ fig
 
 # %%
 grid = ascend_filters(model, "block3_sepconv1", range(64), seed=0)
-rising = (grid.losses[:, -1] > grid.losses[:, 0]).mean()
+rising = (grid.objectives[:, -1] > grid.objectives[:, 0]).mean()
 print(f"activation rose for {rising:.0%} of the 64 filters")
 show_image(
-    stitch(grid.patterns, ncols=8, margin=5),
+    stitch(grid.images, ncols=8, margin=5),
     title="block3_sepconv1, filters 0 to 63",
 )
 
@@ -247,12 +243,12 @@ by_depth = {
     name: ascend_filters(model, name, range(8), seed=0) for name in depths
 }
 for name, result in by_depth.items():
-    gain = np.median(result.losses[:, -1] - result.losses[:, 0])
+    gain = np.median(result.objectives[:, -1] - result.objectives[:, 0])
     print(f"{name}: median activation gain {gain:.2f}")
 
 # %%
 image_grid(
-    np.concatenate([result.patterns for result in by_depth.values()]),
+    np.concatenate([result.images for result in by_depth.values()]),
     ncols=8,
     titles=[
         f"{name.split('_')[0]} · {i}" for name in depths for i in range(8)
@@ -291,9 +287,9 @@ def roughness(images: np.ndarray) -> float:
     return float(np.abs(np.diff(images.astype("float32"), axis=2)).mean())
 
 
-rough_p, rough_r = roughness(plain.patterns), roughness(regular.patterns)
+rough_p, rough_r = roughness(plain.images), roughness(regular.images)
 gain_p, gain_r = (
-    np.median(result.losses[:, -1] - result.losses[:, 0])
+    np.median(result.objectives[:, -1] - result.objectives[:, 0])
     for result in (plain, regular)
 )
 print(
@@ -306,7 +302,7 @@ print(
 )
 print(f"   ({gain_r / gain_p - 1:+.0%})")
 image_grid(
-    np.concatenate([plain.patterns, regular.patterns]),
+    np.concatenate([plain.images, regular.images]),
     ncols=8,
     titles=[f"plain {i}" for i in range(8)]
     + [f"regularised {i}" for i in range(8)],
@@ -329,7 +325,7 @@ image_grid(
 #   pushed in 30 steps still varies widely:
 
 # %%
-gain = grid.losses[:, -1] - grid.losses[:, 0]
+gain = grid.objectives[:, -1] - grid.objectives[:, 0]
 print(f"filters with a gain below 0.001: {int((gain < 1e-3).sum())} of 64")
 low, mid, high = np.percentile(gain, [0, 50, 100])
 print(f"gain per filter: min {low:.2f}, median {mid:.2f}, max {high:.2f}")

@@ -29,8 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modern_convnets.filters import channel_indices, feature_extractor
-from modern_convnets.graph import tap_model
+from modern_convnets.graph import channel_indices, feature_extractor, tap_model
 from modern_convnets.photos import load_photo
 from modern_convnets.receptive_field import ReceptiveField, receptive_field
 

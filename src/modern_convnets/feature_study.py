@@ -133,8 +133,9 @@ def runs() -> list[Run]:
 def compute_run(model: keras.Model, run: Run) -> tuple[np.ndarray, np.ndarray]:
     """One run's displayed images (uint8) and objective curves (float32).
 
-    The lecture's curves have `steps + 1` values: its score before each
-    step and of the final image. The preconditioned curves have `steps`.
+    Every curve has `steps + 1` values (`ascent.AscentResult.objectives`): the
+    objective before each step, as that step saw the image, and on the final
+    image.
 
     Examples:
         ```python
@@ -145,8 +146,8 @@ def compute_run(model: keras.Model, run: Run) -> tuple[np.ndarray, np.ndarray]:
         result = ascend_filters(
             model, run.layer, CHANNELS, steps=run.steps, seed=SEED, batch_size=4
         )
-        return result.patterns, result.losses.astype("float32")
-    result = visualize(model, run.layer, CHANNELS, recipe=run.recipe, seed=SEED)
+    else:
+        result = visualize(model, run.layer, CHANNELS, recipe=run.recipe, seed=SEED)
     return result.images, result.objectives.astype("float32")
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import inspect
 import weakref
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -410,3 +410,77 @@ def tap_model(
         result,
         name=f"{model.name}_tapped",
     )
+
+
+def feature_extractor(model: keras.Model, layer_name: str) -> keras.Model:
+    """The model truncated at `layer_name`: input → that layer's feature map.
+
+    The layer may sit inside a nested sub-model (the ImageNet base of a
+    transfer-learning classifier, say); see `tap_model`.
+
+    Args:
+        model: A Keras model.
+        layer_name: The layer whose output is returned.
+
+    Returns:
+        A `keras.Model` sharing the original layers and weights; `model`
+            itself is not modified.
+
+    Raises:
+        ValueError: The layer does not exist or its output is not a 4-D
+            feature map (the message lists the layers whose output is).
+
+    Examples:
+        ```python
+        extractor = feature_extractor(xception_base(), "block3_sepconv1")
+        extractor.output_shape
+        # (None, None, None, 256)
+        ```
+    """
+    import keras
+
+    layer = feature_map_layer(model, layer_name)
+    name = f"{model.name}_to_{layer_name}"
+    if layer in model.layers:  # the model's own graph reaches it: truncate
+        # One input as a tensor, not a one-element list: called with a bare
+        # tensor, a model built on a list warns about the input structure.
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+        return keras.Model(inputs, layer.output, name=name)
+    # Inside a nested model: rebuild the forward pass through it.
+    tapped = tap_model(model, [layer_name], include_output=False)
+    return keras.Model(tapped.inputs, tapped.outputs[0], name=name)
+
+
+def channel_indices(
+    extractor: keras.Model, layer_name: str, channels: Iterable[int]
+) -> list[int]:
+    """`channels` as a list of integers, each checked against the layer's width.
+
+    Args:
+        extractor: The model truncated at the layer (`feature_extractor`).
+        layer_name: The layer's name, for the error message.
+        channels: The channels asked for.
+
+    Returns:
+        The channels, in order.
+
+    Raises:
+        ValueError: No channels, or one out of range (the valid range named).
+
+    Examples:
+        ```python
+        extractor = feature_extractor(base, "block3_sepconv1")
+        channel_indices(extractor, "block3_sepconv1", [0, 5])  # [0, 5]
+        ```
+    """
+    indices = [int(c) for c in channels]
+    available = extractor.output_shape[-1]
+    if not indices:
+        raise ValueError("channels is empty: name at least one channel")
+    for index in indices:
+        if not 0 <= index < available:
+            raise ValueError(
+                f"channel {index} is out of range for layer {layer_name!r}: it has "
+                f"{available} channels, so valid ones are 0 to {available - 1}"
+            )
+    return indices
