@@ -68,8 +68,23 @@ def test_no_import_cycle_in_the_package():
 def test_architectures_and_layer_tables_stand_alone():
     graph = import_graph()
     assert graph["models"] == {"blocks"}
-    assert graph["diagram"] == set()
+    assert graph["diagram"] == {"_keras_internals"}
     assert "transfer" not in graph["train"]
+
+
+def test_keras_internals_are_read_in_one_module_at_the_bottom():
+    graph = import_graph()
+    assert graph["_keras_internals"] == set()
+    for module in ("graph", "diagram", "receptive_field", "export"):
+        assert "_keras_internals" in graph[module], module
+    # Only that module names Keras's private API or its config layout.
+    private = re.compile(
+        r"keras\.src|_run_through_graph|keras_history|__keras_tensor__"
+    )
+    for path in PACKAGE.glob("*.py"):
+        if path.stem != "_keras_internals":
+            found = private.findall(path.read_text())
+            assert not found, f"{path.name} reads Keras internals: {found}"
 
 
 def test_the_reference_lists_every_module_after_those_it_imports():

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from modern_convnets._keras_internals import model_graph
 
 if TYPE_CHECKING:
     import keras
@@ -67,19 +68,6 @@ class Diagram:
     edges: tuple[tuple[str, str], ...]
 
 
-def _tensor_sources(value: Any) -> Iterator[str]:
-    """Names of the layers that made the tensors in a serialised call."""
-    if isinstance(value, dict):
-        if value.get("class_name") == "__keras_tensor__":
-            yield value["config"]["keras_history"][0]
-        else:
-            for item in value.values():
-                yield from _tensor_sources(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _tensor_sources(item)
-
-
 def inbound_layers(model: keras.Model) -> dict[str, list[str]]:
     """For each layer of a model, the names of the layers whose outputs it takes.
 
@@ -94,6 +82,9 @@ def inbound_layers(model: keras.Model) -> dict[str, list[str]]:
         Layer name → names of its input layers, in call order; a model's
             input layers take none.
 
+    Raises:
+        ValueError: `model` is neither functional nor Sequential.
+
     Examples:
         >>> import keras
         >>> inputs = keras.Input((4,), name="x")
@@ -103,20 +94,7 @@ def inbound_layers(model: keras.Model) -> dict[str, list[str]]:
         >>> inbound_layers(model)
         {'x': [], 'd': ['x']}
     """
-    import keras
-
-    layers = model.get_config()["layers"]
-    if isinstance(model, keras.Sequential):  # a chain, stored without nodes
-        names = [layer["config"]["name"] for layer in layers]
-        return {name: names[i - 1 : i] for i, name in enumerate(names)}
-    return {
-        layer["name"]: [
-            source
-            for node in layer["inbound_nodes"]
-            for source in _tensor_sources(node)
-        ]
-        for layer in layers
-    }
+    return {layer.name: layer.inbound for layer in model_graph(model).layers}
 
 
 def layer_graph(model: keras.Model) -> str:

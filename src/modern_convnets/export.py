@@ -8,14 +8,16 @@ that `tf.loadLayersModel` reads, and writes the weights beside it:
 - each layer's `inbound_nodes` go from Keras 3's `{"args": ...}` form to
   nested `[[name, node_index, tensor_index, {}]]` lists;
 - `input_layers` and `output_layers` are nested one level;
-- the data augmentation (random flips, rotations and zooms, which are
-  identities at inference and unknown to TensorFlow.js) is dropped, and the
-  layers that read it read its input instead;
+- the data augmentation (random flips, rotations, zooms and the other
+  layers `_keras_internals.is_augmentation` accepts, which are identities
+  at inference and unknown to TensorFlow.js) is dropped, and the layers
+  that read it read its input instead;
 - weights are named `<layer>/<variable>`, stored little-endian float32 in
   one file, in the order of the manifest.
 
-The translation reads Keras's configuration format, so the supported Keras
-versions are pinned and a parity test in the browser guards it.
+The model's graph is read through `modern_convnets._keras_internals`, which
+holds the Keras version this was verified against (pinned) and the tests
+of its assumptions; a parity test in the browser guards the translation.
 
 Examples:
     ```python
@@ -30,48 +32,23 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from modern_convnets._atomic import atomic_path
+from modern_convnets._keras_internals import (
+    TensorRef,
+    is_augmentation,
+    is_functional,
+    model_graph,
+)
 
 if TYPE_CHECKING:
     import keras
 
-AUGMENTATION_LAYERS = frozenset({"RandomFlip", "RandomRotation", "RandomZoom"})
-"""Layers that only act in training: the browser models leave them out."""
-
 WEIGHTS_FILE = "weights.bin"
-
-
-def _is_augmentation(layer: dict[str, Any]) -> bool:
-    if layer["class_name"] in AUGMENTATION_LAYERS:
-        return True
-    if layer["class_name"] == "Sequential":
-        inner = [
-            sub["class_name"]
-            for sub in layer["config"]["layers"]
-            if sub["class_name"] != "InputLayer"
-        ]
-        return bool(inner) and set(inner) <= AUGMENTATION_LAYERS
-    return False
-
-
-def _histories(value: Any) -> Iterator[tuple[str, int, int]]:
-    """Every `keras_history` in a Keras 3 node's arguments, in order."""
-    if isinstance(value, dict):
-        if value.get("class_name") == "__keras_tensor__":
-            name, node, tensor = value["config"]["keras_history"]
-            yield name, node, tensor
-            return
-        for item in value.values():
-            yield from _histories(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _histories(item)
 
 
 def _plain_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -85,11 +62,6 @@ def _plain_config(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _nested(endpoints: list[Any]) -> list[list[Any]]:
-    """`["x", 0, 0]` or `[["x", 0, 0], ...]` → `[["x", 0, 0], ...]`."""
-    return [endpoints] if endpoints and isinstance(endpoints[0], str) else endpoints
-
-
 def tfjs_topology(model: keras.Model) -> dict[str, Any]:
     """The model's architecture as a TensorFlow.js layers-model topology.
 
@@ -97,7 +69,7 @@ def tfjs_topology(model: keras.Model) -> dict[str, Any]:
         model: A functional Keras 3 model whose layers TensorFlow.js knows
             (convolutions, pooling, batch normalisation, dense, rescaling,
             activations, add, dropout...), optionally with an augmentation
-            stage of random flips, rotations and zooms.
+            stage (random flips, rotations, zooms...).
 
     Returns:
         The `modelTopology` of a TensorFlow.js `model.json`.
@@ -115,47 +87,40 @@ def tfjs_topology(model: keras.Model) -> dict[str, Any]:
     """
     import keras
 
-    config = model.get_config()
-    if "layers" not in config or "input_layers" not in config:
+    if not is_functional(model):
         raise ValueError(
             f"model {model.name!r} is a {type(model).__name__}: export needs a "
             "functional model (keras.Model(inputs, outputs))"
         )
+    graph = model_graph(model)
     # An augmentation stage is replaced by what it reads.
-    replaced: dict[str, tuple[str, int, int]] = {}
+    replaced: dict[str, TensorRef] = {}
     layers = []
-    for layer in config["layers"]:
-        inbound = []
-        for node in layer.get("inbound_nodes", []):
-            edges = []
-            for name, node_index, tensor_index in _histories(node.get("args", [])):
-                name, node_index, tensor_index = replaced.get(
-                    name, (name, node_index, tensor_index)
-                )
-                edges.append([name, node_index, tensor_index, {}])
-            inbound.append(edges)
-        if _is_augmentation(layer):
-            if len(inbound) != 1 or len(inbound[0]) != 1:
+    for layer in graph.layers:
+        calls = [[replaced.get(t.layer, t) for t in call.args] for call in layer.calls]
+        if is_augmentation(model.get_layer(layer.name)):
+            if len(calls) != 1 or len(calls[0]) != 1:
                 raise ValueError(
-                    f"augmentation layer {layer['name']!r} must read one tensor"
+                    f"augmentation layer {layer.name!r} must read one tensor"
                 )
-            replaced[layer["name"]] = tuple(inbound[0][0][:3])
+            replaced[layer.name] = calls[0][0]
             continue
+        inbound = [[[t.layer, t.node, t.index, {}] for t in call] for call in calls]
         layers.append(
             {
-                "class_name": layer["class_name"],
-                "name": layer["name"],
-                "config": _plain_config(layer["config"]),
+                "class_name": layer.class_name,
+                "name": layer.name,
+                "config": _plain_config(layer.config),
                 "inbound_nodes": inbound,
             }
         )
     return {
         "class_name": "Model",
         "config": {
-            "name": config["name"],
+            "name": graph.name,
             "layers": layers,
-            "input_layers": _nested(config["input_layers"]),
-            "output_layers": _nested(config["output_layers"]),
+            "input_layers": [[t.layer, t.node, t.index] for t in graph.inputs],
+            "output_layers": [[t.layer, t.node, t.index] for t in graph.outputs],
         },
         "keras_version": f"tfjs-layers, from Keras {keras.__version__}",
         "backend": "tensor_flow.js",

@@ -33,6 +33,8 @@ import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from modern_convnets._keras_internals import is_preprocessing, run_graph
+
 if TYPE_CHECKING:
     import keras
 
@@ -105,12 +107,6 @@ def feature_map_layers(model: keras.Model) -> list[str]:
     return [layer.name for layer in _feature_map_layers(model)]
 
 
-def _is_preprocessing(layer: Any) -> bool:
-    # Rescaling, Resizing, Normalization and the Random* augmentation layers
-    # transform pixels and learn nothing: they are no feature maps to look at.
-    return type(layer).__module__.startswith("keras.src.layers.preprocessing")
-
-
 def _feature_map_layers(model: keras.Model) -> list[keras.Layer]:
     import keras
 
@@ -119,7 +115,8 @@ def _feature_map_layers(model: keras.Model) -> list[keras.Layer]:
         if (
             _is_model(layer)
             or isinstance(layer, keras.layers.InputLayer)
-            or _is_preprocessing(layer)
+            # Pixels moved, nothing learnt: no feature map to look at.
+            or is_preprocessing(layer)
         ):
             continue
         shape = _output_shape(layer)
@@ -332,20 +329,7 @@ def _run(
 
         return call
 
-    import keras
-
-    if isinstance(model, keras.Sequential):
-        (x,) = inputs
-        for layer in model.layers:
-            x = operation(layer)(x)
-        return x
-    # Functional models: Keras's own graph walk, with our operation per node.
-    # It is private API, so tests cover nested Functional models explicitly.
-    outputs = model._run_through_graph(inputs, operation_fn=operation)
-    # A model built with `outputs=[x]` returns [x]; calling it returns x.
-    if isinstance(outputs, list | tuple) and len(outputs) == 1:
-        return outputs[0]
-    return outputs
+    return run_graph(model, inputs, operation)
 
 
 def tap_model(

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from modern_convnets._keras_internals import model_graph
 from modern_convnets.graph import find_layer
 
 if TYPE_CHECKING:
@@ -103,34 +104,14 @@ def _spatial(layer: keras.Layer) -> tuple[int, int, str] | None:
     return effective[0], strides[0], config.get("padding", "valid")
 
 
-def _inbound(config: dict[str, Any]) -> list[str]:
-    """Names of the layers whose outputs a layer of a model config takes."""
-    names: list[str] = []
-
-    def visit(value: Any) -> None:
-        if isinstance(value, dict):
-            history = value.get("config", {}).get("keras_history")
-            if value.get("class_name") == "__keras_tensor__" and history:
-                names.append(history[0])
-            else:
-                for item in value.values():
-                    visit(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                visit(item)
-
-    visit(config.get("inbound_nodes", []))
-    return names
-
-
 def receptive_field(
     model: keras.Model, layer_name: str, image_size: int
 ) -> ReceptiveField:
     """The receptive field of `layer_name`'s feature map in `model`'s input.
 
     Args:
-        model: A functional Keras model (the layer may not sit in a nested
-            sub-model).
+        model: A functional or Sequential Keras model (the layer may not sit
+            in a nested sub-model).
         layer_name: A layer with a feature-map output.
         image_size: Height and width of the (square) input.
 
@@ -152,8 +133,6 @@ def receptive_field(
         >>> receptive_field(model, "c", 32)
         ReceptiveField(size=8, jump=2, centre=1.5)
     """
-    import keras
-
     if not isinstance(image_size, int) or image_size < 1:
         raise ValueError(f"image_size={image_size!r} must be a positive integer")
 
@@ -165,24 +144,16 @@ def receptive_field(
         )
     # Each layer's field and the side of its feature map.
     pixels = (ReceptiveField(size=1, jump=1, centre=0.0), image_size)
-    fields: dict[str, tuple[ReceptiveField, int]] = {"": pixels}
-    if isinstance(model, keras.Sequential):  # a chain: each takes the one before
-        names = ["", *(layer.name for layer in model.layers)]
-        graph = [(layer, [names[i]]) for i, layer in enumerate(model.layers)]
-    else:
-        layers = {layer.name: layer for layer in model.layers}
-        graph = [
-            (layers[entry["name"]], _inbound(entry))
-            for entry in model.get_config()["layers"]
-        ]
-    for layer, inbound in graph:
-        name = layer.name
-        parents = [fields[p] for p in inbound if p in fields]
-        if isinstance(layer, keras.layers.InputLayer) or not parents:
+    fields: dict[str, tuple[ReceptiveField, int]] = {}
+    for entry in model_graph(model).layers:
+        name = entry.name
+        if entry.class_name == "InputLayer":
             fields[name] = pixels
         else:
+            # A Sequential model built without an Input starts on the pixels.
+            parents = [fields[p] for p in entry.inbound if p in fields] or [pixels]
             field, side = max(parents, key=lambda f: f[0].size)
-            spatial = _spatial(layer)
+            spatial = _spatial(model.get_layer(name))
             if spatial is not None:
                 kernel, stride, padding = spatial
                 if padding == "same":
