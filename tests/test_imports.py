@@ -72,6 +72,13 @@ def test_architectures_and_layer_tables_stand_alone():
     assert "transfer" not in graph["train"]
 
 
+def test_drawing_modules_build_only_on_what_they_draw():
+    graph = import_graph()
+    assert graph["figures"] == graph["grids"] == graph["charts"] == set()
+    assert graph["activation_plots"] == {"activations", "grids"}
+    assert "plotting" not in graph
+
+
 def test_the_reference_lists_every_module_after_those_it_imports():
     """The API reference reads like the guide: each module builds on earlier ones."""
     reference = Path(__file__).parents[1] / "docs" / "reference.md"

@@ -178,9 +178,8 @@ from modern_convnets.filters import (
     Regularizers,
     ascend_filters,
     initial_images,
-    stitch,
 )
-from modern_convnets.plotting import image_grid, show_image
+from modern_convnets.grids import image_grid, show_image, tile
 
 one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
 image = tf.constant(initial_images([2], 200, seed=0))
@@ -228,7 +227,7 @@ grid = ascend_filters(model, "block3_sepconv1", range(64), seed=0)
 rising = (grid.losses[:, -1] > grid.losses[:, 0]).mean()
 print(f"activation rose for {rising:.0%} of the 64 filters")
 show_image(
-    stitch(grid.patterns, ncols=8, margin=5),
+    tile(grid.patterns, ncols=8, margin=5),
     title="block3_sepconv1, filters 0 to 63",
 )
 

@@ -136,8 +136,8 @@ from modern_convnets.gradcam import (
     rank_correlation,
 )
 from modern_convnets.graph import tap_model
+from modern_convnets.grids import image_grid
 from modern_convnets.images import model_batch
-from modern_convnets.plotting import image_grid
 from modern_convnets.pretrained import (
     kitchenware_classifier,
     kitchenware_photos,

@@ -33,11 +33,11 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from modern_convnets._atomic import atomic_path
+from modern_convnets.activation_plots import channel_mosaic
 from modern_convnets.activations import activation_layers, get_activations
 from modern_convnets.gradcam import gradcam, overlay
 from modern_convnets.images import model_batch
 from modern_convnets.lab import CLASSES, GRADCAM_LAYERS, LAB_MODELS
-from modern_convnets.plotting import channel_mosaic
 from modern_convnets.shipped import load_trained
 
 if TYPE_CHECKING:
