@@ -11,7 +11,7 @@ from modern_convnets.explain import (
     plot_explanations,
     read_photo,
 )
-from modern_convnets.gradcam import overlay
+from modern_convnets.heatmaps import overlay
 from modern_convnets.images import model_batch
 from modern_convnets.shipped import load_trained
 

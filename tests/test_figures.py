@@ -3,7 +3,7 @@ import inspect
 import pytest
 from matplotlib.figure import Figure
 
-from modern_convnets import activation_plots, charts, diagram, gradcam, grids
+from modern_convnets import activation_plots, charts, diagram, gradcam, grids, heatmaps
 from modern_convnets.figures import STYLE, describe
 
 DRAWING_MODULES = (activation_plots, charts, diagram, grids)
@@ -55,7 +55,7 @@ def test_every_figure_function_takes_a_caption(function):
 
 
 @pytest.mark.parametrize(
-    "module", [*DRAWING_MODULES, gradcam], ids=lambda m: m.__name__
+    "module", [*DRAWING_MODULES, heatmaps, gradcam], ids=lambda m: m.__name__
 )
 def test_one_colour_map_keyword(module):
     for name, function in inspect.getmembers(module, inspect.isfunction):

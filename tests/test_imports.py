@@ -76,6 +76,8 @@ def test_drawing_modules_build_only_on_what_they_draw():
     graph = import_graph()
     assert graph["figures"] == graph["grids"] == graph["charts"] == set()
     assert graph["activation_plots"] == {"activations", "grids"}
+    assert graph["heatmaps"] == {"data"}
+    assert "heatmaps" in graph["gradcam"]
     assert "plotting" not in graph
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from modern_convnets.data import load_image
+from modern_convnets.data import load_image, resize_bilinear
 
 if TYPE_CHECKING:
     import keras
@@ -136,12 +136,8 @@ def image_batch(
             )
     rgb = [to_rgb(item) for item in items]
     if size is not None:
-        import tensorflow as tf
-
         rgb = [
-            tf.image.resize(image, size, method="bilinear").numpy()
-            if image.shape[:2] != size
-            else image
+            resize_bilinear(image, size) if image.shape[:2] != size else image
             for image in rgb
         ]
     shapes = {image.shape for image in rgb}
