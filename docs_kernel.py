@@ -4,7 +4,7 @@
 kernels that execute the pages. It gives matplotlib the guide's style, and
 every matplotlib `Figure` a `_repr_html_`, so a figure that a cell returns
 shows as an HTML `<figure>` whose image has alternative text and a caption
-(`modern_convnets.plotting.describe`: the figure's label, or its titles).
+(`modern_convnets.figures.describe`: the figure's label, or its titles).
 """
 
 import base64 as _base64
@@ -15,8 +15,8 @@ import os as _os
 import matplotlib.style as _style
 from matplotlib.figure import Figure as _Figure
 
-from modern_convnets.plotting import STYLE as _STYLE
-from modern_convnets.plotting import describe as _describe
+from modern_convnets.figures import STYLE as _STYLE
+from modern_convnets.figures import describe as _describe
 
 _style.use(_STYLE)
 

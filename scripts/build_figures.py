@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from modern_convnets._atomic import atomic_path
-from modern_convnets.plotting import image_grid
+from modern_convnets.grids import image_grid
 from modern_convnets.pretrained import xception_base
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "docs" / "assets" / "figures"

@@ -2,6 +2,14 @@ import keras
 import numpy as np
 import pytest
 
+from modern_convnets.activation_plots import (
+    BLANK_COLOUR,
+    channel_mosaic,
+    plot_activation_overview,
+    plot_channel,
+    plot_channel_grid,
+    plot_sparsity,
+)
 from modern_convnets.activations import (
     LayerSparsity,
     activation_layers,
@@ -10,14 +18,6 @@ from modern_convnets.activations import (
     get_activations,
     sparsity,
     sparsity_over,
-)
-from modern_convnets.plotting import (
-    BLANK_COLOUR,
-    channel_mosaic,
-    plot_activation_overview,
-    plot_channel,
-    plot_channel_grid,
-    plot_sparsity,
 )
 
 LAYERS = ["conv1", "pool1", "sep2", "pool2"]

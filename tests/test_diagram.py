@@ -6,9 +6,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from modern_convnets.blocks import residual_block, xception_block
-from modern_convnets.diagram import layer_detail, model_diagram
+from modern_convnets.diagram import layer_detail, model_diagram, plot_diagram
+from modern_convnets.figures import describe
 from modern_convnets.models import mini_xception, small_convnet
-from modern_convnets.plotting import describe, plot_diagram
 
 
 def _case1() -> keras.Model:

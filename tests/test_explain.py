@@ -3,7 +3,14 @@ import pytest
 from PIL import Image
 
 from modern_convnets.__main__ import main as package_main
-from modern_convnets.explain import explain_photos, explain_pixels
+from modern_convnets.activation_plots import channel_mosaic
+from modern_convnets.explain import (
+    Explanation,
+    explain_photos,
+    explain_pixels,
+    plot_explanations,
+)
+from modern_convnets.heatmaps import overlay
 from modern_convnets.images import model_batch
 from modern_convnets.photos import read_photo
 from modern_convnets.shipped import load_trained
@@ -27,6 +34,30 @@ def test_explain_pixels_gives_the_models_probability(photo):
     assert result.gradcam["dog"].shape == (7, 7)
     assert result.first_layer == "block1_conv"
     assert result.activations.shape == (178, 178, 32)
+
+
+def test_the_panel_draws_the_shared_overlay_and_mosaic():
+    rng = np.random.default_rng(2)
+    result = Explanation(
+        model="m",
+        p_dog=0.25,
+        pixels=rng.uniform(0, 255, (20, 20, 3)).astype("float32"),
+        gradcam_layer="conv",
+        gradcam={"cat": rng.random((4, 4)), "dog": np.zeros((4, 4))},
+        first_layer="conv1",
+        activations=rng.random((18, 18, 40)),
+    )
+    fig = plot_explanations([result], title="photo.jpg")
+    drawn = [ax.images[0].get_array() for ax in fig.axes]
+    np.testing.assert_array_equal(
+        drawn[1], overlay(result.pixels, result.gradcam["dog"])
+    )
+    np.testing.assert_array_equal(
+        drawn[2], overlay(result.pixels, result.gradcam["cat"])
+    )
+    mosaic, _ = channel_mosaic(result.activations, 16)  # 16 columns above 32 channels
+    np.testing.assert_array_equal(drawn[3], mosaic)
+    assert fig.axes[0].get_title() == "m\nP(dog) = 0.250, P(cat) = 0.750"
 
 
 def test_explain_photos_writes_panels_and_skips_bad_files(photo, tmp_path):

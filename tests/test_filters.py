@@ -6,7 +6,6 @@ from modern_convnets.filters import (
     Regularizers,
     ascend_filters,
     filter_patterns,
-    stitch,
 )
 from modern_convnets.graph import feature_extractor, feature_map_layers
 from modern_convnets.parameterizations import PixelImage, deprocess
@@ -139,19 +138,6 @@ def test_deprocess_recipe():
     expected = np.clip((image - image.mean()) / image.std() * 64 + 128, 0, 255)
     np.testing.assert_array_equal(out, expected.astype("uint8")[25:-25, 25:-25])
     assert deprocess(np.ones((60, 60, 3))).max() == 128  # constant: grey, no NaN
-
-
-def test_stitch_layout():
-    patterns = np.stack([np.full((3, 2, 3), k + 1, "uint8") for k in range(5)])
-    grid = stitch(patterns, ncols=2, margin=1)
-    assert grid.shape == (3 * 3 + 2, 2 * 2 + 1, 3)
-    assert grid[0, 0, 0] == 1
-    assert grid[0, 3, 0] == 2
-    assert grid[4, 0, 0] == 3
-    assert grid[3, 0, 0] == 0  # margin
-    assert grid[8, 3, 0] == 0  # empty cell
-    with pytest.raises(ValueError, match=r"patterns has shape \(3, 2\)"):
-        stitch(np.zeros((3, 2)))
 
 
 def test_feature_layers(tiny):

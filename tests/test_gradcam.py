@@ -7,20 +7,19 @@ from modern_convnets.gradcam import (
     deletion_curve,
     gradcam,
     last_feature_layer,
-    overlay,
     randomised_copy,
     rank_correlation,
 )
 
 
-def reference_gradcam(model, features_model, head, images, class_index):
+def reference_gradcam(model, features_model, head, images, target):
     """Grad-CAM written out independently: a tape over two sub-models.
 
     `features_model` maps pixels to the explained feature maps and `head`
     maps those to logits; one tape per image, as published recipes do.
     """
     maps = []
-    for image, index in zip(images, class_index, strict=True):
+    for image, index in zip(images, target, strict=True):
         with tf.GradientTape() as tape:
             features = features_model(image[None], training=False)
             tape.watch(features)
@@ -62,10 +61,25 @@ def photos():
 @pytest.mark.parametrize(("activation", "units"), [("softmax", 4), ("sigmoid", 1)])
 def test_agrees_with_the_reference(photos, activation, units):
     model, features_model, head = _tiny(activation, units)
-    for class_index in ([0] * 6, [1, 0, 1, 0, 1, 1]):
-        ours = gradcam(model, photos, layer_name="conv2", class_index=class_index)
-        ref = reference_gradcam(model, features_model, head, photos, class_index)
+    for target in ([0] * 6, [1, 0, 1, 0, 1, 1]):
+        ours = gradcam(model, photos, layer_name="conv2", target=target)
+        ref = reference_gradcam(model, features_model, head, photos, target)
         np.testing.assert_allclose(ours, ref, atol=1e-4)
+
+
+def test_target_takes_one_class_a_class_per_image_or_none(photos):
+    model, _, _ = _tiny("softmax", 4)
+    each = gradcam(model, photos, target=[2] * 6)
+    np.testing.assert_array_equal(gradcam(model, photos, target=2), each)
+    np.testing.assert_array_equal(gradcam(model, photos, target=np.int64(2)), each)
+    np.testing.assert_array_equal(
+        gradcam(model, photos[:4], target=range(4)),
+        gradcam(model, photos[:4], target=[0, 1, 2, 3]),
+    )
+    top = model.predict(photos, verbose=0).argmax(axis=1)
+    np.testing.assert_array_equal(
+        gradcam(model, photos, target=None), gradcam(model, photos, target=top)
+    )
 
 
 def test_default_layer_is_the_last_feature_map_even_when_nested(photos):
@@ -90,8 +104,8 @@ def test_top_class_by_default(photos):
 
 def test_sigmoid_classes_are_opposite_evidence(photos):
     model, _, _ = _tiny("sigmoid", 1)
-    dog = gradcam(model, photos, class_index=1)
-    cat = gradcam(model, photos, class_index=0)
+    dog = gradcam(model, photos, target=1)
+    cat = gradcam(model, photos, target=0)
     # Positive evidence for one class is negative for the other: where one
     # map is positive before normalisation, the other is zero.
     assert not np.any((dog > 0) & (cat > 0))
@@ -135,7 +149,7 @@ def test_no_positive_evidence_gives_zeros_not_nan():
     model = keras.Model(inputs, outputs)
     # Bright image: the conv fires, the logit falls, so class 1 has only
     # negative evidence.
-    heat = gradcam(model, np.full((8, 8, 3), 50.0), class_index=1)
+    heat = gradcam(model, np.full((8, 8, 3), 50.0), target=1)
     assert np.array_equal(heat, np.zeros((1, 6, 6)))
 
 
@@ -156,30 +170,24 @@ def test_bad_input_is_named(photos):
         gradcam(model, photos, layer_name="conv9")
     with pytest.raises(ValueError, match=r"layer_name='gap' outputs shape \(None, 8\)"):
         gradcam(model, photos, layer_name="gap")
-    with pytest.raises(ValueError, match=r"class_index=4 is out of range.*0 to 3"):
-        gradcam(model, photos, class_index=4)
+    with pytest.raises(ValueError, match=r"target=4 is out of range.*0 to 3"):
+        gradcam(model, photos, target=4)
+    with pytest.raises(
+        ValueError, match=r"target=\[0, 1\] must be None .*\(6 images\)"
+    ):
+        gradcam(model, photos, target=[0, 1])
+    with pytest.raises(ValueError, match=r"target='dog' must be None"):
+        gradcam(model, photos, target="dog")
+    with pytest.raises(ValueError, match=r"target=1.0 must be None"):
+        gradcam(model, photos, target=1.0)
     sigmoid, _, _ = _tiny("sigmoid", 1)
-    with pytest.raises(ValueError, match=r"class_index=2 .*2 classes, valid: 0 to 1"):
-        gradcam(sigmoid, photos, class_index=2)
+    with pytest.raises(ValueError, match=r"target=2 .*2 classes, valid: 0 to 1"):
+        gradcam(sigmoid, photos, target=2)
     with pytest.raises(ValueError, match=r"image has shape \(24, 24, 2\)"):
         gradcam(model, np.zeros((24, 24, 2)))
     dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="mlp")
     with pytest.raises(ValueError, match="'mlp' has no layer with a 4-D output"):
         last_feature_layer(dense)
-
-
-def test_overlay():
-    image = np.full((20, 30, 3), 100.0)
-    out = overlay(image, np.zeros((4, 4)), alpha=0.25, cmap="gray")
-    assert out.dtype == np.uint8
-    assert out.shape == (20, 30, 3)
-    np.testing.assert_array_equal(out, 75)  # 0.75 * 100 + 0.25 * black
-    full = overlay(image, np.ones((4, 4)), alpha=1.0, cmap="gray")
-    np.testing.assert_array_equal(full, 255)
-    with pytest.raises(ValueError, match=r"alpha=1.5 must be between 0 and 1"):
-        overlay(image, np.ones((4, 4)), alpha=1.5)
-    with pytest.raises(ValueError, match=r"heatmap has shape \(1, 4, 4\)"):
-        overlay(image, np.ones((1, 4, 4)))
 
 
 def test_rank_correlation():
@@ -200,7 +208,7 @@ def test_randomised_copy_has_new_weights_and_the_same_shape(photos):
 
 def test_deletion_curve_orders_and_counts(photos):
     model, _, _ = _tiny("softmax", 4)
-    heat = gradcam(model, photos[:1], class_index=2)[0]
+    heat = gradcam(model, photos[:1], target=2)[0]
     curve = deletion_curve(model, photos[0], heat, 2, steps=4)
     np.testing.assert_allclose(curve.fractions, [0, 0.25, 0.5, 0.75, 1])
     start = model.predict(photos[:1], verbose=0)[0, 2]
@@ -237,6 +245,6 @@ def test_agrees_with_the_reference_on_the_xception_classifier(real_data):
         weights = tf.reduce_mean(grads, axis=(0, 1))
         cam = tf.nn.relu(tf.reduce_sum(features[0] * weights, axis=-1)).numpy()
         maps.append(cam / cam.max())
-    ours = gradcam(model, photos, class_index=[0, 1])
+    ours = gradcam(model, photos, target=[0, 1])
     assert ours.shape == (2, 10, 10)
     np.testing.assert_allclose(ours, np.stack(maps), atol=1e-4)

@@ -87,6 +87,15 @@ def test_keras_internals_are_read_in_one_module_at_the_bottom():
             assert not found, f"{path.name} reads Keras internals: {found}"
 
 
+def test_drawing_modules_build_only_on_what_they_draw():
+    graph = import_graph()
+    assert graph["figures"] == graph["grids"] == graph["charts"] == set()
+    assert graph["activation_plots"] == {"activations", "grids"}
+    assert graph["heatmaps"] == {"photos"}
+    assert "heatmaps" in graph["gradcam"]
+    assert "plotting" not in graph
+
+
 def test_the_reference_lists_every_module_after_those_it_imports():
     """The API reference reads like the guide: each module builds on earlier ones."""
     reference = Path(__file__).parents[1] / "docs" / "reference.md"

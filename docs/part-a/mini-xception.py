@@ -48,18 +48,17 @@ from modern_convnets.ablation import (
 )
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
-from modern_convnets.data import cats_vs_dogs
-from modern_convnets.diagram import layer_graph, model_diagram
-from modern_convnets.evaluation import confusion_matrix, predict
-from modern_convnets.models import mini_xception, small_convnet
-from modern_convnets.photos import read_photo
-from modern_convnets.plotting import (
-    image_grid,
+from modern_convnets.charts import (
     plot_confusion_matrices,
-    plot_diagram,
     plot_histories,
     plot_runs,
 )
+from modern_convnets.data import cats_vs_dogs
+from modern_convnets.diagram import layer_graph, model_diagram, plot_diagram
+from modern_convnets.evaluation import confusion_matrix, predict
+from modern_convnets.grids import image_grid
+from modern_convnets.models import mini_xception, small_convnet
+from modern_convnets.photos import read_photo
 from modern_convnets.shipped import (
     load_trained,
     trained_history,
@@ -326,7 +325,7 @@ for label, get in fields:
 # ## Training curves, side by side
 #
 # The histories saved during training, plotted with
-# `modern_convnets.plotting.plot_histories` (the y axes are shared, so the two
+# `modern_convnets.charts.plot_histories` (the y axes are shared, so the two
 # columns compare directly):
 
 # %%

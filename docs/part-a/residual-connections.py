@@ -112,8 +112,7 @@ print(
 # Graphviz needed):
 
 # %%
-from modern_convnets.diagram import layer_graph, model_diagram
-from modern_convnets.plotting import plot_diagram
+from modern_convnets.diagram import layer_graph, model_diagram, plot_diagram
 
 plot_diagram(
     model_diagram(case1),

@@ -226,7 +226,7 @@ print(
 # The run's manifest and history ship with the package:
 
 # %%
-from modern_convnets.plotting import plot_confusion_matrices, plot_histories
+from modern_convnets.charts import plot_confusion_matrices, plot_histories
 from modern_convnets.shipped import (
     load_trained,
     trained_history,

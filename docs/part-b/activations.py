@@ -150,6 +150,12 @@ for layer_name, layer_activation in zip(
 
 # %%
 from matplotlib.figure import Figure
+from modern_convnets.activation_plots import (
+    plot_activation_overview,
+    plot_channel,
+    plot_channel_grid,
+    plot_sparsity,
+)
 from modern_convnets.activations import (
     activation_layers,
     get_activations,
@@ -159,14 +165,8 @@ from modern_convnets.activations import (
     activation_model as build_activation_model,
 )
 from modern_convnets.data import cats_vs_dogs
+from modern_convnets.grids import show_image
 from modern_convnets.images import model_batch
-from modern_convnets.plotting import (
-    plot_activation_overview,
-    plot_channel,
-    plot_channel_grid,
-    plot_sparsity,
-    show_image,
-)
 from modern_convnets.shipped import load_trained, trained_manifest
 
 model = load_trained("small_convnet")  # the same file, from the package

@@ -264,7 +264,7 @@ for layer in feature_study.LAYERS:
 # %% tags=["collapse"]
 from modern_convnets.data import find_dataset
 from modern_convnets.dataset_examples import crop, photo
-from modern_convnets.plotting import image_grid
+from modern_convnets.grids import image_grid
 
 root = find_dataset()
 

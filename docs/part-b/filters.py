@@ -174,9 +174,9 @@ plt.show()
 
 # %%
 from matplotlib.figure import Figure
-from modern_convnets.filters import Regularizers, ascend_filters, stitch
+from modern_convnets.filters import Regularizers, ascend_filters
+from modern_convnets.grids import image_grid, show_image, tile
 from modern_convnets.parameterizations import PixelImage
-from modern_convnets.plotting import image_grid, show_image
 
 one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
 image = tf.constant(PixelImage(size=200).initial([2], seed=0))
@@ -224,7 +224,7 @@ grid = ascend_filters(model, "block3_sepconv1", range(64), seed=0)
 rising = (grid.objectives[:, -1] > grid.objectives[:, 0]).mean()
 print(f"activation rose for {rising:.0%} of the 64 filters")
 show_image(
-    stitch(grid.images, ncols=8, margin=5),
+    tile(grid.images, ncols=8, margin=5),
     title="block3_sepconv1, filters 0 to 63",
 )
 

@@ -131,13 +131,13 @@ from modern_convnets.gradcam import (
     deletion_curve,
     gradcam,
     last_feature_layer,
-    overlay,
     randomised_copy,
     rank_correlation,
 )
 from modern_convnets.graph import tap_model
+from modern_convnets.grids import image_grid
+from modern_convnets.heatmaps import overlay
 from modern_convnets.images import model_batch
-from modern_convnets.plotting import image_grid
 from modern_convnets.pretrained import (
     kitchenware_classifier,
     kitchenware_photos,
@@ -146,7 +146,7 @@ from modern_convnets.shipped import load_trained, trained_manifest
 
 mini = load_trained("mini_xception")
 print("last feature layer:", last_feature_layer(mini))
-ours = gradcam(mini, img_array, class_index=0)[0]
+ours = gradcam(mini, img_array, target=0)[0]
 print(
     f"largest difference from the listing: {np.abs(ours - heatmap).max():.1e}"
 )
@@ -245,7 +245,7 @@ print(
     f"on {manifest['test_photos']:,} photos"
 )
 print(layer_graph(model))
-ours = gradcam(model, img_array, class_index=0)[0]
+ours = gradcam(model, img_array, target=0)[0]
 print(
     f"largest difference from the listing: {np.abs(ours - heatmap).max():.1e}"
 )
@@ -325,7 +325,7 @@ fig
 # map:
 
 # %%
-ours = gradcam(model, cat, class_index=0)[0]
+ours = gradcam(model, cat, target=0)[0]
 print(
     f"max difference from the steps above: {np.abs(ours - heatmap).max():.1e}"
 )
@@ -373,7 +373,7 @@ candidates = model_batch(model, list(test.paths[::20][:48]))
 p_candidates = model.predict(candidates, verbose=0)[:, 0]
 unsure = int(np.argmin(np.abs(p_candidates - 0.5)))
 photo = candidates[unsure]
-pair = gradcam(model, np.stack([photo, photo]), class_index=[1, 0])
+pair = gradcam(model, np.stack([photo, photo]), target=[1, 0])
 print(
     f"{test.paths[::20][unsure].name}: P(dog) = {p_candidates[unsure]:.3f}"
 )
@@ -408,7 +408,7 @@ kitchen_photo = model_batch(kitchen, kitchen_path)[0]
 logits = kitchen.predict(kitchen_photo[None], verbose=0)
 softmax = keras.ops.convert_to_numpy(keras.ops.softmax(logits))[0]
 per_class = gradcam(
-    kitchen, np.stack([kitchen_photo] * len(classes)), class_index=range(6)
+    kitchen, np.stack([kitchen_photo] * len(classes)), target=range(6)
 )
 image_grid(
     [overlay(kitchen_photo, m) for m in per_class],

@@ -31,7 +31,7 @@
 # %matplotlib inline
 import numpy as np
 from modern_convnets import data, pretrained
-from modern_convnets.plotting import image_grid
+from modern_convnets.grids import image_grid
 from PIL import Image
 
 # %% [markdown]

@@ -5,7 +5,7 @@ every convolution and pooling layer in a single forward pass; its layers may
 sit in a nested sub-model (a pretrained base inside a classifier).
 `get_activations` runs it on photos; `sparsity` and `sparsity_over` measure
 how many activations are zero and how many channels stay blank, per layer.
-Drawing lives in `modern_convnets.plotting`.
+Drawing them is `modern_convnets.activation_plots`.
 
 Examples:
     >>> import keras

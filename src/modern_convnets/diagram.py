@@ -5,8 +5,8 @@
 `model_diagram` turns a functional Keras model into a `Diagram`: one `Box` per
 layer (or per group of layers, with `collapse`), the edges between them, and a
 layout with the main path in column 0 and side branches (a residual
-projection) in column 1. Drawing it is `modern_convnets.plotting.plot_diagram`;
-no Graphviz needed.
+projection) in column 1. `plot_diagram` draws it with matplotlib; no
+Graphviz needed.
 
 Examples:
     >>> import keras
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ from modern_convnets._keras_internals import model_graph
 
 if TYPE_CHECKING:
     import keras
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ def model_diagram(model: keras.Model, *, collapse: str | None = None) -> Diagram
             box listing what they contain.
 
     Returns:
-        The diagram; draw it with `modern_convnets.plotting.plot_diagram`.
+        The diagram; draw it with `plot_diagram`.
 
     Raises:
         ValueError: `collapse` is not a valid regular expression with a group.
@@ -295,3 +297,148 @@ def model_diagram(model: keras.Model, *, collapse: str | None = None) -> Diagram
             )
         )
     return Diagram(model.name, tuple(boxes), tuple(edges))
+
+
+_BOX_COLOURS = {
+    "Conv2D": "#cfe3f3",
+    "SeparableConv2D": "#cfe3f3",
+    "DepthwiseConv2D": "#cfe3f3",
+    "BatchNormalization": "#fbe3c4",
+    "MaxPooling2D": "#d5eedf",
+    "AveragePooling2D": "#d5eedf",
+    "GlobalAveragePooling2D": "#d5eedf",
+    "Add": "#f3d3e4",
+    "group": "#e4e4f2",
+}
+
+
+def _shape_text(shape: Sequence[int | None]) -> str:
+    return " × ".join(str(s) for s in shape if s is not None)
+
+
+def plot_diagram(
+    diagram: Diagram, *, width: float | None = None, caption: str = ""
+) -> Figure:
+    """Draw a model diagram: one box per layer or group, arrows between them.
+
+    Main-path boxes form a column; side branches (a residual projection) sit
+    to the right of it. Each box shows the name, what the layer does, its
+    output shape (without the batch dimension) and its parameters. Colours:
+    blue convolutions, orange batch normalisation, green pooling, pink
+    additions, lilac groups of layers.
+
+    Args:
+        diagram: From `model_diagram`.
+        width: Figure width in inches (default: 4.4; 5.0 with skips along
+            the main path, 6.4 with side branches).
+        caption: What the figure shows, in one sentence (see
+            `modern_convnets.figures.describe`).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: The diagram has no boxes.
+
+    Examples:
+        >>> from modern_convnets.models import small_convnet
+        >>> fig = plot_diagram(model_diagram(small_convnet()))
+        >>> fig.get_size_inches().round(2).tolist()
+        [4.4, 9.59]
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import FancyBboxPatch
+
+    if not diagram.boxes:
+        raise ValueError("diagram has no boxes: the model has no layers")
+    sides = any(box.column for box in diagram.boxes)
+    rows = max(box.row for box in diagram.boxes) + 1
+    at = {box.name: box for box in diagram.boxes}
+    skips = any(  # main-path edges that jump rows bow out to the right
+        at[a].column == at[b].column == 0 and abs(at[b].row - at[a].row) > 1
+        for a, b in diagram.edges
+        if a in at and b in at
+    )
+    width = width if width is not None else (6.4 if sides else 5.0 if skips else 4.4)
+    row_height = 0.68  # inches: three lines of 9-point text and a gap
+    fig = Figure(figsize=(width, (rows + 0.1) * row_height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    # Data units: one row per unit; column 0 spans [0, 1], column 1 [1.15, 1.85].
+    span = 1.9 if sides else 1.15 if skips else 1.0
+    ax.set_xlim(-0.02, span + 0.02)
+    ax.set_ylim(rows - 0.45, -0.55)
+    half_height = 0.39
+    left_of = {0: 0.0, 1: 1.15}
+    width_of = {0: 1.0, 1: 0.7}
+    place = {}
+    for box in diagram.boxes:
+        x0, w, y = left_of[box.column], width_of[box.column], box.row
+        place[box.name] = (x0, w, y)
+        ax.add_patch(
+            FancyBboxPatch(
+                (x0, y - half_height),
+                w,
+                2 * half_height,
+                boxstyle="round,pad=0,rounding_size=0.08",
+                facecolor=_BOX_COLOURS.get(box.kind, "#eeeeee"),
+                edgecolor="#555555",
+                linewidth=0.8,
+            )
+        )
+        what = box.detail if box.kind == "group" else box.kind
+        if box.detail and box.kind != "group":
+            what += f": {box.detail}"
+        params = f"  ·  {box.params:,} params" if box.params else ""
+        centre = x0 + w / 2
+        ax.text(
+            centre,
+            y - 0.22,
+            box.name,
+            ha="center",
+            va="center",
+            fontsize=9.5,
+            fontweight="bold",
+        )
+        ax.text(centre, y, what, ha="center", va="center", fontsize=8.5)
+        ax.text(
+            centre,
+            y + 0.22,
+            _shape_text(box.output_shape) + params,
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            color="#444444",
+        )
+    arrow = {
+        "arrowstyle": "-|>",
+        "color": "#555555",
+        "linewidth": 0.9,
+        "shrinkA": 0,
+        "shrinkB": 0,
+        "mutation_scale": 9,
+    }
+    for source, target in diagram.edges:
+        if source not in place or target not in place:
+            continue
+        (sx, sw, sy), (tx, tw, ty) = place[source], place[target]
+        if sx == tx and ty == sy + 1:  # straight down the same column
+            start, end, style = (
+                (sx + sw / 2, sy + half_height),
+                (tx + tw / 2, ty - half_height),
+                "arc3",
+            )
+        elif tx > sx:  # out to a side branch: right, then down
+            start, end = (sx + sw, sy), (tx + tw / 2, ty - half_height)
+            style = "angle,angleA=0,angleB=90,rad=0"
+        elif sx > tx:  # back from a side branch: down, then left
+            start, end = (sx + sw / 2, sy + half_height), (tx + tw, ty)
+            style = "angle,angleA=-90,angleB=180,rad=0"
+        else:  # a skip along the main path: bow out to the right
+            start, end = (sx + sw, sy), (tx + tw, ty)
+            style = f"arc3,rad={-0.35 if ty > sy else 0.35}"
+        ax.annotate(
+            "", xy=end, xytext=start, arrowprops={**arrow, "connectionstyle": style}
+        )
+    fig.set_label(caption)
+    return fig

@@ -1,6 +1,6 @@
 """Scoring a binary classifier on a dataset: predictions, confusion matrix.
 
-Drawing the results is `modern_convnets.plotting.plot_confusion_matrices`.
+Drawing the results is `modern_convnets.charts.plot_confusion_matrices`.
 
 Examples:
     >>> import numpy as np

@@ -33,12 +33,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from modern_convnets._atomic import atomic_path
+from modern_convnets.activation_plots import channel_mosaic
 from modern_convnets.activations import activation_layers, get_activations
-from modern_convnets.gradcam import gradcam, overlay
+from modern_convnets.gradcam import gradcam
+from modern_convnets.heatmaps import overlay
 from modern_convnets.images import model_batch
 from modern_convnets.lab import CLASSES, GRADCAM_LAYERS, LAB_MODELS
 from modern_convnets.photos import read_photo
-from modern_convnets.plotting import channel_mosaic
 from modern_convnets.shipped import load_trained
 
 if TYPE_CHECKING:
@@ -89,9 +90,7 @@ def explain_pixels(name: str, model: keras.Model, pixels: np.ndarray) -> Explana
     first = activation_layers(model)[0]
     # Every class's map in one gradient computation: one copy per class.
     copies = np.repeat(batch, len(CLASSES), axis=0)
-    maps = gradcam(
-        model, copies, layer_name=layer, class_index=list(range(len(CLASSES)))
-    )
+    maps = gradcam(model, copies, layer_name=layer, target=list(range(len(CLASSES))))
     return Explanation(
         model=name,
         p_dog=float(model.predict(batch, verbose=0)[0, 0]),

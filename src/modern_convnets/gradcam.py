@@ -18,8 +18,9 @@ This implementation differs from the usual published recipe where it breaks:
 - a whole batch is explained with one gradient computation;
 - a map with no positive evidence is all zeros, not NaN.
 
-`overlay` draws a map on its photo; `rank_correlation`, `randomised_copy`
-and `deletion_curve` check that a map means something.
+`modern_convnets.heatmaps.overlay` draws a map on its photo;
+`rank_correlation`, `randomised_copy` and `deletion_curve` check that a map
+means something.
 
 Examples:
     >>> import keras
@@ -51,6 +52,7 @@ from modern_convnets.graph import (
     feature_map_layers,
     tap_model,
 )
+from modern_convnets.heatmaps import resize_heatmap
 from modern_convnets.images import ImageLike, model_batch
 
 if TYPE_CHECKING:
@@ -119,22 +121,20 @@ def _build(model: keras.Model, layer_name: str) -> tuple[Any, int]:
     return step, 2 if units == 1 else int(units)
 
 
-def _requested(
-    class_index: int | Sequence[int] | None, classes: int, n: int
-) -> np.ndarray:
+def _requested(target: int | Sequence[int] | None, classes: int, n: int) -> np.ndarray:
     """One class per image, -1 meaning "the top class"; range-checked."""
-    if class_index is None:
+    if target is None:
         return np.full(n, -1, dtype="int64")
-    try:
-        indices = np.broadcast_to(np.asarray(class_index, dtype="int64"), (n,))
-    except ValueError as error:
+    values = np.asarray(target)
+    if values.dtype.kind not in "iu" or values.ndim > 1 or values.size not in (1, n):
         raise ValueError(
-            f"class_index={class_index!r} must be one class or one per image "
-            f"({n} images)"
-        ) from error
+            f"target={target!r} must be None (each image's top class), one "
+            f"class index, or one per image ({n} images)"
+        )
+    indices = np.broadcast_to(values.astype("int64").reshape(-1), (n,))
     if np.any((indices < 0) | (indices >= classes)):
         raise ValueError(
-            f"class_index={class_index!r} is out of range: the model has "
+            f"target={target!r} is out of range: the model has "
             f"{classes} classes, valid: 0 to {classes - 1}"
         )
     return indices.copy()
@@ -145,7 +145,7 @@ def gradcam(
     images: ImageLike | Sequence[ImageLike],
     *,
     layer_name: str | None = None,
-    class_index: int | Sequence[int] | None = None,
+    target: int | Sequence[int] | None = None,
 ) -> np.ndarray:
     """Grad-CAM heatmaps for a batch of photos, in one pass.
 
@@ -156,9 +156,10 @@ def gradcam(
             the model's input size (see `modern_convnets.images`).
         layer_name: The feature maps to explain with. Default: the last layer
             with a 4-D output (`last_feature_layer`), logged at INFO level.
-        class_index: The class to explain: one for all photos, or one per
-            photo. Default: each photo's top class. For a one-unit sigmoid
-            model, 1 is the positive class and 0 the negative one.
+        target: The class to explain, by index: one for all photos, a
+            sequence of one per photo, or None (the default) for each photo's
+            predicted class. For a one-unit sigmoid model, 1 is the positive
+            class and 0 the negative one.
 
     Returns:
         Heatmaps (n, height, width) at the layer's resolution, each in [0, 1]:
@@ -167,8 +168,8 @@ def gradcam(
 
     Raises:
         ValueError: Unknown layer (the valid ones are listed), a layer that is
-            not a 4-D feature map, a class index out of range, or images that
-            cannot be read as RGB photos.
+            not a 4-D feature map, a target out of range or of the wrong
+            length, or images that cannot be read as RGB photos.
 
     Examples:
         ```python
@@ -176,6 +177,7 @@ def gradcam(
         maps = gradcam(model, ["cat.2000.jpg", "dog.2000.jpg"])
         maps.shape
         # (2, 10, 10)
+        gradcam(model, ["cat.2000.jpg", "dog.2000.jpg"], target=[0, 1])  # cat, dog
         ```
     """
     import tensorflow as tf
@@ -185,53 +187,10 @@ def gradcam(
         logger.info("Grad-CAM on layer %r of model %r", layer_name, model.name)
     step, classes = _compiled(model, layer_name)
     batch = tf.constant(model_batch(model, images))
-    requested = _requested(class_index, classes, len(batch))
+    requested = _requested(target, classes, len(batch))
     cams = step(batch, tf.constant(requested)).numpy()
     peak = cams.max(axis=(1, 2), keepdims=True)
     return np.divide(cams, peak, out=np.zeros_like(cams), where=peak > 0)
-
-
-def overlay(
-    image: np.ndarray,
-    heatmap: np.ndarray,
-    *,
-    alpha: float = 0.4,
-    cmap: str = "jet",
-) -> np.ndarray:
-    """Colour a heatmap and blend it over its photo.
-
-    Args:
-        image: The photo, (h, w, 3), pixels in [0, 255].
-        heatmap: (h', w') values in [0, 1]; resized bilinearly to (h, w).
-        alpha: Weight of the coloured map; the photo gets 1 − alpha.
-        cmap: A matplotlib colormap name.
-
-    Returns:
-        uint8 RGB pixels, (h, w, 3).
-
-    Raises:
-        ValueError: Shapes that are not a photo and a 2-D map, or alpha
-            outside [0, 1].
-
-    Examples:
-        >>> overlay(np.zeros((20, 30, 3)), np.ones((5, 5)), alpha=0.5)[0, 0].tolist()
-        [64, 0, 0]
-    """
-    import matplotlib
-    import tensorflow as tf
-
-    image = np.asarray(image, dtype="float32")
-    heatmap = np.asarray(heatmap, dtype="float32")
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"image has shape {image.shape}; expected (height, width, 3)")
-    if heatmap.ndim != 2:
-        raise ValueError(f"heatmap has shape {heatmap.shape}; expected (height, width)")
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha={alpha!r} must be between 0 and 1")
-    resized = tf.image.resize(heatmap[..., None], image.shape[:2]).numpy()[..., 0]
-    colours = matplotlib.colormaps[cmap](np.clip(resized, 0, 1))[..., :3] * 255
-    blended = (1 - alpha) * image + alpha * colours
-    return np.clip(np.round(blended), 0, 255).astype("uint8")
 
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -314,18 +273,18 @@ class DeletionCurve:
         return _area(self.fractions, self.random_order)
 
 
-def _probabilities(model: keras.Model, batch: np.ndarray, index: int) -> np.ndarray:
+def _probabilities(model: keras.Model, batch: np.ndarray, target: int) -> np.ndarray:
     output = np.asarray(model.predict(batch, verbose=0, batch_size=16))
     if output.shape[-1] == 1:
-        return output[:, 0] if index == 1 else 1 - output[:, 0]
-    return output[:, index]
+        return output[:, 0] if target == 1 else 1 - output[:, 0]
+    return output[:, target]
 
 
 def deletion_curve(
     model: keras.Model,
     image: np.ndarray,
     heatmap: np.ndarray,
-    class_index: int,
+    target: int,
     *,
     steps: int = 16,
     seed: int = 0,
@@ -338,8 +297,9 @@ def deletion_curve(
     Args:
         model: The classifier the heatmap explains.
         image: The photo at the model's input size, (h, w, 3), raw pixels.
-        heatmap: Its Grad-CAM map (any resolution; resized to the photo).
-        class_index: The explained class (for a sigmoid model, 1 or 0).
+        heatmap: Its Grad-CAM map (any resolution; resized to the photo with
+            `modern_convnets.heatmaps.resize_heatmap`).
+        target: The explained class's index (for a sigmoid model, 1 or 0).
         steps: Points on each curve after the start.
         seed: Seeds the random order.
 
@@ -351,22 +311,17 @@ def deletion_curve(
 
     Examples:
         ```python
-        curve = deletion_curve(model, photo, maps[0], class_index=1)
+        curve = deletion_curve(model, photo, maps[0], target=1)
         curve.heatmap_area, curve.random_area
         ```
     """
-    import tensorflow as tf
-
     if steps < 1:
         raise ValueError(f"steps={steps!r} must be a positive integer")
     image = np.asarray(image, dtype="float32")
     if image.ndim != 3:
         raise ValueError(f"image has shape {image.shape}; expected (height, width, 3)")
     height, width = image.shape[:2]
-    resized = tf.image.resize(
-        np.asarray(heatmap, "float32")[..., None], (height, width)
-    )
-    saliency = resized.numpy()[..., 0].ravel()
+    saliency = resize_heatmap(np.asarray(heatmap, "float32"), (height, width)).ravel()
     rng = np.random.default_rng(seed)
     # Ties (large zero regions) are broken at random, not by position.
     heat_order = np.lexsort((rng.permutation(saliency.size), -saliency))
@@ -382,6 +337,6 @@ def deletion_curve(
 
     return DeletionCurve(
         fractions,
-        _probabilities(model, degraded(heat_order), class_index),
-        _probabilities(model, degraded(random_order), class_index),
+        _probabilities(model, degraded(heat_order), target),
+        _probabilities(model, degraded(random_order), target),
     )

@@ -72,7 +72,7 @@ COLORMAPS = {"activations": "viridis", "gradcam": "jet"}
 """The matplotlib colour maps of the guide's activation plots and overlays."""
 
 GRADCAM_ALPHA = 0.4
-"""Weight of the coloured map in an overlay, as `modern_convnets.gradcam.overlay`."""
+"""Weight of the coloured map in an overlay, as `modern_convnets.heatmaps.overlay`."""
 
 MANIFEST = "lab.json"
 

@@ -158,7 +158,7 @@ def test_the_browser_computes_what_keras_computes(
                 )
             for layer in entry["gradcam_layers"]:
                 for index, label in enumerate(manifest["classes"]):
-                    want = gradcam(model, batch, layer_name=layer, class_index=index)[0]
+                    want = gradcam(model, batch, layer_name=layer, target=index)[0]
                     got = _floats(result["gradcam"][layer][label]).reshape(want.shape)
                     worst["gradcam"] = max(worst["gradcam"], np.abs(got - want).max())
     REPORT["parity"] = {"photos": len(PARITY_PHOTOS)} | {
