@@ -46,8 +46,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from modern_convnets._seeding import seeded_layers
+from modern_convnets.autodiff import value_and_grad
 from modern_convnets.graph import (
     compiled,
+    feature_extractor,
     feature_map_layer,
     feature_map_layers,
     tap_model,
@@ -83,40 +85,50 @@ def last_feature_layer(model: keras.Model) -> str:
 
 
 def _compiled(model: keras.Model, layer_name: str) -> tuple[Any, int]:
-    """The Grad-CAM computation as one TensorFlow graph, built once per layer.
+    """The Grad-CAM computation, built (and compiled) once per model and layer.
 
-    The layer is checked when the graph is built, not on every call.
-    Returns the function and the number of classes (2 for a one-unit sigmoid).
+    The layer is checked when it is built, not on every call. Returns the
+    function and the number of classes (2 for a one-unit sigmoid).
     """
     return compiled(model, ("gradcam", layer_name), lambda: _build(model, layer_name))
 
 
 def _build(model: keras.Model, layer_name: str) -> tuple[Any, int]:
-    import tensorflow as tf
+    from keras import ops
 
     feature_map_layer(model, layer_name)
-    grad_model = tap_model(model, [layer_name], logits=True)
+    # A zero added to the layer's output: its gradient is the feature maps'.
+    grad_model = tap_model(model, [layer_name], logits=True, shift_inputs=True)
+    extractor = feature_extractor(model, layer_name)
     units = grad_model.outputs[1].shape[-1]
 
-    @tf.function(autograph=False, reduce_retracing=True)
-    def step(batch: tf.Tensor, requested: tf.Tensor) -> tf.Tensor:
+    def scores(shift: Any, batch: Any, requested: Any) -> tuple[Any, Any]:
         # requested: one class per image, -1 for "the top class".
-        with tf.GradientTape() as tape:
-            features, logits = grad_model(batch, training=False)
-            if units == 1:  # sigmoid: class 1 is the logit, class 0 minus it
-                top = tf.cast(logits[:, 0] > 0, tf.int64)
-                chosen = tf.where(requested >= 0, requested, top)
-                sign = tf.where(chosen == 1, 1.0, -1.0)
-                scores = logits[:, 0] * tf.cast(sign, logits.dtype)
-            else:
-                top = tf.argmax(logits, axis=-1)
-                chosen = tf.where(requested >= 0, requested, top)
-                scores = tf.gather(logits, chosen, axis=1, batch_dims=1)
+        features, logits = grad_model([batch, shift], training=False)
+        if units == 1:  # sigmoid: class 1 is the logit, class 0 minus it
+            top = ops.cast(logits[:, 0] > 0, "int32")
+            chosen = ops.where(requested >= 0, requested, top)
+            sign = ops.where(chosen == 1, 1.0, -1.0)
+            per_image = logits[:, 0] * ops.cast(sign, logits.dtype)
+        else:
+            top = ops.cast(ops.argmax(logits, axis=-1), "int32")
+            chosen = ops.where(requested >= 0, requested, top)
+            per_image = ops.take_along_axis(logits, chosen[:, None], axis=1)[:, 0]
         # Images are independent (inference mode), so the gradient of the
         # summed scores holds each image's own gradient.
-        grads = tape.gradient(scores, features)
-        weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-        return tf.nn.relu(tf.reduce_sum(weights * features, axis=-1))
+        return ops.sum(per_image), features
+
+    gradient = value_and_grad(scores, grad_model.variables)
+
+    def step(batch: np.ndarray, requested: np.ndarray) -> np.ndarray:
+        shape = extractor.compute_output_shape(batch.shape)
+        shift = ops.zeros(shape, dtype=grad_model.inputs[1].dtype)
+        _, features, grads = gradient(
+            shift, ops.convert_to_tensor(batch), ops.convert_to_tensor(requested)
+        )
+        weights = ops.mean(grads, axis=(1, 2), keepdims=True)
+        cams = ops.relu(ops.sum(weights * features, axis=-1))
+        return ops.convert_to_numpy(cams)
 
     return step, 2 if units == 1 else int(units)
 
@@ -124,14 +136,14 @@ def _build(model: keras.Model, layer_name: str) -> tuple[Any, int]:
 def _requested(target: int | Sequence[int] | None, classes: int, n: int) -> np.ndarray:
     """One class per image, -1 meaning "the top class"; range-checked."""
     if target is None:
-        return np.full(n, -1, dtype="int64")
+        return np.full(n, -1, dtype="int32")
     values = np.asarray(target)
     if values.dtype.kind not in "iu" or values.ndim > 1 or values.size not in (1, n):
         raise ValueError(
             f"target={target!r} must be None (each image's top class), one "
             f"class index, or one per image ({n} images)"
         )
-    indices = np.broadcast_to(values.astype("int64").reshape(-1), (n,))
+    indices = np.broadcast_to(values.astype("int32").reshape(-1), (n,))
     if np.any((indices < 0) | (indices >= classes)):
         raise ValueError(
             f"target={target!r} is out of range: the model has "
@@ -180,15 +192,13 @@ def gradcam(
         gradcam(model, ["cat.2000.jpg", "dog.2000.jpg"], target=[0, 1])  # cat, dog
         ```
     """
-    import tensorflow as tf
-
     if layer_name is None:
         layer_name = last_feature_layer(model)
         logger.info("Grad-CAM on layer %r of model %r", layer_name, model.name)
     step, classes = _compiled(model, layer_name)
-    batch = tf.constant(model_batch(model, images))
+    batch = model_batch(model, images)
     requested = _requested(target, classes, len(batch))
-    cams = step(batch, tf.constant(requested)).numpy()
+    cams = step(batch, requested)
     peak = cams.max(axis=(1, 2), keepdims=True)
     return np.divide(cams, peak, out=np.zeros_like(cams), where=peak > 0)
 

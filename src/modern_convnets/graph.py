@@ -287,32 +287,39 @@ def _run(
     tapped: dict[str, Any],
     training: bool | None = None,
     linear: Any = None,
+    shifts: dict[str, Any] | None = None,
 ) -> Any:
     """Call `model`'s layers on `inputs`, recording the outputs of `names`.
 
     `training` is what the enclosing graph passed to `model` (e.g. a frozen
     base called with `training=False`); it is handed on to the inner layers.
-    `linear` is a layer to call without its final activation.
+    `linear` is a layer to call without its final activation. `shifts` maps
+    tapped layer names to tensors added to their outputs.
     """
+    shifts = shifts or {}
+
+    def record(layer: Any, output: Any) -> Any:
+        if layer.name in shifts:
+            output = output + shifts[layer.name]
+        if layer.name in names:
+            tapped[layer.name] = output
+        return output
 
     def operation(layer: Any) -> Callable[..., Any]:
         if layer is linear:
 
             def call_linear(*args: Any, **kwargs: Any) -> Any:
-                output = _without_activation(layer, *args)
-                if layer.name in names:
-                    tapped[layer.name] = output
-                return output
+                return record(layer, _without_activation(layer, *args))
 
             return call_linear
         if _is_model(layer) and _holds(layer, names, linear):
 
             def run_inside(*args: Any, **kwargs: Any) -> Any:
                 inner_training = kwargs.get("training", training)
-                output = _run(layer, list(args), names, tapped, inner_training, linear)
-                if layer.name in names:
-                    tapped[layer.name] = output
-                return output
+                output = _run(
+                    layer, list(args), names, tapped, inner_training, linear, shifts
+                )
+                return record(layer, output)
 
             return run_inside
 
@@ -322,10 +329,7 @@ def _run(
             # compute_output_shape) must not hand it to an Add.
             if training is not None and _takes_training(layer):
                 kwargs.setdefault("training", training)
-            output = layer(*args, **kwargs)
-            if layer.name in names:
-                tapped[layer.name] = output
-            return output
+            return record(layer, layer(*args, **kwargs))
 
         return call
 
@@ -338,6 +342,7 @@ def tap_model(
     *,
     include_output: bool = True,
     logits: bool = False,
+    shift_inputs: bool = False,
 ) -> keras.Model:
     """One model returning the named layers' outputs (and the final output).
 
@@ -351,6 +356,11 @@ def tap_model(
             it is a Dense layer ending in sigmoid or softmax, or skipped if it
             is an Activation layer doing one of them. Other last layers are
             used as they are.
+        shift_inputs: Give the model one more input per tapped layer, after
+            the model's own, added to that layer's output. Fed zeros, it
+            changes nothing, and the gradient with respect to it is the
+            gradient with respect to the layer's output: what Grad-CAM needs,
+            and what JAX can only take with respect to an input.
 
     Returns:
         A `keras.Model` on a fresh input of the same shape, sharing `model`'s
@@ -383,12 +393,18 @@ def tap_model(
         squashing = {keras.activations.sigmoid, keras.activations.softmax}
         if activation in squashing:
             linear = last
+    shifts = {}
+    if shift_inputs:
+        for name in names:
+            shape = _output_shape(find_layer(model, name)[1])
+            shifts[name] = keras.Input(shape=shape[1:], name=f"shift_{name}")
     tapped: dict[str, Any] = {}
-    outputs = _run(model, inputs, set(names), tapped, None, linear)
+    outputs = _run(model, inputs, set(names), tapped, None, linear, shifts)
     extra = list(outputs) if isinstance(outputs, list | tuple) else [outputs]
     result = [tapped[name] for name in names]
     if include_output:
         result += extra
+    inputs += list(shifts.values())
     return keras.Model(
         inputs if len(inputs) > 1 else inputs[0],
         result,
