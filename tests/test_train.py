@@ -34,14 +34,22 @@ def test_train_writes_checkpoints_history_and_manifest(tiny_data, tmp_path):
         "state.json",
     ]
     history = json.loads((out / "history.json").read_text())
-    assert set(history) == {"accuracy", "loss", "val_accuracy", "val_loss"}
+    assert list(history) == [
+        "accuracy",
+        "loss",
+        "val_accuracy",
+        "val_loss",
+        "epoch_seconds",
+    ]
     assert all(len(values) == 2 for values in history.values())
+    assert all(seconds > 0 for seconds in history["epoch_seconds"])
     assert result.best_epoch == 1 + int(np.argmax(history["val_accuracy"]))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["epochs"] == 2
     assert manifest["test_photos"] == 6
     assert manifest["dataset_fingerprint"] == dataset_fingerprint(tiny_data)
     assert manifest["config"]["model"] == "small_convnet"
+    assert manifest["params"] == 978_753  # at 80 × 80 its Flatten is smaller
     assert 0.0 <= manifest["test_accuracy"] <= 1.0
     assert manifest["test_accuracy"] == result.test_accuracy
     best = keras.models.load_model(out / "best.keras")
@@ -85,7 +93,8 @@ def test_fingerprint_changes_with_content(tiny_data):
     [
         (
             {"model": "resnet"},
-            r"model='resnet' is not one of mini_xception, small_convnet",
+            r"model='resnet' is not one of mini_xception, no_residual, "
+            r"no_batchnorm, regular_conv, small_convnet",
         ),
         ({"optimizer": "sgd"}, r"optimizer='sgd' is not one of rmsprop, adam"),
         ({"epochs": 0}, r"epochs=0 must be a positive integer"),
