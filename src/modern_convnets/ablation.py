@@ -377,12 +377,15 @@ def evaluate_study(
 
     paths = sorted(Path(out_dir).glob("*/seed-*/run.json"))
     records = [json.loads(path.read_text()) for path in paths]
-    if any(record.get("test_accuracy") is None for record in records):
+    missing = [
+        (path, record)
+        for path, record in zip(paths, records, strict=True)
+        if record.get("test_accuracy") is None
+    ]
+    if missing:
         _, _, test = split_files(find_dataset(data))
     test_sets: dict[int, tuple[Any, Any]] = {}
-    for path, record in zip(paths, records, strict=True):
-        if record.get("test_accuracy") is not None:
-            continue
+    for path, record in missing:
         size = record["image_size"]
         if size not in test_sets:
             test_sets[size] = load_arrays(test, image_size=(size, size))

@@ -43,21 +43,7 @@ _SWITCHES: dict[str, dict[str, bool]] = {
 }
 
 
-def check_variant(variant: str) -> None:
-    """Raise if `variant` is not one of `VARIANTS`, naming the valid ones.
-
-    Args:
-        variant: A variant name.
-
-    Raises:
-        ValueError: `variant` is not one of `VARIANTS`.
-
-    Examples:
-        >>> check_variant("resnet")
-        Traceback (most recent call last):
-        ...
-        ValueError: variant='resnet' is not a variant; valid: mini_xception, no_residual, no_batchnorm, regular_conv, small_convnet
-    """  # noqa: E501
+def _check_variant(variant: str) -> None:
     if variant not in VARIANTS:
         raise ValueError(
             f"variant={variant!r} is not a variant; valid: {', '.join(VARIANTS)}"
@@ -89,8 +75,12 @@ def build_variant(
         4902625
         >>> build_variant("no_residual").count_params()
         546753
+        >>> build_variant("resnet")
+        Traceback (most recent call last):
+        ...
+        ValueError: variant='resnet' is not a variant; valid: mini_xception, ...
     """
-    check_variant(variant)
+    _check_variant(variant)
     if variant == "small_convnet":
         return models.small_convnet(input_shape, augmentation)
     return models.mini_xception(input_shape, augmentation, **_SWITCHES[variant])
