@@ -66,10 +66,17 @@ def test_resume_continues_after_the_last_epoch(tiny_data, tmp_path, capsys):
     state = json.loads((out / "state.json").read_text())
     state["config"]["epochs"] = 2  # extend the same run to two epochs
     (out / "state.json").write_text(json.dumps(state))
+    # As if killed after writing an epoch's history but before its state:
+    first = json.loads((out / "history.json").read_text())
+    killed = {key: [*values, 0.5] for key, values in first.items()}
+    (out / "history.json").write_text(json.dumps(killed))
     train(config(epochs=2), out, tiny_data, verbose=1)
     assert "Resuming small_convnet after epoch 1" in capsys.readouterr().out
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == 2
+    assert {key: values[0] for key, values in history.items()} == {
+        key: values[0] for key, values in first.items()
+    }
     assert json.loads((out / "state.json").read_text())["epochs_done"] == 2
 
 

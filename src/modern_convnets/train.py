@@ -237,6 +237,9 @@ def train(
             )
         state = {**previous, "config": settings}
         history = json.loads(history_file.read_text()) if history_file.is_file() else {}
+        # A run killed between writing its history and its state has one
+        # epoch too many in the history: the state says what was completed.
+        history = {key: v[: state["epochs_done"]] for key, v in history.items()}
         keras.utils.set_random_seed(config.seed + state["epochs_done"])
         model = keras.models.load_model(out / "last.keras")
         if verbose:
