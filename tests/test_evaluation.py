@@ -64,3 +64,20 @@ def test_predict_rejects_a_multi_class_model():
     dataset = tf.data.Dataset.from_tensor_slices((np.zeros((2, 3)), [0, 1])).batch(2)
     with pytest.raises(ValueError, match=r"model outputs shape \(None, 4\)"):
         predict(model, dataset)
+
+
+def test_predict_takes_arrays_as_fit_does_in_batches_of_any_size():
+    model = _tiny_classifier()
+    images = np.random.default_rng(2).normal(size=(7, 4, 4, 3)).astype("float32")
+    labels = np.array([0, 1, 1, 0, 1, 0, 1], "float32")
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(7)
+    expected = predict(model, dataset)
+    for batch_size in (1, 3, 64):
+        result = predict(model, (images, labels), batch_size=batch_size)
+        np.testing.assert_allclose(
+            result.probabilities, expected.probabilities, rtol=1e-6
+        )
+        assert result.labels.tolist() == [0, 1, 1, 0, 1, 0, 1]
+        assert result.accuracy == expected.accuracy
+    with pytest.raises(ValueError, match=r"batch_size=0 must be a positive integer"):
+        predict(model, (images, labels), batch_size=0)

@@ -62,6 +62,7 @@ def test_find_cycle_finds_function_level_cycles():
 def test_no_import_cycle_in_the_package():
     graph = import_graph()
     assert {"models", "shipped", "train", "transfer", "graph"} <= set(graph)
+    assert {"variants", "ablation", "ablation_results"} <= set(graph)
     assert find_cycle(graph) is None
 
 
@@ -70,6 +71,13 @@ def test_architectures_and_layer_tables_stand_alone():
     assert graph["models"] == {"blocks"}
     assert graph["diagram"] == {"_keras_internals"}
     assert "transfer" not in graph["train"]
+    assert graph["variants"] == {"models"}
+
+
+def test_the_ablation_trains_and_scores_through_the_one_trainer():
+    graph = import_graph()
+    assert {"train", "evaluation", "variants"} <= graph["ablation"]
+    assert not {"ablation", "ablation_results"} & graph["train"]
 
 
 def test_keras_internals_are_read_in_one_module_at_the_bottom():

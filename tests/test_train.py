@@ -34,14 +34,22 @@ def test_train_writes_checkpoints_history_and_manifest(tiny_data, tmp_path):
         "state.json",
     ]
     history = json.loads((out / "history.json").read_text())
-    assert set(history) == {"accuracy", "loss", "val_accuracy", "val_loss"}
+    assert list(history) == [
+        "accuracy",
+        "loss",
+        "val_accuracy",
+        "val_loss",
+        "epoch_seconds",
+    ]
     assert all(len(values) == 2 for values in history.values())
+    assert all(seconds > 0 for seconds in history["epoch_seconds"])
     assert result.best_epoch == 1 + int(np.argmax(history["val_accuracy"]))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["epochs"] == 2
     assert manifest["test_photos"] == 6
     assert manifest["dataset_fingerprint"] == dataset_fingerprint(tiny_data)
     assert manifest["config"]["model"] == "small_convnet"
+    assert manifest["params"] == 978_753  # at 80 × 80 its Flatten is smaller
     assert 0.0 <= manifest["test_accuracy"] <= 1.0
     assert manifest["test_accuracy"] == result.test_accuracy
     best = keras.models.load_model(out / "best.keras")
@@ -58,10 +66,17 @@ def test_resume_continues_after_the_last_epoch(tiny_data, tmp_path, capsys):
     state = json.loads((out / "state.json").read_text())
     state["config"]["epochs"] = 2  # extend the same run to two epochs
     (out / "state.json").write_text(json.dumps(state))
+    # As if killed after writing an epoch's history but before its state:
+    first = json.loads((out / "history.json").read_text())
+    killed = {key: [*values, 0.5] for key, values in first.items()}
+    (out / "history.json").write_text(json.dumps(killed))
     train(config(epochs=2), out, tiny_data, verbose=1)
     assert "Resuming small_convnet after epoch 1" in capsys.readouterr().out
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == 2
+    assert {key: values[0] for key, values in history.items()} == {
+        key: values[0] for key, values in first.items()
+    }
     assert json.loads((out / "state.json").read_text())["epochs_done"] == 2
 
 
@@ -85,7 +100,8 @@ def test_fingerprint_changes_with_content(tiny_data):
     [
         (
             {"model": "resnet"},
-            r"model='resnet' is not one of mini_xception, small_convnet",
+            r"model='resnet' is not one of mini_xception, no_residual, "
+            r"no_batchnorm, regular_conv, small_convnet",
         ),
         ({"optimizer": "sgd"}, r"optimizer='sgd' is not one of rmsprop, adam"),
         ({"epochs": 0}, r"epochs=0 must be a positive integer"),

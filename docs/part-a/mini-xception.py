@@ -40,12 +40,7 @@ import math
 import keras
 import numpy as np
 from IPython.display import Markdown
-from modern_convnets.ablation import (
-    VARIANTS,
-    build_variant,
-    load_results,
-    summarise,
-)
+from modern_convnets.ablation_results import load_results, summarise
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
 from modern_convnets.charts import (
@@ -64,6 +59,7 @@ from modern_convnets.shipped import (
     trained_history,
     trained_manifest,
 )
+from modern_convnets.variants import VARIANTS, build_variant
 
 NAMES = ["small_convnet", "mini_xception"]
 
@@ -560,8 +556,8 @@ Markdown(
 # `SeparableConv2D`, at the same widths; and the small convnet as the
 # baseline. It runs resumably, one folder per variant and seed
 # (`nox -s ablation -- train --image-size 80 --epochs 15` reruns the study
-# below; `evaluate` and `collect` then add the held-out accuracies and gather
-# the records), and its results ship with the package as one record per run:
+# below, each run scored on the held-out photos; `collect` then gathers the
+# records), and its results ship with the package as one record per run:
 
 # %%
 runs = load_results()

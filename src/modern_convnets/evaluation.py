@@ -41,23 +41,34 @@ class Predictions:
         return float(np.mean((self.probabilities > 0.5) == (self.labels == 1)))
 
 
-def predict(model: keras.Model, dataset: tf.data.Dataset) -> Predictions:
-    """Run a sigmoid classifier over a dataset of `(images, labels)` batches.
+def predict(
+    model: keras.Model,
+    dataset: tf.data.Dataset | tuple[np.ndarray, np.ndarray],
+    *,
+    batch_size: int = 64,
+) -> Predictions:
+    """Run a sigmoid classifier over labelled photos, batch by batch.
 
     The model runs in inference mode (augmentation and dropout off), one
-    batch at a time.
+    batch at a time. This is the package's one accuracy computation: the
+    trainer's held-out accuracy and the pages' confusion matrices both come
+    from it.
 
     Args:
         model: A model with one sigmoid output, e.g. from
             `modern_convnets.shipped.load_trained`.
         dataset: Batches of `(images, labels)`, e.g. the test split of
-            `modern_convnets.data.cats_vs_dogs`.
+            `modern_convnets.data.cats_vs_dogs`; or, as `model.fit` takes
+            them, one `(images, labels)` pair of NumPy arrays (from
+            `modern_convnets.data.load_arrays`), cut into batches here.
+        batch_size: Photos per batch when `dataset` is a pair of arrays.
 
     Returns:
         Labels and probabilities in dataset order.
 
     Raises:
-        ValueError: The model does not output one probability per image.
+        ValueError: The model does not output one probability per image, or
+            `batch_size` is not a positive integer.
 
     Examples:
         ```python
@@ -70,6 +81,15 @@ def predict(model: keras.Model, dataset: tf.data.Dataset) -> Predictions:
             f"model outputs shape {model.output_shape}; predict needs one sigmoid "
             "probability per image, shape (None, 1)"
         )
+    pair = isinstance(dataset, tuple) and len(dataset) == 2
+    if pair and all(isinstance(a, np.ndarray) for a in dataset):
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
+        x, y = dataset
+        dataset = [
+            (x[i : i + batch_size], y[i : i + batch_size])
+            for i in range(0, len(x), batch_size)
+        ]
     labels, probabilities = [], []
     for images, batch_labels in dataset:
         probabilities.append(np.asarray(model(images, training=False)).reshape(-1))

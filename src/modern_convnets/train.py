@@ -5,13 +5,20 @@ A run writes into one folder:
 - `best.keras`: the model at the epoch with the best validation accuracy,
   without optimizer state (what `load_trained` ships);
 - `last.keras`: the model and optimizer after the latest epoch, to resume from;
-- `history.json`: loss and accuracy per epoch;
+- `history.json`: loss and accuracy per epoch, and each epoch's seconds
+  (`epoch_seconds`);
 - `state.json`: epochs done and the best epoch so far;
-- `manifest.json` (at the end): configuration, data fingerprint, wall time,
-  hardware and accuracy on the held-out test photos.
+- `manifest.json` (at the end): configuration, parameter count, data
+  fingerprint, wall time, hardware and accuracy on the held-out test photos.
 
 Every file is written atomically, so an interrupted run leaves the previous
 complete version of each. Run it again with the same folder to resume.
+
+The photos are decoded into memory as NumPy arrays (`data.load_arrays`), so
+training runs on any Keras backend: TensorFlow here, JAX on a GPU machine.
+The model is any of `modern_convnets.variants.VARIANTS`: the two convnets of
+the guide and the ablation study's variants (`modern_convnets.ablation`
+trains those through this module).
 
 Command line (also `nox -s train -- ...`):
 
@@ -35,22 +42,19 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from modern_convnets import models
-from modern_convnets.data import augmentation, cats_vs_dogs, find_dataset
+from modern_convnets.data import augmentation, find_dataset, load_arrays, split_files
+from modern_convnets.evaluation import predict
 from modern_convnets.records import (
     dataset_fingerprint,
     hardware,
     save_model,
     write_json,
 )
+from modern_convnets.variants import VARIANTS, build_variant
 
 if TYPE_CHECKING:
     import keras
 
-BUILDERS = {
-    "small_convnet": models.small_convnet,
-    "mini_xception": models.mini_xception,
-}
 OPTIMIZERS = ("rmsprop", "adam")
 
 
@@ -59,7 +63,8 @@ class TrainConfig:
     """What to train and how.
 
     Attributes:
-        model: `"small_convnet"` or `"mini_xception"`.
+        model: One of `modern_convnets.variants.VARIANTS`, e.g.
+            `"small_convnet"` or `"mini_xception"`.
         epochs: Passes over the training photos.
         batch_size: Photos per step.
         image_size: Input height and width.
@@ -68,8 +73,11 @@ class TrainConfig:
         augment: Put the augmentation block first in the model.
         validation_fraction: Share of the training photos held out for
             validation (and for choosing the best epoch).
-        seed: Seeds the split, the shuffle, the initial weights, dropout and
-            augmentation.
+        seed: Seeds the shuffle, the initial weights, dropout and
+            augmentation, and the split unless `split_seed` is set.
+        split_seed: Seed of the validation split; `None` uses `seed`. Runs
+            compared over seeds (the ablation study) fix it, so that only the
+            training's randomness changes between them.
     """
 
     model: str
@@ -81,44 +89,48 @@ class TrainConfig:
     augment: bool = True
     validation_fraction: float = 0.2
     seed: int = 1337
+    split_seed: int | None = None
 
     def __post_init__(self) -> None:
-        if self.model not in BUILDERS:
+        """Check every setting, naming a bad one.
+
+        Examples:
+            >>> TrainConfig("small_convnet", epochs=0)
+            Traceback (most recent call last):
+            ...
+            ValueError: epochs=0 must be a positive integer
+        """
+        if self.model not in VARIANTS:
             raise ValueError(
-                f"model={self.model!r} is not one of {', '.join(sorted(BUILDERS))}"
+                f"model={self.model!r} is not one of {', '.join(VARIANTS)}"
             )
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(
                 f"optimizer={self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}"
             )
-        check_recipe(self)
+        for name in ("epochs", "batch_size", "image_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r} must be a positive integer")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate={self.learning_rate!r} must be > 0")
 
 
-def check_recipe(config: Any) -> None:
-    """Check the settings every training recipe shares, naming a bad one.
+def _untrained(config: TrainConfig) -> keras.Model:
+    """The uncompiled model, with Keras's current random state."""
+    size = (config.image_size, config.image_size, 3)
+    block = augmentation(seed=config.seed) if config.augment else None
+    return build_variant(config.model, size, block)
 
-    Args:
-        config: Anything with `epochs`, `batch_size`, `image_size` and
-            `learning_rate` attributes (`TrainConfig`, the ablation's
-            `StudyConfig`).
 
-    Raises:
-        ValueError: A count is not a positive integer, or the learning rate
-            is not positive.
-
-    Examples:
-        >>> check_recipe(TrainConfig("small_convnet"))
-        >>> TrainConfig("small_convnet", epochs=0)
-        Traceback (most recent call last):
-        ...
-        ValueError: epochs=0 must be a positive integer
-    """
-    for name in ("epochs", "batch_size", "image_size"):
-        value = getattr(config, name)
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}={value!r} must be a positive integer")
-    if not config.learning_rate > 0:
-        raise ValueError(f"learning_rate={config.learning_rate!r} must be > 0")
+def _settings_of(previous: dict[str, Any]) -> dict[str, Any]:
+    """A recorded configuration, with the defaults of fields added since."""
+    defaults = {
+        f.name: f.default
+        for f in dataclasses.fields(TrainConfig)
+        if f.default is not dataclasses.MISSING
+    }
+    return {**defaults, **previous}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,9 +161,7 @@ def build(config: TrainConfig) -> keras.Model:
     import keras
 
     keras.utils.set_random_seed(config.seed)
-    size = (config.image_size, config.image_size, 3)
-    block = augmentation(seed=config.seed) if config.augment else None
-    model = BUILDERS[config.model](size, augmentation=block)
+    model = _untrained(config)
     optimizer = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam}[
         config.optimizer
     ](learning_rate=config.learning_rate)
@@ -159,22 +169,14 @@ def build(config: TrainConfig) -> keras.Model:
     return model
 
 
-def _inference_copy(model: keras.Model, config: TrainConfig) -> keras.Model:
-    """The same weights in a fresh, uncompiled model: no optimizer state saved."""
-    size = (config.image_size, config.image_size, 3)
-    block = augmentation(seed=config.seed) if config.augment else None
-    copy = BUILDERS[config.model](size, augmentation=block)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
 def train(
     config: TrainConfig,
     out_dir: str | os.PathLike[str],
     data: str | os.PathLike[str] | None = None,
     *,
+    deadline: float | None = None,
     verbose: int = 1,
-) -> TrainResult:
+) -> TrainResult | None:
     """Train `config.model` on the cats-vs-dogs photos, resuming if possible.
 
     If `out_dir` holds a `last.keras` and `state.json` from the same
@@ -186,12 +188,15 @@ def train(
         config: What to train and how.
         out_dir: Folder for checkpoints, history and manifest.
         data: Where the photos are (see `modern_convnets.data.find_dataset`).
+        deadline: A `time.time()` after which training stops at the end of
+            the current epoch, leaving the run to resume later.
         verbose: Keras progress output: 0 silent, 1 progress bar, 2 one line
             per epoch.
 
     Returns:
         The folder, the best epoch (1-based), its validation accuracy, and the
-            best model's accuracy on the held-out test photos.
+            best model's accuracy on the held-out test photos; `None` if the
+            run stopped at the deadline, unfinished (no manifest yet).
 
     Raises:
         ValueError: `out_dir` holds a run with a different configuration.
@@ -209,13 +214,11 @@ def train(
     settings = dataclasses.asdict(config)
 
     root = find_dataset(data)
-    train_ds, val_ds, test_ds = cats_vs_dogs(
-        root,
-        image_size=(config.image_size, config.image_size),
-        batch_size=config.batch_size,
-        validation_fraction=config.validation_fraction,
-        seed=config.seed,
+    split_seed = config.seed if config.split_seed is None else config.split_seed
+    train_split, validation_split, test_split = split_files(
+        root, validation_fraction=config.validation_fraction, seed=split_seed
     )
+    size = (config.image_size, config.image_size)
 
     state = {
         "config": settings,
@@ -227,13 +230,16 @@ def train(
     model = None
     if state_file.is_file() and (out / "last.keras").is_file():
         previous = json.loads(state_file.read_text())
-        if previous["config"] != settings:
+        if _settings_of(previous["config"]) != settings:
             raise ValueError(
                 f"out_dir={str(out)!r} holds a run with config {previous['config']}, "
                 f"not {settings}; choose another folder or delete it to start over"
             )
-        state = previous
+        state = {**previous, "config": settings}
         history = json.loads(history_file.read_text()) if history_file.is_file() else {}
+        # A run killed between writing its history and its state has one
+        # epoch too many in the history: the state says what was completed.
+        history = {key: v[: state["epochs_done"]] for key, v in history.items()}
         keras.utils.set_random_seed(config.seed + state["epochs_done"])
         model = keras.models.load_model(out / "last.keras")
         if verbose:
@@ -246,44 +252,63 @@ def train(
     class Checkpoint(keras.callbacks.Callback):
         """Save the last and the best model, history and state, atomically."""
 
+        def on_epoch_begin(
+            self, epoch: int, logs: dict[str, float] | None = None
+        ) -> None:
+            self.epoch_started = time.perf_counter()
+
         def on_epoch_end(
             self, epoch: int, logs: dict[str, float] | None = None
         ) -> None:
             logs = logs or {}
             for key, value in logs.items():
                 history.setdefault(key, []).append(float(value))
+            seconds = time.perf_counter() - self.epoch_started
+            history.setdefault("epoch_seconds", []).append(seconds)
             state["epochs_done"] = epoch + 1
             state["wall_seconds"] = time.perf_counter() - started
             if logs.get("val_accuracy", -1.0) > state["best_val_accuracy"]:
                 state["best_val_accuracy"] = float(logs["val_accuracy"])
                 state["best_epoch"] = epoch + 1
-                save_model(_inference_copy(self.model, config), out / "best.keras")
+                # A fresh, uncompiled copy: no optimizer state shipped.
+                best = _untrained(config)
+                best.set_weights(self.model.get_weights())
+                save_model(best, out / "best.keras")
             save_model(self.model, out / "last.keras")
             write_json(history_file, history)
             write_json(state_file, state)
+            if deadline is not None and time.time() > deadline:
+                self.model.stop_training = True
 
     if state["epochs_done"] < config.epochs:
+        x, y = load_arrays(train_split, image_size=size)
         model.fit(
-            train_ds,
-            validation_data=val_ds,
+            x,
+            y,
+            batch_size=config.batch_size,
             epochs=config.epochs,
             initial_epoch=state["epochs_done"],
+            validation_data=load_arrays(validation_split, image_size=size),
+            shuffle=True,
             callbacks=[Checkpoint()],
-            shuffle=False,  # the training dataset reshuffles itself every epoch
             verbose=verbose,
         )
+        del x, y  # the test photos take their place in memory
+        if state["epochs_done"] < config.epochs:
+            return None
 
     best = keras.models.load_model(out / "best.keras", compile=False)
-    best.compile(loss="binary_crossentropy", metrics=["accuracy"])
-    _, test_accuracy = best.evaluate(test_ds, verbose=0)
+    test = load_arrays(test_split, image_size=size)
+    test_accuracy = predict(best, test, batch_size=config.batch_size).accuracy
     manifest = {
         "model": config.model,
         "config": settings,
+        "params": best.count_params(),
         "epochs": state["epochs_done"],
         "best_epoch": state["best_epoch"],
         "best_val_accuracy": state["best_val_accuracy"],
-        "test_accuracy": float(test_accuracy),
-        "test_photos": len(test_ds.file_paths),
+        "test_accuracy": test_accuracy,
+        "test_photos": len(test_split.paths),
         "dataset_fingerprint": dataset_fingerprint(root),
         "wall_seconds": round(state["wall_seconds"], 1),
         "hardware": hardware(),
@@ -291,7 +316,7 @@ def train(
     }
     write_json(out / "manifest.json", manifest)
     return TrainResult(
-        out, state["best_epoch"], state["best_val_accuracy"], float(test_accuracy)
+        out, state["best_epoch"], state["best_val_accuracy"], test_accuracy
     )
 
 
@@ -300,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m modern_convnets.train", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("model", choices=sorted(BUILDERS))
+    parser.add_argument("model", choices=list(VARIANTS))
     defaults = TrainConfig("small_convnet")
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
@@ -326,6 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     result = train(
         config, args.out or Path("runs") / args.model, args.data, verbose=args.verbose
     )
+    assert result is not None  # without a deadline, a run always finishes
     print(
         f"best epoch {result.best_epoch}: validation accuracy "
         f"{result.best_val_accuracy:.4f}, test accuracy {result.test_accuracy:.4f} "

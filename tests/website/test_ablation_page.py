@@ -8,7 +8,8 @@ import re
 import pytest
 from conftest import SITE
 
-from modern_convnets.ablation import VARIANTS, load_results, summarise
+from modern_convnets.ablation_results import load_results, summarise
+from modern_convnets.variants import VARIANTS
 
 pytestmark = pytest.mark.site
 
