@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import doctest
+import importlib
 import io
 import os
+import pkgutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import site_build
 from PIL import Image
 from site_build import kernel_profile, lab_assets, model_files
 from site_build.build_state import SitePaths
@@ -22,6 +26,31 @@ from site_build.page_cache import (
 from site_build.shared_styles import SharedStyles, site_root
 
 REPO = Path(__file__).resolve().parents[1]
+MODULES = sorted(
+    info.name for info in pkgutil.iter_modules(site_build.__path__, "site_build.")
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    monkeypatch.chdir(REPO)  # the examples name the repository's files
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.failed == 0
+
+
+def test_every_job_is_a_module():
+    assert [name.split(".")[1] for name in MODULES] == [
+        "build_state",
+        "cell_markup",
+        "figure_files",
+        "kernel_profile",
+        "lab_assets",
+        "mathjax",
+        "model_files",
+        "page_cache",
+        "shared_styles",
+    ]
 
 
 def _package(root: Path) -> Path:

@@ -27,8 +27,8 @@ class SitePaths:
         root: The folder holding `mkdocs.yml`.
 
     Example:
-        >>> SitePaths(Path(".")).npm_project
-        PosixPath('website/lab')
+        >>> SitePaths(Path(".")).npm_project.as_posix()
+        'website/lab'
     """
 
     root: Path
@@ -90,8 +90,10 @@ class SiteBuild:
         styles: Collects nbconvert's stylesheet, written once after the build.
 
     Example:
-        >>> paths = SitePaths(Path("."))
-        >>> build = SiteBuild(paths, None, FigureFiles(paths.figure_cache))
+        ```python
+        paths = SitePaths(Path("."))
+        build = SiteBuild(paths, None, FigureFiles(paths.figure_cache))
+        ```
     """
 
     paths: SitePaths

@@ -41,7 +41,9 @@ def mark_cells(html: str) -> str:
     """Fold the code of `collapse` cells and label `copy` cells in a built page.
 
     Example:
-        >>> page = mark_cells(page)  # a page that mkdocs-jupyter rendered
+        ```python
+        page = mark_cells(page)  # a page that mkdocs-jupyter rendered
+        ```
     """
     html = COLLAPSE_CELL.sub(
         lambda m: m[1] + COLLAPSE_OPEN + m[2] + "</details>" + m[3], html

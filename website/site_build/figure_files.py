@@ -49,7 +49,9 @@ def encode(png: bytes) -> tuple[bytes, str]:
         The encoded bytes and "webp".
 
     Example:
-        >>> data, extension = encode(Path("plot.png").read_bytes())
+        ```python
+        data, extension = encode(Path("plot.png").read_bytes())
+        ```
     """
     image = Image.open(io.BytesIO(png))
     image.load()
@@ -71,8 +73,10 @@ class FigureFiles:
         cache_dir: Where encoded figures are kept between builds.
 
     Example:
-        >>> files = FigureFiles(Path(".cache/figure-files"))
-        >>> html = files.extract(html, Path("site/part-b/filters"))
+        ```python
+        files = FigureFiles(Path(".cache/figure-files"))
+        html = files.extract(html, Path("site/part-b/filters"))
+        ```
     """
 
     def __init__(self, cache_dir: Path) -> None:

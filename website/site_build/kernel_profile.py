@@ -34,7 +34,9 @@ def install(ipython_dir: Path, startup: Path) -> list[Path]:
         depends on, for the pages' cache keys.
 
     Example:
-        >>> files = install(Path(".cache/ipython"), Path("website/kernel_startup.py"))
+        ```python
+        files = install(Path(".cache/ipython"), Path("website/kernel_startup.py"))
+        ```
     """
     profile = ipython_dir / "profile_default"
     with atomic_path(profile / "ipython_kernel_config.py") as tmp:

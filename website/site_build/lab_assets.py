@@ -38,8 +38,9 @@ def copy_tensorflowjs(npm_project: Path, vendor: Path) -> list[Path]:
         FileNotFoundError: If `npm ci` has not installed TensorFlow.js.
 
     Example:
-        >>> copy_tensorflowjs(Path("website/lab"), Path("site/lab/vendor"))[0].name
-        'tf.min.js'
+        ```python
+        copy_tensorflowjs(Path("website/lab"), Path("site/lab/vendor"))
+        ```
     """
     packages = npm_project / "node_modules" / "@tensorflow"
     missing = [source for source in VENDOR if not (packages / source).is_file()]
@@ -65,7 +66,9 @@ def build_lab(npm_project: Path, site_dir: Path) -> None:
         site_dir: The built site.
 
     Example:
-        >>> build_lab(Path("website/lab"), Path("site"))
+        ```python
+        build_lab(Path("website/lab"), Path("site"))
+        ```
     """
     from modern_convnets.lab import export_lab
 

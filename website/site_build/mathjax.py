@@ -32,7 +32,9 @@ def remove_cdn_scripts(html: str) -> str:
     """Remove nbconvert's MathJax and mermaid.js loaders from a built page.
 
     Example:
-        >>> page = remove_cdn_scripts(page)  # a page that mkdocs-jupyter rendered
+        ```python
+        page = remove_cdn_scripts(page)  # a page that mkdocs-jupyter rendered
+        ```
     """
     return NOTEBOOK_SCRIPTS.sub("", html)
 
@@ -41,8 +43,9 @@ def copy_mathjax(site_dir: Path) -> Path:
     """Copy the installed MathJax into `site_dir/assets/mathjax/`; return it.
 
     Example:
-        >>> copy_mathjax(Path("site"))
-        PosixPath('site/assets/mathjax')
+        ```python
+        copy_mathjax(Path("site"))  # site/assets/mathjax/
+        ```
     """
     static = importlib.resources.files("jupyter_server_mathjax") / "static"
     target = site_dir / FOLDER

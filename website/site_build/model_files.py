@@ -20,8 +20,8 @@ def model_files(package_dir: Path) -> list[Path]:
     """The package's trained `.keras` files, sorted.
 
     Example:
-        >>> [p.name for p in model_files(Path("src/modern_convnets"))][:1]
-        ['mini_xception.keras']
+        >>> [p.name for p in model_files(Path("src/modern_convnets"))]
+        ['mini_xception.keras', 'small_convnet.keras', 'xception_cats_vs_dogs.keras']
     """
     return sorted((package_dir / "trained").glob("*.keras"))
 
@@ -39,7 +39,9 @@ def prepare_page_folder(package_dir: Path, folder: Path) -> None:
         folder: The kernels' working folder.
 
     Example:
-        >>> prepare_page_folder(Path("src/modern_convnets"), Path(".cache/page-folder"))
+        ```python
+        prepare_page_folder(Path("src/modern_convnets"), Path(".cache/page-folder"))
+        ```
     """
     from modern_convnets.data import find_dataset
     from modern_convnets.pretrained import find_xception_weights
@@ -59,8 +61,9 @@ def publish(package_dir: Path, site_dir: Path) -> list[Path]:
     """Copy the trained models into `site_dir/models/`; return the copies.
 
     Example:
-        >>> publish(Path("src/modern_convnets"), Path("site"))[0].name
-        'mini_xception.keras'
+        ```python
+        publish(Path("src/modern_convnets"), Path("site"))  # site/models/*.keras
+        ```
     """
     models = site_dir / "models"
     models.mkdir(parents=True, exist_ok=True)

@@ -147,8 +147,8 @@ def cache_enabled(setting: str | None) -> bool:
         True unless `setting` is "0".
 
     Example:
-        >>> cache_enabled(os.environ.get("MODERN_CONVNETS_DOCS_CACHE"))
-        True
+        >>> cache_enabled("0")
+        False
     """
     if setting not in (None, "0", "1"):
         raise ValueError(
@@ -173,9 +173,15 @@ class PageCache:
         kernel_files: The kernels' profile files, part of every key.
 
     Example:
-        >>> cache = PageCache(plugin.config, Path(".cache/mkdocs-jupyter"),
-        ...                   Path("src/modern_convnets"), startup, profile)
-        >>> cache.select(Path("docs/part-b/gradcam.py"))
+        ```python
+        cache = PageCache(
+            plugin.config,
+            Path(".cache/mkdocs-jupyter"),
+            Path("src/modern_convnets"),
+            Path("website/kernel_startup.py"),
+        )
+        cache.select(Path("docs/part-b/gradcam.py"))  # the next page's folder
+        ```
     """
 
     def __init__(

@@ -45,9 +45,11 @@ class SharedStyles:
         folder: The stylesheets' folder, relative to the site's root.
 
     Example:
-        >>> styles = SharedStyles()
-        >>> html = styles.extract(html, "../../")
-        >>> styles.write(Path("site"))
+        ```python
+        styles = SharedStyles()
+        html = styles.extract(html, "../../")  # for each page
+        styles.write(Path("site"))  # once, after the build
+        ```
     """
 
     def __init__(self, folder: str = "assets/stylesheets") -> None:
