@@ -21,6 +21,7 @@ from site_build.page_cache import (
     PackageDependencies,
     PageCache,
     cache_enabled,
+    configure,
     notebook_code,
 )
 from site_build.shared_styles import SharedStyles, site_root
@@ -366,3 +367,18 @@ def test_model_files_are_published(tmp_path):
     copies = model_files.publish(package, tmp_path / "site")
     assert copies == [tmp_path / "site" / "models" / n for n in ("a.keras", "b.keras")]
     assert copies[1].read_text() == "b.keras"
+
+
+def test_configure_turns_mkdocs_jupyters_cache_off_or_keys_it(tmp_path):
+    package = _package(tmp_path)
+    startup = tmp_path / "startup.py"
+    startup.write_text("x = 1\n")
+    plugin_config = {"cache": True}
+    assert configure(plugin_config, "0", tmp_path, package, startup) is None
+    assert plugin_config == {"cache": False}
+    plugin_config = {"cache": True}
+    cache = configure(plugin_config, None, tmp_path / "base", package, startup)
+    assert isinstance(cache, PageCache)
+    assert cache.plugin_config is plugin_config
+    assert cache.base == tmp_path / "base"
+    assert plugin_config == {"cache": True}

@@ -22,7 +22,6 @@ A build's state is one `SiteBuild`, kept in MkDocs' configuration.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -39,26 +38,19 @@ from site_build.build_state import CONFIG_KEY, SiteBuild, SitePaths
 from site_build.figure_files import FigureFiles
 from site_build.shared_styles import site_root
 
-log = logging.getLogger("mkdocs.hooks.modern_convnets")
-
 
 def on_config(config):
     paths = SitePaths(Path(config.config_file_path).resolve().parent)
     profile = kernel_profile.install(paths.ipython_dir, paths.kernel_startup)
     model_files.prepare_page_folder(paths.package, paths.page_folder)
-    jupyter = config.plugins["mkdocs-jupyter"].config
-    if page_cache.cache_enabled(os.environ.get("MODERN_CONVNETS_DOCS_CACHE")):
-        cache = page_cache.PageCache(
-            jupyter,
-            paths.notebook_cache,
-            paths.package,
-            paths.kernel_startup,
-            profile,
-        )
-    else:
-        jupyter["cache"] = False
-        log.info("Executing every notebook (MODERN_CONVNETS_DOCS_CACHE=0)")
-        cache = None
+    cache = page_cache.configure(
+        config.plugins["mkdocs-jupyter"].config,
+        os.environ.get("MODERN_CONVNETS_DOCS_CACHE"),
+        paths.notebook_cache,
+        paths.package,
+        paths.kernel_startup,
+        profile,
+    )
     config[CONFIG_KEY] = SiteBuild(paths, cache, FigureFiles(paths.figure_cache))
     return config
 

@@ -19,9 +19,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import logging
 import shutil
 from collections.abc import Iterable, MutableMapping
 from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.modern_convnets")
 
 
 def _imported_names(source: str) -> set[str]:
@@ -221,3 +224,36 @@ class PageCache:
         for path in stale:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
         return stale
+
+
+def configure(
+    plugin_config: MutableMapping[str, object],
+    setting: str | None,
+    base: Path,
+    package_dir: Path,
+    kernel_startup: Path,
+    kernel_files: Iterable[Path] = (),
+) -> PageCache | None:
+    """The build's page cache, or None with mkdocs-jupyter's cache turned off.
+
+    Args:
+        plugin_config: mkdocs-jupyter's configuration.
+        setting: MODERN_CONVNETS_DOCS_CACHE (see `cache_enabled`).
+        base: As for `PageCache`.
+        package_dir: As for `PageCache`.
+        kernel_startup: As for `PageCache`.
+        kernel_files: As for `PageCache`.
+
+    Returns:
+        A `PageCache` on `plugin_config`, or None if `setting` is "0".
+
+    Example:
+        ```python
+        cache = configure(plugin.config, "0", base, package, startup)  # None
+        ```
+    """
+    if cache_enabled(setting):
+        return PageCache(plugin_config, base, package_dir, kernel_startup, kernel_files)
+    plugin_config["cache"] = False
+    log.info("Executing every notebook (MODERN_CONVNETS_DOCS_CACHE=0)")
+    return None
