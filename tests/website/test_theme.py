@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.site
-OVERRIDES = Path(__file__).resolve().parents[2] / "overrides"
+OVERRIDES = Path(__file__).resolve().parents[2] / "website" / "overrides"
 HEADER = re.compile(r"\{#-.*?-#\}\s*", re.DOTALL)
 
 

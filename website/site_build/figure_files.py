@@ -23,9 +23,12 @@ import base64
 import hashlib
 import io
 import re
+import shutil
 from pathlib import Path
 
 from PIL import Image
+
+from modern_convnets._atomic import atomic_path
 
 # Data URIs under this many bytes (icons) stay inline: a request costs more.
 INLINE_LIMIT = 4096
@@ -46,7 +49,9 @@ def encode(png: bytes) -> tuple[bytes, str]:
         The encoded bytes and "webp".
 
     Example:
-        >>> data, extension = encode(Path("plot.png").read_bytes())
+        ```python
+        data, extension = encode(Path("plot.png").read_bytes())
+        ```
     """
     image = Image.open(io.BytesIO(png))
     image.load()
@@ -56,13 +61,6 @@ def encode(png: bytes) -> tuple[bytes, str]:
     if len(lossy.getvalue()) * 2 < len(lossless.getvalue()):
         return lossy.getvalue(), "webp"
     return lossless.getvalue(), "webp"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)
 
 
 class FigureFiles:
@@ -75,8 +73,10 @@ class FigureFiles:
         cache_dir: Where encoded figures are kept between builds.
 
     Example:
-        >>> files = FigureFiles(Path(".cache/figure-files"))
-        >>> html = files.extract(html, Path("site/part-b/filters"))
+        ```python
+        files = FigureFiles(Path(".cache/figure-files"))
+        html = files.extract(html, Path("site/part-b/filters"))
+        ```
     """
 
     def __init__(self, cache_dir: Path) -> None:
@@ -91,7 +91,8 @@ class FigureFiles:
                 return cached
         data, extension = encode(png)
         path = self.cache_dir / f"{key}.{extension}"
-        _write_atomically(path, data)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
         self.used.add(path)
         return path
 
@@ -116,7 +117,8 @@ class FigureFiles:
             cached = self._encoded(png)
             target = page_dir / folder / cached.name
             if not target.is_file() or target.stat().st_size != cached.stat().st_size:
-                _write_atomically(target, cached.read_bytes())
+                with atomic_path(target) as tmp:
+                    shutil.copyfile(cached, tmp)
             with Image.open(cached) as image:
                 width, height = image.size
             lazy = ' loading="lazy"' if count else ""

@@ -6,6 +6,10 @@ on the package's data files (trained models, results, the figure style) and
 on what every kernel runs first. Editing `gradcam.py` then re-executes only
 the pages that import it; editing a data file re-executes every page.
 
+`PageCache` points mkdocs-jupyter at the folder of each page's key, and
+removes the folders no page used. Set MODERN_CONVNETS_DOCS_CACHE=0 to execute
+every page regardless.
+
 Imports are found statically (`ast`), so an import built at run time
 (`importlib.import_module(name)`) is not seen: the package has none.
 """
@@ -15,8 +19,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Iterable
+import logging
+import shutil
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.modern_convnets")
 
 
 def _imported_names(source: str) -> set[str]:
@@ -129,3 +137,123 @@ class PackageDependencies:
         for path in [*files, *self.data_files(), *extra]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()[:16]
+
+
+def cache_enabled(setting: str | None) -> bool:
+    """Whether to cache executed pages, from MODERN_CONVNETS_DOCS_CACHE.
+
+    Args:
+        setting: The variable's value: "1" or unset to cache, "0" to execute
+            every page.
+
+    Returns:
+        True unless `setting` is "0".
+
+    Example:
+        >>> cache_enabled("0")
+        False
+    """
+    if setting not in (None, "0", "1"):
+        raise ValueError(
+            f"MODERN_CONVNETS_DOCS_CACHE must be 0 (execute every page) or 1 "
+            f"(cache), not {setting!r}"
+        )
+    return setting != "0"
+
+
+class PageCache:
+    """Points mkdocs-jupyter's cache at a folder keyed by each page's inputs.
+
+    mkdocs-jupyter caches an executed notebook by the notebook file alone,
+    in the folder its `cache_dir` option names. Before each page, `select`
+    sets that option to a folder named by the page's digest.
+
+    Args:
+        plugin_config: mkdocs-jupyter's configuration, whose `cache_dir` is set.
+        base: The folder that holds one cache folder per key.
+        package_dir: The package the pages import.
+        kernel_startup: What every kernel runs first.
+        kernel_files: The kernels' profile files, part of every key.
+
+    Example:
+        ```python
+        cache = PageCache(
+            plugin.config,
+            Path(".cache/mkdocs-jupyter"),
+            Path("src/modern_convnets"),
+            Path("website/kernel_startup.py"),
+        )
+        cache.select(Path("docs/part-b/gradcam.py"))  # the next page's folder
+        ```
+    """
+
+    def __init__(
+        self,
+        plugin_config: MutableMapping[str, object],
+        base: Path,
+        package_dir: Path,
+        kernel_startup: Path,
+        kernel_files: Iterable[Path] = (),
+    ) -> None:
+        self.plugin_config = plugin_config
+        self.base = base
+        self.dependencies = PackageDependencies(package_dir)
+        self.kernel_startup = kernel_startup.read_text()
+        self.kernel_files = sorted(kernel_files)
+        self.used: set[Path] = set()
+
+    def select(self, notebook: Path) -> Path:
+        """Key the next page's cache entry by what `notebook`'s code reaches.
+
+        Returns:
+            The cache folder now in mkdocs-jupyter's configuration.
+        """
+        code = [notebook_code(notebook), self.kernel_startup]
+        keyed = self.base / self.dependencies.digest(code, self.kernel_files)
+        self.plugin_config["cache_dir"] = str(keyed)
+        self.used.add(keyed)
+        return keyed
+
+    def prune(self) -> list[Path]:
+        """Remove the cache folders that no page of this build used; return them."""
+        stale = sorted(
+            path
+            for path in (self.base.iterdir() if self.base.is_dir() else ())
+            if path not in self.used
+        )
+        for path in stale:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        return stale
+
+
+def configure(
+    plugin_config: MutableMapping[str, object],
+    setting: str | None,
+    base: Path,
+    package_dir: Path,
+    kernel_startup: Path,
+    kernel_files: Iterable[Path] = (),
+) -> PageCache | None:
+    """The build's page cache, or None with mkdocs-jupyter's cache turned off.
+
+    Args:
+        plugin_config: mkdocs-jupyter's configuration.
+        setting: MODERN_CONVNETS_DOCS_CACHE (see `cache_enabled`).
+        base: As for `PageCache`.
+        package_dir: As for `PageCache`.
+        kernel_startup: As for `PageCache`.
+        kernel_files: As for `PageCache`.
+
+    Returns:
+        A `PageCache` on `plugin_config`, or None if `setting` is "0".
+
+    Example:
+        ```python
+        cache = configure(plugin.config, "0", base, package, startup)  # None
+        ```
+    """
+    if cache_enabled(setting):
+        return PageCache(plugin_config, base, package_dir, kernel_startup, kernel_files)
+    plugin_config["cache"] = False
+    log.info("Executing every notebook (MODERN_CONVNETS_DOCS_CACHE=0)")
+    return None

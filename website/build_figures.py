@@ -1,6 +1,6 @@
 """Rebuild the standalone figures that the README and the home page show.
 
-Usage: python scripts/build_figures.py [--out docs/assets/figures]
+Usage: python website/build_figures.py [--out docs/assets/figures]
 
 Each figure is computed from the real pretrained weights and written
 atomically. PNG metadata that changes between runs (the software version) is

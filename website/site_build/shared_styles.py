@@ -11,7 +11,31 @@ import hashlib
 import re
 from pathlib import Path
 
+from modern_convnets._atomic import atomic_path
+
 STYLE = re.compile(r'<style type="text/css">(.*?)</style>\s*', re.DOTALL)
+
+
+def site_root(page_url: str) -> str:
+    """The relative URL from a page to the site's root, "" or ending in "/".
+
+    Args:
+        page_url: The page's URL relative to the site ("part-b/filters/",
+            "404.html", "" for the home page).
+
+    Returns:
+        "../" once per folder of `page_url`.
+
+    Example:
+        >>> site_root("part-b/filters/")
+        '../../'
+    """
+    if page_url.startswith("/"):
+        raise ValueError(
+            f"page_url must be relative to the site, like 'part-b/filters/', "
+            f"not {page_url!r}"
+        )
+    return "../" * page_url.count("/")
 
 
 class SharedStyles:
@@ -21,9 +45,11 @@ class SharedStyles:
         folder: The stylesheets' folder, relative to the site's root.
 
     Example:
-        >>> styles = SharedStyles()
-        >>> html = styles.extract(html, "../../")
-        >>> styles.write(Path("site"))
+        ```python
+        styles = SharedStyles()
+        html = styles.extract(html, "../../")  # for each page
+        styles.write(Path("site"))  # once, after the build
+        ```
     """
 
     def __init__(self, folder: str = "assets/stylesheets") -> None:
@@ -63,9 +89,7 @@ class SharedStyles:
         written = []
         for name, css in sorted(self.sheets.items()):
             path = site_dir / self.folder / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f".{name}.partial")
-            partial.write_text(css)
-            partial.replace(path)
+            with atomic_path(path) as tmp:
+                tmp.write_text(css)
             written.append(path)
         return written

@@ -1,0 +1,149 @@
+"""The site build's patterns against the markup of the pinned nbconvert.
+
+`website/site_build/` edits the HTML that mkdocs-jupyter and nbconvert write
+with regular expressions: the MathJax and mermaid.js loaders, the classes of
+tagged cells, style blocks, inline PNG figures. pyproject.toml pins both
+packages exactly. Here a tiny page (`data/notebook-markup/page.py`) is
+rendered as the site renders it:
+
+- in the fast suite, from `page.html`, captured from the pinned versions;
+- in `nox -s docs` (marker `slow`), afresh with the installed versions.
+
+Both must come out of every edit exactly as expected. After moving a pin,
+check the patterns and capture the page again:
+`python tests/test_notebook_markup.py` with the docs tools installed.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from pathlib import Path
+
+import pytest
+from site_build import cell_markup, mathjax
+from site_build.figure_files import FigureFiles
+from site_build.shared_styles import STYLE, SharedStyles
+
+REPO = Path(__file__).resolve().parents[1]
+PAGE = REPO / "tests" / "data" / "notebook-markup" / "page.py"
+CAPTURED = PAGE.with_suffix(".html")
+PINNED = ("mkdocs-jupyter", "nbconvert")
+HEADER = re.compile(r"<!-- captured from (.*?) -->\n")
+# Cell ids are random: jupytext gives a percent-format page new ones each read.
+CELL_ID = re.compile(r'id="cell-id=[0-9a-f]+"')
+
+
+def _pins() -> dict[str, str]:
+    """The exact versions that pyproject.toml pins."""
+    pins = re.findall(
+        r'^\s*"([\w-]+)==([^"]+)",', (REPO / "pyproject.toml").read_text(), re.M
+    )
+    return {name: version for name, version in pins if name in PINNED}
+
+
+def render() -> str:
+    """The page as mkdocs-jupyter renders it with the site's settings."""
+    import yaml
+    from mkdocs_jupyter.nbconvert2 import nb2html
+
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+    (settings,) = [
+        p["mkdocs-jupyter"]
+        for p in config["plugins"]
+        if isinstance(p, dict) and "mkdocs-jupyter" in p
+    ]
+    html = nb2html(
+        str(PAGE),
+        execute=True,
+        allow_errors=False,
+        remove_tag_config=settings["remove_tag_config"],
+        custom_mathjax_url=settings["custom_mathjax_url"],
+    )
+    html = CELL_ID.sub('id="cell-id=0"', html)
+    # nbconvert's 0.6 MB stylesheet: only its tags matter here.
+    return STYLE.sub(
+        lambda m: f'<style type="text/css">/* {len(m[1])} characters */</style>\n',
+        html,
+    )
+
+
+def _check_edits(html: str, tmp_path: Path) -> None:
+    """Every edit of the site build does exactly what it should to `html`."""
+    # MathJax and mermaid.js loaders: three scripts out, nothing else.
+    loaders = mathjax.NOTEBOOK_SCRIPTS.findall(html)
+    assert len(loaders) == 2
+    assert loaders[0].startswith("<!-- Load mathjax -->")
+    assert '<script src="modern-convnets:site-mathjax">' in loaders[0]
+    assert "jp-Mermaid" in loaders[1]
+    out = mathjax.remove_cdn_scripts(html)
+    assert html.count("<script") - out.count("<script") == 3
+    assert "mathjax" not in out.lower()
+    assert "jp-Mermaid > pre" not in out
+
+    # One "Copy this" label, between the copy cell's opening and its code.
+    out = cell_markup.mark_cells(out)
+    assert out.count(cell_markup.COPY_LABEL) == 1
+    assert re.search(
+        r'celltag_copy" id="cell-id=0">\s*'
+        + re.escape(cell_markup.COPY_LABEL)
+        + r'<div class="jp-Cell-inputWrapper"',
+        out,
+    )
+    # The collapse cell's code folded, its output outside the toggle.
+    (folded,) = re.findall(
+        re.escape(cell_markup.COLLAPSE_OPEN)
+        + r'(<div class="jp-Cell-inputWrapper".*?)</details>'
+        r'<div class="jp-Cell-outputWrapper">\s*(.*?)</pre>',
+        out,
+        re.DOTALL,
+    )
+    assert "clipboard-copy-txt" in folded[0]
+    assert 'print("collapsed", x)' in folded[0]
+    assert "collapsed 1" not in folded[0]
+    assert folded[1].endswith("<pre>collapsed 1\n")
+    # The prose cell: its output without its code.
+    assert "prose\n</pre>" in out
+    assert 'print("prose")' not in out
+
+    # nbconvert's three style blocks become one link.
+    assert len(STYLE.findall(out)) == 3
+    styles = SharedStyles()
+    out = styles.extract(out, "../")
+    (name,) = styles.sheets
+    assert out.count("<style") == 1  # mermaid's, without a type: left alone
+    assert out.count(f'href="../assets/stylesheets/{name}"') == 1
+
+    # The figure becomes a file beside the page.
+    out = FigureFiles(tmp_path / "cache").extract(out, tmp_path / "page")
+    assert "data:image/png" not in out
+    (figure,) = (tmp_path / "page" / "figures").iterdir()
+    assert f'<a class="mc-enlarge" href="figures/{figure.name}"><img ' in out
+    assert 'width="80" height="80" decoding="async"' in out
+
+
+def test_captured_page_is_from_the_pinned_versions():
+    captured = HEADER.match(CAPTURED.read_text())
+    assert captured, f"{CAPTURED} lacks its header"
+    versions = dict(v.split(" ") for v in captured[1].split(", "))
+    assert versions == _pins() == {"mkdocs-jupyter": "0.26.3", "nbconvert": "7.17.2"}
+
+
+def test_edits_of_the_captured_page(tmp_path):
+    _check_edits(HEADER.sub("", CAPTURED.read_text(), count=1), tmp_path)
+
+
+@pytest.mark.slow
+def test_edits_of_the_page_rendered_now(tmp_path):
+    pytest.importorskip("mkdocs_jupyter", reason="needs the docs tools")
+    installed = {name: importlib.metadata.version(name) for name in PINNED}
+    assert installed == _pins(), "install the docs group as pyproject.toml pins it"
+    _check_edits(render(), tmp_path)
+
+
+if __name__ == "__main__":
+    versions = ", ".join(
+        f"{name} {importlib.metadata.version(name)}" for name in PINNED
+    )
+    CAPTURED.write_text(f"<!-- captured from {versions} -->\n{render()}")
+    print(f"wrote {CAPTURED} ({versions})")

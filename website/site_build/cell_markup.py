@@ -1,0 +1,51 @@
+"""Markup for tagged code cells: "Copy this" labels and "Show the code" toggles.
+
+- Cells tagged `copy` are plain Keras that readers paste into a fresh session
+  (`model_files` says what they find there): each gets a visible label.
+- Cells tagged `collapse` (bookkeeping: table layout, figure layout) show
+  their output, with their code folded away behind a "Show the code" toggle.
+
+The patterns match the markup of the nbconvert and mkdocs-jupyter versions
+pinned in pyproject.toml; `tests/test_notebook_markup.py` fails when it
+changes.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _tagged_cell(tag: str) -> str:
+    """A pattern for the opening of a code cell with `tag`, up to its input."""
+    return (
+        rf'(<div[^>]*class="jp-Cell jp-CodeCell[^"]*celltag_{tag}[^"]*"[^>]*>\s*)'
+        r'(?=<div class="jp-Cell-inputWrapper")'
+    )
+
+
+COPY_CELL = re.compile(_tagged_cell("copy"))
+COLLAPSE_CELL = re.compile(
+    _tagged_cell("collapse")
+    + r'(<div class="jp-Cell-inputWrapper"[^>]*>(?:(?!jp-Cell jp-).)*?)'
+    r'(<div class="jp-Cell-outputWrapper")',
+    re.DOTALL,
+)
+COPY_LABEL = (
+    '<p class="mc-copy-label"><strong>Copy this</strong>: plain Keras, '
+    "runs as pasted after the copy cells above it</p>"
+)
+COLLAPSE_OPEN = '<details class="mc-collapse"><summary>Show the code</summary>'
+
+
+def mark_cells(html: str) -> str:
+    """Fold the code of `collapse` cells and label `copy` cells in a built page.
+
+    Example:
+        ```python
+        page = mark_cells(page)  # a page that mkdocs-jupyter rendered
+        ```
+    """
+    html = COLLAPSE_CELL.sub(
+        lambda m: m[1] + COLLAPSE_OPEN + m[2] + "</details>" + m[3], html
+    )
+    return COPY_CELL.sub(lambda m: m[1] + COPY_LABEL, html)
