@@ -4,12 +4,13 @@
 
 For each photo, a panel with one row per shipped model: the photo as the
 model sees it with P(dog), the Grad-CAM overlays for "dog" and "cat" at the
-model's last feature map, and the first layer's activations. The numbers are
-the lab page's (`modern_convnets.lab`) for the same decoded pixels. Photos
-are read by `modern_convnets.photos.read_photo`, as everywhere in the
+model's last feature map, and the first layer's activations. The numbers and
+the drawing are the lab page's (`modern_convnets.lab`) for the same decoded
+pixels: both take what they show, and how, from `modern_convnets.panel`.
+Photos are read by `modern_convnets.photos.read_photo`, as everywhere in the
 package: turned upright by their EXIF orientation tag, transparent parts laid
-over white, as the lab does. Files that
-cannot be read are reported and skipped; each panel is written atomically.
+over white, as the lab does. Files that cannot be read are reported and
+skipped; each panel is written atomically.
 
 Examples:
     ```python
@@ -38,7 +39,15 @@ from modern_convnets.activations import activation_layers, get_activations
 from modern_convnets.gradcam import gradcam
 from modern_convnets.heatmaps import overlay
 from modern_convnets.images import model_batch
-from modern_convnets.lab import CLASSES, GRADCAM_LAYERS, LAB_MODELS
+from modern_convnets.panel import (
+    CLASSES,
+    COLORMAPS,
+    GRADCAM_LAYERS,
+    MODELS,
+    MOSAIC_MARGIN,
+    OVERLAY_ALPHA,
+    mosaic_columns,
+)
 from modern_convnets.photos import read_photo
 from modern_convnets.shipped import load_trained
 
@@ -55,7 +64,7 @@ class Explanation:
         p_dog: The probability of "dog" (class 1); P(cat) is one minus it.
         pixels: The photo as the model sees it, (height, width, 3) in [0, 255].
         gradcam_layer: The layer the heatmaps explain with.
-        gradcam: Class name (`modern_convnets.lab.CLASSES`) → heatmap in
+        gradcam: Class name (`modern_convnets.panel.CLASSES`) → heatmap in
             [0, 1].
         first_layer: The name of the model's first convolution layer.
         activations: That layer's feature maps, (height, width, channels).
@@ -74,7 +83,7 @@ def explain_pixels(name: str, model: keras.Model, pixels: np.ndarray) -> Explana
     """Run one model on decoded pixels: P(dog), Grad-CAM, first-layer activations.
 
     Args:
-        name: The model's name in `modern_convnets.lab.GRADCAM_LAYERS`.
+        name: The model's name in `modern_convnets.panel.GRADCAM_LAYERS`.
         model: The model (not modified).
         pixels: (height, width, 3) RGB pixels in [0, 255], any size.
 
@@ -114,10 +123,22 @@ def plot_explanations(explanations: Sequence[Explanation], title: str = "") -> F
             f"P(cat) = {1 - result.p_dog:.3f}"
         )
         for ax, label in zip(row[1:3], CLASSES[::-1], strict=True):
-            ax.imshow(overlay(result.pixels, result.gradcam[label]))
+            ax.imshow(
+                overlay(
+                    result.pixels,
+                    result.gradcam[label],
+                    alpha=OVERLAY_ALPHA,
+                    cmap=COLORMAPS["gradcam"],
+                )
+            )
             ax.set_title(f"Grad-CAM: {label}\n({result.gradcam_layer})")
         channels = result.activations.shape[-1]
-        mosaic, _ = channel_mosaic(result.activations, 8 if channels <= 32 else 16)
+        mosaic, _ = channel_mosaic(
+            result.activations,
+            mosaic_columns(channels),
+            cmap=COLORMAPS["activations"],
+            margin=MOSAIC_MARGIN,
+        )
         row[3].imshow(mosaic, interpolation="nearest")
         row[3].set_title(f"{result.first_layer}\n({channels} channels)")
         for ax in row:
@@ -156,7 +177,7 @@ def explain_photos(
             f"photos would overwrite each other's panel: {sorted(clashes)}; "
             "give photos with different names"
         )
-    models = {name: load_trained(name) for name in LAB_MODELS}
+    models = {name: load_trained(name) for name in MODELS}
     written = []
     for photo, target in zip(photos, targets, strict=True):
         try:

@@ -5,17 +5,22 @@ own photo with TensorFlow.js. `export_lab` writes everything the page reads
 besides TensorFlow.js itself:
 
 - each model as a TensorFlow.js layers model (`modern_convnets.export`);
-- `lab.json`, the manifest: for each model its input size, class names, the
-  layers whose activations the page offers (`lab_layers`) and the layers it
-  explains with Grad-CAM (`GRADCAM_LAYERS`); the colour maps of the guide's
-  figures as 256-entry tables; the sample photos;
+- `lab.json`, the manifest: the class names; for each model its input size,
+  held-out accuracy and download size, the layers whose activations the page
+  offers (`lab_layers`, each with its mosaic's columns) and the layers it
+  explains with Grad-CAM; how to draw (overlay alpha, colour maps as
+  matplotlib's 256-entry tables, mosaic margin, the colour of blank
+  channels); the sample photos;
 - a few held-out photos (from `validation/`, never seen in training) for
   readers without a photo at hand.
 
-The page computes what the package computes: the same resizing (bilinear,
-half-pixel centres), activations and Grad-CAM on the logit, so its numbers
-can be checked against `modern_convnets.activations` and
-`modern_convnets.gradcam` for the same decoded pixels.
+What the page shows, and how it draws it, comes from `modern_convnets.panel`,
+as for `python -m modern_convnets explain`. The page computes what the
+package computes: the same resizing (bilinear, half-pixel centres),
+activations and Grad-CAM on the logit, the same overlays
+(`modern_convnets.heatmaps.overlay`) and mosaics
+(`modern_convnets.activation_plots.channel_mosaic`), so its numbers and pixels can be
+checked against Python's for the same decoded pixels.
 
 Examples:
     ```python
@@ -35,25 +40,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from modern_convnets._atomic import atomic_path
+from modern_convnets.activation_plots import BLANK_COLOUR
 from modern_convnets.activations import activation_layers
-from modern_convnets.data import CLASS_NAMES, find_dataset
+from modern_convnets.data import find_dataset
 from modern_convnets.export import export_tfjs
 from modern_convnets.images import input_size
+from modern_convnets.panel import (
+    CLASSES,
+    COLORMAPS,
+    GRADCAM_LAYERS,
+    MODELS,
+    MOSAIC_MARGIN,
+    OVERLAY_ALPHA,
+    mosaic_columns,
+)
 from modern_convnets.records import write_json
-from modern_convnets.shipped import load_trained
+from modern_convnets.shipped import load_trained, trained_manifest
 
 if TYPE_CHECKING:
     import keras
-
-LAB_MODELS = ("small_convnet", "mini_xception")
-"""The shipped models the lab runs, in page order."""
-
-GRADCAM_LAYERS: dict[str, tuple[str, ...]] = {
-    "small_convnet": ("block5_conv", "block4_conv"),
-    "mini_xception": ("block5_add", "block4_add", "block3_add"),
-}
-"""The layers the lab explains with: the last feature map first, then earlier
-blocks, whose finer maps show where the evidence sits before it is pooled."""
 
 SAMPLE_PHOTOS = (
     "cats/cat.2002.jpg",
@@ -64,15 +69,6 @@ SAMPLE_PHOTOS = (
     "dogs/dog.2114.jpg",
 )
 """Held-out photos offered on the page, relative to `validation/`."""
-
-CLASSES = tuple(name.removesuffix("s") for name in CLASS_NAMES)
-"""The class names the lab shows, by class index: ("cat", "dog")."""
-
-COLORMAPS = {"activations": "viridis", "gradcam": "jet"}
-"""The matplotlib colour maps of the guide's activation plots and overlays."""
-
-GRADCAM_ALPHA = 0.4
-"""Weight of the coloured map in an overlay, as `modern_convnets.heatmaps.overlay`."""
 
 MANIFEST = "lab.json"
 
@@ -99,15 +95,18 @@ def lab_layers(model: keras.Model) -> list[str]:
     ]
 
 
-def colormap_table(name: str) -> list[list[int]]:
-    """A matplotlib colour map as 256 RGB rows of integers in [0, 255].
+def colormap_table(name: str) -> list[list[float]]:
+    """A matplotlib colour map as its 256 RGB rows, floats in [0, 1].
+
+    Exactly matplotlib's values, unrounded: the page blends them over the
+    photo as `modern_convnets.heatmaps.overlay` does, to the same pixels.
 
     Raises:
         ValueError: `name` is not a matplotlib colour map.
 
     Examples:
         >>> colormap_table("gray")[255]
-        [255, 255, 255]
+        [1.0, 1.0, 1.0]
     """
     import matplotlib
 
@@ -118,19 +117,25 @@ def colormap_table(name: str) -> list[list[int]]:
             f"name={name!r} is not a matplotlib colour map, e.g. 'viridis', 'jet'"
         ) from None
     table = colours(np.linspace(0.0, 1.0, 256))[:, :3]
-    return np.round(table * 255).astype(int).tolist()
+    return table.tolist()
 
 
-def _model_entry(name: str, model: keras.Model) -> dict[str, Any]:
-    layers = lab_layers(model)
+def _model_entry(name: str, model: keras.Model, folder: Path) -> dict[str, Any]:
+    record = trained_manifest(name)
+    layers = []
+    for layer in lab_layers(model):
+        shape = list(model.get_layer(layer).output.shape[1:])
+        layers.append(
+            {"name": layer, "shape": shape, "mosaic_columns": mosaic_columns(shape[-1])}
+        )
     return {
         "name": name,
         "path": f"models/{name}/model.json",
+        "download_bytes": sum(f.stat().st_size for f in folder.iterdir()),
+        "test_accuracy": record["test_accuracy"],
+        "test_photos": record["test_photos"],
         "input_size": list(input_size(model)),
-        "layers": [
-            {"name": layer, "shape": list(model.get_layer(layer).output.shape[1:])}
-            for layer in layers
-        ],
+        "layers": layers,
         "gradcam_layers": list(GRADCAM_LAYERS[name]),
     }
 
@@ -155,13 +160,15 @@ def export_lab(
         export_lab("site/lab", data="/data")
         ```
     """
+    from matplotlib.colors import to_rgb
+
     out = Path(out_dir)
     validation = find_dataset(data, download=False) / "validation"
     models = []
-    for name in LAB_MODELS:
+    for name in MODELS:
         model = load_trained(name)
         export_tfjs(model, out / "models" / name)
-        models.append(_model_entry(name, model))
+        models.append(_model_entry(name, model, out / "models" / name))
     samples = []
     for relative in SAMPLE_PHOTOS:
         source = validation / relative
@@ -179,20 +186,21 @@ def export_lab(
             "classes": list(CLASSES),
             "models": models,
             "samples": samples,
-            "colormaps": {
-                use: {"name": name, "table": colormap_table(name)}
-                for use, name in COLORMAPS.items()
+            "drawing": {
+                "overlay_alpha": OVERLAY_ALPHA,
+                "mosaic_margin": MOSAIC_MARGIN,
+                "blank_colour": list(to_rgb(BLANK_COLOUR)),
+                "colormaps": {
+                    use: {"name": name, "table": colormap_table(name)}
+                    for use, name in COLORMAPS.items()
+                },
             },
-            "gradcam_alpha": GRADCAM_ALPHA,
         },
     )
     return manifest
 
 
 __all__ = [
-    "CLASSES",
-    "GRADCAM_LAYERS",
-    "LAB_MODELS",
     "SAMPLE_PHOTOS",
     "colormap_table",
     "export_lab",

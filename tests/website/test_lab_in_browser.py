@@ -1,11 +1,14 @@
 """The lab page in headless Chromium: the browser's numbers against Keras's.
 
 The lab runs the shipped models with TensorFlow.js. For the same decoded
-pixels it must give Keras's probabilities, activations and Grad-CAM maps;
-for a real JPEG chosen through the file input, Keras's probabilities to
-within what two JPEG decoders differ by. Bad files get a message, and the
-page keeps working. The measured differences land in
-`build/site-check/lab.json`.
+pixels it must give Keras's probabilities, activations and Grad-CAM maps,
+and draw Python's overlays and activation mosaics (`heatmaps.overlay`,
+`activation_plots.channel_mosaic`, as `explain.plot_explanations` uses them) to the
+pixel; for a real JPEG chosen through the file input, Keras's probabilities
+to within what two JPEG decoders differ by, and Python's drawing to within
+a stated tolerance. Bad files get a message, and the page keeps working; a
+photo chosen while the models load runs once they are ready. The measured
+differences land in `build/site-check/lab.json`.
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ MAP_TOLERANCE = 1e-4
 # shown P(dog) differed from Keras's by at most 6e-8 (measured), float noise.
 UPLOAD_TOLERANCE = 1e-5
 ALPHA_TOLERANCE = 1e-2  # see test_bad_and_unusual_files_get_a_message_or_a_result
+# The page's drawing of a chosen JPEG against Python's of the same file: the
+# maps and activations differ by float noise (above), which may move a value
+# across one step of a colour map's table (see
+# test_the_page_draws_a_chosen_photo_as_python_does), on this share of the
+# pixels at most (measured: see the report).
+DRAWING_DIFFERENT_SHARE = 1e-3
 DOWNLOAD_LIMIT = 10_000_000  # bytes the lab page fetches, models included
 REPORT: dict[str, object] = {}
 
@@ -67,16 +76,82 @@ async ({{pixels, height, width, model, layers, gradcamLayers}}) => {{
     out.activations[name] = encode(value.data);
   }}
   for (const [name, maps] of Object.entries(result.gradcam)) {{
-    out.gradcam[name] = {{dog: encode(maps.dog), cat: encode(maps.cat),
-                          shape: maps.shape}};
+    out.gradcam[name] = {{shape: maps.shape}};
+    for (const label of lab.manifest.classes) {{
+      out.gradcam[name][label] = encode(maps[label]);
+    }}
   }}
   return out;
 }}
 """
 
 
+DRAW = f"""
+async ({{photo, height, width, map, mapShape, activation, shape, columns}}) => {{
+  const lab = window.modernConvnetsLab;
+  await lab.ready;
+  const encode = {ENCODE};
+  const floats = (text) =>
+    new Float32Array(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer);
+  const overlay = lab.overlayRGBA(
+    floats(photo), height, width, floats(map), ...mapShape);
+  const mosaic = lab.mosaicRGBA({{shape, data: floats(activation)}}, columns);
+  return {{overlay: encode(overlay), mosaic: encode(mosaic.rgba),
+           size: [mosaic.height, mosaic.width], blank: mosaic.blank}};
+}}
+"""
+CANVAS = """
+(canvas) => {
+  const context = canvas.getContext("2d");
+  const bytes = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return {height: canvas.height, width: canvas.width, rgba: btoa(text)};
+}
+"""
+
+
 def _floats(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype="<f4")
+
+
+def _bytes(text: str, shape: tuple[int, ...]) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype="uint8").reshape(shape)
+
+
+def _encode(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode()
+
+
+def _rgba(rgb: np.ndarray) -> np.ndarray:
+    """uint8 RGB pixels as opaque RGBA, as a canvas holds them."""
+    return np.concatenate([rgb, np.full((*rgb.shape[:2], 1), 255, "uint8")], axis=-1)
+
+
+def _python_mosaic(maps: np.ndarray) -> np.ndarray:
+    """`explain.plot_explanations`'s mosaic of (h, w, c) maps, as RGBA bytes."""
+    from modern_convnets.activation_plots import channel_mosaic
+    from modern_convnets.panel import COLORMAPS, MOSAIC_MARGIN, mosaic_columns
+
+    mosaic, _ = channel_mosaic(
+        maps,
+        mosaic_columns(maps.shape[-1]),
+        cmap=COLORMAPS["activations"],
+        margin=MOSAIC_MARGIN,
+    )
+    return np.round(mosaic * 255).astype("uint8")
+
+
+def _python_overlay(pixels: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
+    """`explain.plot_explanations`'s Grad-CAM overlay, as RGBA bytes."""
+    from modern_convnets.gradcam import overlay
+    from modern_convnets.panel import COLORMAPS, OVERLAY_ALPHA
+
+    return _rgba(
+        overlay(pixels, heatmap, alpha=OVERLAY_ALPHA, cmap=COLORMAPS["gradcam"])
+    )
 
 
 def _write_report(report_dir: Path) -> None:
@@ -170,6 +245,168 @@ def test_the_browser_computes_what_keras_computes(
     assert worst["activations"] <= MAP_TOLERANCE, worst
     assert worst["gradcam"] <= MAP_TOLERANCE, worst
     assert not lab_tab.problems
+
+
+def _one_step(colormap: str) -> float:
+    """The largest change in grey levels between neighbours in a colour map's table."""
+    from modern_convnets.lab import colormap_table
+
+    return float(
+        np.abs(np.diff(np.array(colormap_table(colormap)) * 255, axis=0)).max()
+    )
+
+
+def test_the_browser_draws_what_python_draws(
+    lab_tab, manifest, keras_models, real_data, report_dir
+):
+    """Given Python's pixels, maps and activations: Python's overlays and mosaics."""
+    from modern_convnets.activations import get_activations
+    from modern_convnets.data import load_image
+    from modern_convnets.explain import explain_pixels
+
+    blank = 0
+    for relative in PARITY_PHOTOS[::4]:
+        pixels = load_image(real_data / "validation" / relative)
+        for entry in manifest["models"]:
+            name = entry["name"]
+            model = keras_models[name]
+            result = explain_pixels(name, model, pixels)
+            deep = entry["gradcam_layers"][0]
+            deep_maps = get_activations(model, result.pixels[None], [deep])[deep][0]
+            columns = {
+                layer["name"]: layer["mosaic_columns"] for layer in entry["layers"]
+            }
+            # Each class's overlay, with the first layer's and the last block's mosaic.
+            pairs = zip(
+                result.gradcam.items(),
+                ((result.first_layer, result.activations), (deep, deep_maps)),
+                strict=True,
+            )
+            for (label, heatmap), (layer, maps) in pairs:
+                got = lab_tab.evaluate(
+                    DRAW,
+                    {
+                        "photo": _encode(result.pixels),
+                        "height": result.pixels.shape[0],
+                        "width": result.pixels.shape[1],
+                        "map": _encode(heatmap),
+                        "mapShape": list(heatmap.shape),
+                        "activation": _encode(maps),
+                        "shape": list(maps.shape),
+                        "columns": columns[layer],
+                    },
+                )
+                want = _python_overlay(result.pixels, heatmap)
+                overlay = _bytes(got["overlay"], want.shape)
+                assert np.array_equal(overlay, want), (relative, name, label)
+                want = _python_mosaic(maps)
+                assert got["size"] == list(want.shape[:2]), (relative, name, layer)
+                mosaic = _bytes(got["mosaic"], want.shape)
+                assert np.array_equal(mosaic, want), (relative, name, layer)
+                blank += got["blank"]
+    REPORT["drawing_blank_channels"] = blank
+    _write_report(report_dir)
+    assert blank > 0  # the blank colour was drawn and compared too
+    assert not lab_tab.problems
+
+
+def test_the_page_draws_a_chosen_photo_as_python_does(
+    lab_tab, manifest, keras_models, real_data, report_dir
+):
+    """The page's canvases against `explain`'s drawing of the same JPEG."""
+    from modern_convnets.explain import explain_pixels, read_photo
+    from modern_convnets.panel import COLORMAPS, OVERLAY_ALPHA
+
+    path = real_data / "validation" / "dogs" / "dog.2012.jpg"
+    kind, message = _choose(lab_tab, str(path))
+    assert kind == "done", message
+    pixels = read_photo(path)
+    # One colour-table step of difference, after rounding (and the overlay's alpha).
+    bound = {
+        "overlay": int(OVERLAY_ALPHA * _one_step(COLORMAPS["gradcam"])) + 1,
+        "mosaic": int(_one_step(COLORMAPS["activations"])) + 1,
+    }
+    worst = {"overlay": 0, "mosaic": 0}
+    share = {"overlay": 0.0, "mosaic": 0.0}
+    for entry in manifest["models"]:
+        name = entry["name"]
+        result = explain_pixels(name, keras_models[name], pixels)
+        chosen = lab_tab.eval_on_selector_all(
+            f'section[data-model="{name}"] select', "ss => ss.map(s => s.value)"
+        )
+        assert chosen == [result.gradcam_layer, result.first_layer]
+        drawn = {}
+        for label, heatmap in result.gradcam.items():
+            selector = (
+                f'canvas[data-testid="gradcam"][data-model="{name}"]'
+                f'[data-class="{label}"]'
+            )
+            drawn[label] = (
+                lab_tab.eval_on_selector(selector, CANVAS),
+                _python_overlay(result.pixels, heatmap),
+            )
+        selector = f'canvas[data-testid="activations"][data-model="{name}"]'
+        drawn["mosaic"] = (
+            lab_tab.eval_on_selector(selector, CANVAS),
+            _python_mosaic(result.activations),
+        )
+        for what, (got, want) in drawn.items():
+            kind = "mosaic" if what == "mosaic" else "overlay"
+            # The same size: for the mosaic, the same cells, columns and margins.
+            assert [got["height"], got["width"]] == list(want.shape[:2]), (name, what)
+            image = _bytes(got["rgba"], want.shape)
+            assert np.array_equal(image[..., 3], want[..., 3]), (name, what)
+            difference = np.abs(image.astype(int) - want).max(axis=-1)
+            worst[kind] = max(worst[kind], int(difference.max()))
+            share[kind] = max(share[kind], float((difference > 0).mean()))
+    REPORT["page_drawing"] = {"levels": worst, "share_different": share, "bound": bound}
+    _write_report(report_dir)
+    assert all(worst[kind] <= bound[kind] for kind in worst), (worst, bound)
+    assert all(value <= DRAWING_DIFFERENT_SHARE for value in share.values()), share
+
+
+def test_a_photo_chosen_while_the_models_load_runs_once_they_are_ready(
+    server, browser, keras_models, real_data
+):
+    from modern_convnets.images import model_batch
+
+    context = browser.new_context()
+    tab = context.new_page()
+    held = []  # the models' weights, held back until the photo is chosen
+    tab.route("**/weights.bin", lambda route: held.append(route))
+    tab.goto(server + "lab/", wait_until="load")
+    tab.wait_for_function("!document.getElementById('mc-lab-file').disabled")
+    for _ in range(600):
+        if len(held) == len(keras_models):
+            break
+        tab.wait_for_timeout(50)
+    assert len(held) == len(keras_models)
+    status = "#mc-lab-status"
+    assert not tab.text_content(status).startswith("Ready")
+    path = real_data / "validation" / "cats" / "cat.2012.jpg"
+    tab.set_input_files("input[type=file]", str(path))
+    tab.wait_for_function(
+        "document.getElementById('mc-lab-status').dataset.kind === 'waiting'"
+    )
+    assert tab.get_attribute(status, "aria-live") == "polite"
+    assert (
+        "“cat.2012.jpg” will run as soon as the models are ready"
+        in tab.text_content(status)
+    )
+    assert tab.query_selector('[data-testid="prediction"][data-p-dog]') is None
+    for route in held:
+        route.continue_()
+    tab.wait_for_function(
+        "document.getElementById('mc-lab-status').dataset.kind === 'done'"
+    )
+    assert "cat.2012.jpg" in tab.text_content(status)
+    shown = _shown(tab)
+    for name, model in keras_models.items():
+        assert (
+            abs(shown[name] - _p_dog(model, model_batch(model, path)))
+            <= UPLOAD_TOLERANCE
+        )
+    context.close()
 
 
 def _choose(tab, files) -> str:
