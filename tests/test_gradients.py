@@ -132,3 +132,21 @@ def test_he_weights_keep_a_relu_stack_alive_and_small_weights_do_not(batch):
     )
     assert 0.1 < he["dense1"] / he["dense12"] < 10
     assert tiny["dense1"] < 1e-12 * he["dense1"]
+
+
+def test_norms_are_taken_in_float64_where_float32_squares_underflow():
+    """The page's plain 30-layer sigmoid stack: tiny gradients are not zero."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 64)).astype("float32")
+    y = rng.normal(size=(64, 1)).astype("float32")
+    norms = kernel_gradient_norms(deep_stack(depth=30, seed=0), x, y)
+    assert 1e-20 < norms["dense1"] < 1e-17  # about 6.6e-19
+    assert min(norms.values()) > 0
+
+
+def test_batch_norm_statistics_are_put_back(batch):
+    model = deep_stack(depth=3, width=16, batch_norm=True, seed=1)
+    before = [v.numpy().copy() for v in model.variables]
+    kernel_gradient_norms(model, *batch, training=True)
+    for old, variable in zip(before, model.variables, strict=True):
+        np.testing.assert_array_equal(old, variable.numpy())

@@ -31,7 +31,9 @@
 
 # %%
 # %matplotlib inline
+import keras
 import numpy as np
+from IPython.display import Markdown
 from matplotlib.figure import Figure
 from modern_convnets.gradients import deep_stack, kernel_gradient_norms
 
@@ -48,7 +50,11 @@ from modern_convnets.gradients import deep_stack, kernel_gradient_norms
 # - **batch-normalised**: `x = sigmoid(batch_norm(dense(x)))`.
 #
 # For one batch of 64 random inputs and targets, we take the gradient of the mean
-# squared error with respect to every layer's weights and record its norm.
+# squared error with respect to every layer's weights and record its norm. The
+# gradients are float32, as in training; their norms are taken in float64,
+# because squaring entries of about 10⁻²⁰ in float32 gives numbers below the
+# smallest float32 and rounds them to zero: a float32 norm would report 0 for a
+# gradient none of whose entries is zero.
 
 # %%
 rng = np.random.default_rng(0)
@@ -77,7 +83,7 @@ ax = fig.add_subplot()
 depth = np.arange(1, 31)
 for name, per_layer in norms.items():
     values = np.array([per_layer[f"dense{i}"] for i in depth])
-    shown = values > 0  # a gradient that underflowed to 0 has no logarithm
+    shown = values > 0  # a gradient of exactly 0 has no logarithm
     ax.semilogy(
         depth[shown], values[shown], marker="o", markersize=3, label=name
     )
@@ -88,26 +94,113 @@ ax.grid(alpha=0.3, which="both")
 ax.legend()
 fig
 
-# %%
-for name, per_layer in norms.items():
-    values = np.array([per_layer[f"dense{i}"] for i in depth])
-    nonzero = values[values > 0]
-    spread = nonzero.max() / nonzero.min()
-    zeros = int(np.sum(values == 0))
-    print(
-        f"{name:>16}: {zeros} layer(s) at 0, largest/smallest {spread:.1e}"
-    )
+# %% tags=["prose"]
+by_layer = {
+    name: np.array([per_layer[f"dense{i}"] for i in depth])
+    for name, per_layer in norms.items()
+}
+plain = by_layer["plain"]
+zeros = int(np.sum(plain == 0))
+# One step of gradient descent moves each weight by at most learning rate ×
+# the gradient's norm. Where that is under half the float32 spacing at the
+# weight, float32 rounds the step away: the weight does not change at all.
+learning_rate = 0.01
+kernel = deep_stack(depth=30, seed=0).get_layer("dense1").kernel.numpy()
+unchanged = np.mean(
+    learning_rate * plain[0] < np.spacing(np.abs(kernel)) / 2
+)
+Markdown(
+    f"""The plain stack's gradient shrinks towards the input, from
+{plain[-1]:.1e} at layer 30 to {plain[0]:.1e} at layer 1:
+{np.log10(plain[-1] / plain[0]):.0f} orders of magnitude.
+{
+        "No layer's gradient is exactly zero"
+        if zeros == 0
+        else f"{zeros} layers' gradients are exactly zero"
+    }, but at layer 1 it is as good as
+zero: a step of gradient descent with learning rate {
+        learning_rate
+    } moves each of
+its weights by at most {
+        learning_rate * plain[0]:.0e}, under half the float32
+spacing at {unchanged:.0%} of its {
+        kernel.size:,} weights: float32 rounds the
+update away, and those weights do not change at all."""
+)
 
 # %% [markdown]
-# The plain stack's gradient shrinks by orders of magnitude every few layers
-# towards the input, across some 17 orders of magnitude in all, until at the first
-# layer it underflows to exactly zero in 32-bit floating point: the first layers
-# would receive no update at all. In the residual stack each addition gives the
-# gradient a path that skips the layer's derivative, and the norms stay within a
-# factor of a few dozen over all 30 layers. With batch normalisation, each layer's
-# pre-activations are rescaled to mean 0 and variance 1, where the sigmoid's slope
-# is largest, and the norms stay within a factor of about 2.
-#
+# Residual connections give the gradient a path around each layer's
+# derivative; batch normalisation does something less obvious. First, the
+# residual stack's norms, and what its residual stream looks like after 30
+# additions:
+
+# %%
+residual = deep_stack(depth=30, seed=0, residual=True)
+stream, prediction = keras.Model(
+    residual.input,
+    [residual.get_layer("dense30_add").output, residual.output],
+)(x)
+stream, prediction = np.asarray(stream), np.asarray(prediction)
+print(f"input:             mean {x.mean():6.2f}")
+print(f"stream, layer 30:  mean {stream.mean():6.2f}")
+print(
+    f"prediction:        mean {prediction.mean():6.2f} (targets {y.mean():.2f})"
+)
+
+# %% tags=["prose"]
+res = by_layer["residual"]
+Markdown(
+    f"""In the residual stack the norms stay within a factor of
+{res.max() / res.min():.0f} over all 30 layers, because each addition passes
+the gradient back unchanged next to the layer's own path. They are large, from
+{res.min():.0f} to {res.max():.0f}, for a reason of their own: each layer adds
+its sigmoid's output, which is always positive, to the stream, so the stream's
+mean grows from {x.mean():.2f} at the input to {stream.mean():.1f} after 30
+additions. The head's predictions grow with it (mean {prediction.mean():.1f},
+against targets of mean {y.mean():.2f}), and the gradient of the squared error
+is proportional to that error."""
+)
+
+# %% [markdown]
+# Batch normalisation does not change the sigmoid: its slope is still at most
+# 0.25, and 0.25³⁰ ≈ 10⁻¹⁸. It changes the scale. In training mode it divides
+# each layer's pre-activations by their standard deviation over the batch, σ,
+# and the backward pass multiplies the gradient by the same 1/σ (γ/σ, with γ = 1
+# at the start, after removing its components along the batch mean and the
+# normalised values). How large is σ here, and how much does the gradient
+# shrink from one layer to the next in each stack?
+
+# %%
+bn_model = deep_stack(depth=30, seed=0, batch_norm=True)
+pre_activations = keras.Model(
+    bn_model.input, [bn_model.get_layer(f"dense{i}").output for i in depth]
+)(x, training=True)
+sigma = np.array(
+    [np.asarray(p).std(axis=0).mean() for p in pre_activations]
+)
+print(f"σ of the dense outputs, median over layers: {np.median(sigma):.2f}")
+print(
+    f"1/σ, median over layers:                    {np.median(1 / sigma):.1f}"
+)
+for name, values in by_layer.items():
+    step = np.median(values[:-1] / values[1:])
+    print(f"{name:>16}: layer i / layer i + 1, median {step:.2f}")
+
+# %% tags=["prose"]
+bn = by_layer["batch-normalised"]
+step_plain = np.median(plain[:-1] / plain[1:])
+step_bn = np.median(bn[:-1] / bn[1:])
+Markdown(
+    f"""From one layer to the one below, the plain stack's gradient shrinks by a
+median factor of {step_plain:.2f}; the batch-normalised stack's by
+{step_bn:.2f}. Its dense layers' outputs vary little over the batch (σ, median
+{np.median(sigma):.2f}), so dividing by σ multiplies the gradient by about
+{np.median(1 / sigma):.1f} at each layer, enough to cancel the sigmoid's factor
+of at most 0.25: in effect, batch normalisation rescales every layer. Its norms
+stay within a factor of {bn.max() / bn.min():.1f} over the 30 layers."""
+)
+
+# %% [markdown]
 # ## Initial weights
 #
 # The first remedy is older than both: draw the initial weights at the right
@@ -115,8 +208,10 @@ for name, per_layer in norms.items():
 # σ²; if n σ² is below one the signal (and the gradient) shrinks at every
 # layer, above one it grows. **Glorot** (Xavier) initialisation, Keras's
 # default, draws weights with variance 2 / (n<sub>in</sub> + n<sub>out</sub>),
-# which keeps the variance steady through layers that are linear near zero
-# (tanh, sigmoid's middle). **He** initialisation uses 2 / n<sub>in</sub>,
+# which keeps the variance steady through layers with a slope of 1 near zero,
+# such as tanh (Glorot and Bengio, 2010). The sigmoid's slope at zero is 1/4,
+# and the same paper suggests weights four times larger for it.
+# **He** initialisation (He et al., 2015) uses 2 / n<sub>in</sub>,
 # twice as much: a ReLU zeroes half its inputs, and the factor 2 makes up for
 # it. The same plain stack of 30 layers, now with ReLU, three ways: weights
 # from a normal distribution with standard deviation 0.01 ("small"), Glorot,
@@ -144,28 +239,77 @@ print(
 for name, per_layer in relu_norms.items():
     values = [per_layer[f"dense{i}"] for i in (1, 15, 30)]
     print(f"{name:>18}" + "".join(f"{v:>12.2e}" for v in values))
-sigmoid_he = kernel_gradient_norms(
-    deep_stack(depth=30, kernel_initializer="he_normal", seed=0), x, y
+
+# %% tags=["prose"]
+small = np.array([relu_norms["small"][f"dense{i}"] for i in depth])
+glorot = np.array([relu_norms["Glorot"][f"dense{i}"] for i in depth])
+he = np.array([relu_norms["He"][f"dense{i}"] for i in depth])
+zero_layers = [int(i) for i in depth[small == 0]]
+zero_text = (
+    f"{len(zero_layers)} of the 30 layers (from layer {zero_layers[0]}) get a "
+    "gradient of exactly zero, and the others"
+    if zero_layers
+    else "every layer gets"
 )
-print(f"\nsigmoid with He weights, layer 1: {sigmoid_he['dense1']:.2e}")
+Markdown(
+    f"""With small weights the signal dies on the way forward, so almost nothing
+comes back: {zero_text} at most {small[small > 0].max():.0e}. Glorot's
+weights keep the ReLU stack alive but faint towards the input: layer 1 gets
+{glorot[0] / glorot[-1]:.0e} of layer 30's gradient, as each ReLU halves the
+signal's variance. He's weights keep layer 1 at {he[0] / he[-1]:.1f} times
+layer 30's."""
+)
 
 # %% [markdown]
-# With small weights every layer's gradient underflows to zero: the signal
-# dies on the way forward, so nothing comes back. Glorot's weights keep the
-# ReLU stack alive but uniformly faint: each ReLU halves the signal's
-# variance, thirty times over. He's weights keep the gradient at the same
-# order of magnitude from the last layer to the first. For the sigmoid stack
-# above, no scale of initial weights helps much (the last line): its slope of
-# at most 0.25 still multiplies up layer after layer. Good initial weights
-# make deep ReLU stacks trainable at the start; residual connections and
-# batch normalisation keep them so while the weights change during training.
-#
+# And the sigmoid stack? The same plain 30 sigmoid layers, with weights drawn
+# from normal distributions of six standard deviations, from 0.01 to 2
+# (Glorot's uniform weights have a standard deviation of
+# √(2 / 128) ≈ 0.125 here; four times that is 0.5):
+
+# %%
+scales = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0]
+sigmoid_ratio = {}
+for std in scales:
+    init = {"class_name": "RandomNormal", "config": {"stddev": std}}
+    per_layer = kernel_gradient_norms(
+        deep_stack(depth=30, kernel_initializer=init, seed=0), x, y
+    )
+    sigmoid_ratio[std] = per_layer["dense1"] / per_layer["dense30"]
+    print(f"std {std:4}: layer 1 / layer 30 = {sigmoid_ratio[std]:.1e}")
+
+# %% tags=["prose"]
+closest = min(
+    scales, key=lambda s: abs(np.log10(max(sigmoid_ratio[s], 1e-300)))
+)
+growing = [s for s in scales if sigmoid_ratio[s] > 1]
+Markdown(
+    f"""The scale of the initial weights matters for the sigmoid stack too: layer
+1's share of layer 30's gradient goes from {
+        sigmoid_ratio[scales[0]]:.0e} at a
+standard deviation of {scales[0]} to {sigmoid_ratio[0.5]:.0e} at four times
+Glorot's (0.5) and {sigmoid_ratio[1.0]:.0e} at 1.0.
+{
+        f"At {', '.join(map(str, growing))} it grows towards the input instead. "
+        if growing
+        else ""
+    }Of the six scales tried, {closest} keeps it closest to
+steady. These are measurements of one batch at initialisation: good initial
+weights make a deep stack trainable at the start; residual connections and
+batch normalisation keep it so while the weights change during training."""
+)
+
+# %% [markdown]
 # ## Summary
-#
-# - In a plain 30-layer sigmoid stack, the gradient reaching the first layers is
-#   zero at initialisation: depth alone defeats training.
-# - Residual connections and batch normalisation each keep the gradient alive
-#   across all 30 layers; modern convnets such as Xception use both.
-# - Initial weights at the right scale (He for ReLU, Glorot for tanh-like
-#   activations) keep a plain ReLU stack's gradient alive at initialisation;
-#   weights that are too small kill it.
+
+# %% tags=["prose"]
+Markdown(
+    f"""- In a plain 30-layer sigmoid stack, the gradient reaching the first layer
+  at initialisation is {plain[0] / plain[-1]:.0e} of the last layer's: too small
+  for a float32 update to change its weights.
+- Residual connections and batch normalisation each keep the gradient within a
+  factor of {max(res.max() / res.min(), bn.max() / bn.min()):.0f} across all 30
+  layers; modern convnets such as Xception use both.
+- Initial weights at the right scale (He for ReLU, Glorot for tanh) keep a plain
+  stack's gradient alive at initialisation; weights that are too small kill it,
+  and weights that are too large make it grow towards the input."""
+)

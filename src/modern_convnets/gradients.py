@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from modern_convnets._seeding import seeded_layers
+from modern_convnets.autodiff import variable_gradients
 
 if TYPE_CHECKING:
     import keras
@@ -108,8 +109,16 @@ def kernel_gradient_norms(
 ) -> dict[str, float]:
     """L2 norm of the mean-squared-error gradient for each layer's kernel.
 
+    The gradient comes from the active Keras backend
+    (`modern_convnets.autodiff`); its norm is taken in float64. In float32,
+    squaring entries of about 1e-20 gives numbers below the smallest normal
+    float32 (about 1.2e-38), which flush to zero: `tf.norm` then reports 0
+    for a gradient whose every entry is nonzero.
+
     Args:
-        model: Any Keras model.
+        model: Any Keras model. It is not modified: batch normalisation's
+            moving statistics, which a training-mode pass updates, are put
+            back afterwards.
         x: One batch of inputs.
         y: Its targets.
         training: Run the forward pass in training mode (batch normalisation
@@ -125,16 +134,26 @@ def kernel_gradient_norms(
         norms["dense1"] / norms["dense30"]  # how much the gradient shrank
         ```
     """
-    import tensorflow as tf
+    from keras import ops
 
     layers = [
         layer for layer in model.layers if getattr(layer, "kernel", None) is not None
     ]
     kernels = [layer.kernel for layer in layers]
-    with tf.GradientTape() as tape:
-        prediction = model(x, training=training)
-        loss = tf.reduce_mean(tf.square(prediction - y))
-    grads = tape.gradient(loss, kernels)
+
+    def loss(inputs: Any, targets: Any) -> Any:
+        prediction = model(inputs, training=training)
+        return ops.mean(ops.square(prediction - targets))
+
+    state = [ops.convert_to_numpy(v.value) for v in model.non_trainable_variables]
+    try:
+        _, grads = variable_gradients(loss, kernels)(
+            ops.convert_to_tensor(x), ops.convert_to_tensor(y)
+        )
+    finally:
+        for variable, value in zip(model.non_trainable_variables, state, strict=True):
+            variable.assign(value)
     return {
-        layer.name: float(tf.norm(g)) for layer, g in zip(layers, grads, strict=True)
+        layer.name: float(np.linalg.norm(ops.convert_to_numpy(g).astype("float64")))
+        for layer, g in zip(layers, grads, strict=True)
     }
