@@ -90,9 +90,13 @@ def predict(
             (x[i : i + batch_size], y[i : i + batch_size])
             for i in range(0, len(x), batch_size)
         ]
+    from keras import ops
+
     labels, probabilities = [], []
     for images, batch_labels in dataset:
-        probabilities.append(np.asarray(model(images, training=False)).reshape(-1))
+        probabilities.append(
+            ops.convert_to_numpy(model(images, training=False)).reshape(-1)
+        )
         labels.append(np.asarray(batch_labels).reshape(-1))
     return Predictions(
         labels=np.concatenate(labels).astype("int64"),

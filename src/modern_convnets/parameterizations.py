@@ -244,7 +244,8 @@ class LucidImage:
         from keras import ops
 
         if self.fourier:
-            scale = spectrum_scale(self.size, self.size)
+            # A tensor: PyTorch leaves `tensor * ndarray` to NumPy.
+            scale = ops.convert_to_tensor(spectrum_scale(self.size, self.size))
             image = irfft2(
                 parameters[:, 0] * scale, parameters[:, 1] * scale, (self.size,) * 2
             )
