@@ -157,7 +157,7 @@ def test_models_take_raw_pixels_and_augmentation_is_inference_identity():
         augmented.get_layer(layer.name).set_weights(layer.get_weights())
     x = np.random.default_rng(0).uniform(0, 255, (2, 80, 80, 3)).astype("float32")
     expected = keras.ops.convert_to_numpy(plain(x, training=False))
-    actual = np.asarray(augmented(x, training=False))
+    actual = keras.ops.convert_to_numpy(augmented(x, training=False))
     np.testing.assert_allclose(actual, expected, rtol=1e-5)
     np.testing.assert_allclose(augmented.predict(x, verbose=0), expected, rtol=1e-5)
     assert plain.get_layer("rescaling").scale == pytest.approx(1 / 255)
