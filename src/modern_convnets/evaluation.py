@@ -76,6 +76,8 @@ def predict(
         predict(load_trained("small_convnet"), test).accuracy  # 0.81
         ```
     """
+    from keras import ops
+
     if tuple(model.output_shape[1:]) != (1,):
         raise ValueError(
             f"model outputs shape {model.output_shape}; predict needs one sigmoid "
@@ -90,8 +92,6 @@ def predict(
             (x[i : i + batch_size], y[i : i + batch_size])
             for i in range(0, len(x), batch_size)
         ]
-    from keras import ops
-
     labels, probabilities = [], []
     for images, batch_labels in dataset:
         probabilities.append(
