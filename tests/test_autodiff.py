@@ -38,7 +38,7 @@ def test_variable_gradients_match_the_formula():
     dense = keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")
     model = keras.Sequential([keras.Input((2,)), dense])
     loss_and_grads = variable_gradients(
-        lambda x, y: ops.mean(ops.square(model(x) - y)), [dense.kernel]
+        lambda x, y: ops.mean(ops.square(ops.subtract(model(x), y))), [dense.kernel]
     )
     x = np.array([[1.0, 2.0]], "float32")
     loss, (grad,) = loss_and_grads(x, np.array([[1.0]], "float32"))

@@ -1,6 +1,7 @@
 import contextlib
 import functools
 import http.server
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -225,6 +226,7 @@ def test_bad_validation_fraction(tiny_dataset, fraction):
         split_files(tiny_dataset, validation_fraction=fraction)
 
 
+@pytest.mark.tensorflow
 def test_dataset_batches_resized_float_pixels(tiny_dataset):
     test = split_files(tiny_dataset)[2]
     ds = make_dataset(test, image_size=(24, 20), batch_size=3)
@@ -240,6 +242,7 @@ def test_dataset_batches_resized_float_pixels(tiny_dataset):
     assert ds.file_paths[0].endswith("cat.2000.jpg")
 
 
+@pytest.mark.tensorflow
 def test_training_order_is_seeded_and_changes_every_epoch(tiny_dataset):
     train, _, _ = split_files(tiny_dataset)
 
@@ -254,6 +257,7 @@ def test_training_order_is_seeded_and_changes_every_epoch(tiny_dataset):
     np.testing.assert_array_equal(epochs(5)[0], first)
 
 
+@pytest.mark.tensorflow
 def test_dataset_decodes_cmyk_and_grayscale(tmp_path, messy_folder):
     split = data.Split(
         (messy_folder / "sub" / "cmyk.jpg", messy_folder / "gray.png"), (0, 1)
@@ -279,6 +283,17 @@ def test_bad_dataset_arguments(tiny_dataset, kwargs, message):
         make_dataset(test, **kwargs)
 
 
+def test_without_tensorflow_the_pipelines_name_the_extra(tiny_dataset, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # import fails
+    test = split_files(tiny_dataset)[2]
+    extra = r"pip install 'modern-convnets\[tensorflow\]'.*load_arrays"
+    with pytest.raises(ImportError, match=r"make_dataset builds a tf.data .*" + extra):
+        make_dataset(test)
+    with pytest.raises(ImportError, match=r"cats_vs_dogs builds a tf.data .*" + extra):
+        cats_vs_dogs(tiny_dataset.parent)
+
+
+@pytest.mark.tensorflow
 def test_cats_vs_dogs_leaves_the_data_folder_untouched(tiny_dataset):
     def snapshot():
         return sorted(
@@ -309,6 +324,7 @@ def test_real_photos_split_sizes(real_data):
     assert test.paths[0].name == "cat.2000.jpg"
 
 
+@pytest.mark.tensorflow
 def test_real_photos_first_batch(real_data):
     train, val, test = cats_vs_dogs(real_data.parent, batch_size=8)
     assert [int(ds.cardinality()) for ds in (train, val, test)] == [200, 50, 125]
@@ -337,6 +353,7 @@ def test_augmentation_only_acts_in_training():
     assert not np.allclose(np.asarray(block(images, training=True)), images)
 
 
+@pytest.mark.tensorflow
 def test_load_arrays_gives_the_pixels_of_make_dataset(tiny_dataset):
     from modern_convnets.data import load_arrays, make_dataset, split_files
 

@@ -29,7 +29,7 @@ def photos(tiny_dataset):
 def _all_means(model, layer, paths, size):
     extractor = keras.Model(model.input, model.get_layer(layer).output)
     batch = np.stack([photo(p, size) for p in paths]) / 255.0 * 2 - 1
-    return np.asarray(extractor(batch))
+    return keras.ops.convert_to_numpy(extractor(batch))
 
 
 def test_top_photos_are_the_strongest_in_order(tiny, photos):

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from keras import ops
 
 from modern_convnets.evaluation import Predictions, confusion_matrix, predict
 
@@ -32,6 +32,14 @@ def test_confusion_matrix_bad_input(args, kwargs, message):
         confusion_matrix(*args, **kwargs)
 
 
+def batches(images, labels, size):
+    """Labelled batches as a dataset yields them, without tf.data."""
+    return [
+        (images[i : i + size], labels[i : i + size])
+        for i in range(0, len(images), size)
+    ]
+
+
 def _tiny_classifier() -> keras.Model:
     keras.utils.set_random_seed(0)
     inputs = keras.Input((4, 4, 3))
@@ -44,9 +52,9 @@ def test_predict_keeps_dataset_order_and_runs_in_inference_mode():
     model = _tiny_classifier()
     images = np.random.default_rng(1).normal(size=(10, 4, 4, 3)).astype("float32")
     labels = np.array([0, 1] * 5, "float32")
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(3)
+    dataset = batches(images, labels, 3)
     result = predict(model, dataset)
-    expected = np.asarray(model(images, training=False)).ravel()
+    expected = ops.convert_to_numpy(model(images, training=False)).ravel()
     np.testing.assert_allclose(result.probabilities, expected, rtol=1e-6)
     assert result.labels.tolist() == [0, 1] * 5
     assert result.file_paths == ()
@@ -61,7 +69,7 @@ def test_accuracy_property():
 def test_predict_rejects_a_multi_class_model():
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(inputs))
-    dataset = tf.data.Dataset.from_tensor_slices((np.zeros((2, 3)), [0, 1])).batch(2)
+    dataset = batches(np.zeros((2, 3)), [0, 1], 2)
     with pytest.raises(ValueError, match=r"model outputs shape \(None, 4\)"):
         predict(model, dataset)
 
@@ -70,7 +78,7 @@ def test_predict_takes_arrays_as_fit_does_in_batches_of_any_size():
     model = _tiny_classifier()
     images = np.random.default_rng(2).normal(size=(7, 4, 4, 3)).astype("float32")
     labels = np.array([0, 1, 1, 0, 1, 0, 1], "float32")
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(7)
+    dataset = batches(images, labels, 7)
     expected = predict(model, dataset)
     for batch_size in (1, 3, 64):
         result = predict(model, (images, labels), batch_size=batch_size)

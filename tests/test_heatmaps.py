@@ -16,6 +16,7 @@ from modern_convnets.heatmaps import overlay, resize_heatmap
         ((9, 4), (9, 4)),
     ],
 )
+@pytest.mark.tensorflow
 def test_resize_heatmap_matches_tensorflow_bit_for_bit(shape, size):
     import tensorflow as tf
 
@@ -75,6 +76,7 @@ def _former_overlay(image, heatmap, alpha=0.4, cmap="jet"):
     ("photo", "heatmap"),
     [((180, 180), (7, 7)), ((299, 299), (10, 10)), ((150, 150), (5, 5))],
 )
+@pytest.mark.tensorflow
 def test_overlay_draws_the_same_pixels_as_before(photo, heatmap):
     rng = np.random.default_rng(1)
     image = rng.uniform(0, 255, (*photo, 3)).astype("float32")

@@ -52,7 +52,7 @@ def test_residual_block_identity_when_shapes_match():
         if isinstance(layer, keras.layers.Conv2D):
             layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
     x = np.random.default_rng(0).normal(size=(2, 8, 8, 16)).astype("float32")
-    np.testing.assert_allclose(np.asarray(model(x)), x)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), x)
 
 
 def test_conv_bn_drops_the_bias():
@@ -156,8 +156,8 @@ def test_models_take_raw_pixels_and_augmentation_is_inference_identity():
     for layer in plain.layers:
         augmented.get_layer(layer.name).set_weights(layer.get_weights())
     x = np.random.default_rng(0).uniform(0, 255, (2, 80, 80, 3)).astype("float32")
-    expected = np.asarray(plain(x, training=False))
-    actual = np.asarray(augmented(x, training=False))
+    expected = keras.ops.convert_to_numpy(plain(x, training=False))
+    actual = keras.ops.convert_to_numpy(augmented(x, training=False))
     np.testing.assert_allclose(actual, expected, rtol=1e-5)
     np.testing.assert_allclose(augmented.predict(x, verbose=0), expected, rtol=1e-5)
     assert plain.get_layer("rescaling").scale == pytest.approx(1 / 255)

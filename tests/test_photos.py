@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from conftest import write_jpeg
@@ -70,6 +71,7 @@ def test_transparency_is_laid_over_white(tmp_path):
     assert np.abs(half - expected).max() <= 1
 
 
+@pytest.mark.tensorflow
 def test_jpeg_decoding_is_pillows_accurate_dct(tmp_path):
     import tensorflow as tf
 
@@ -138,6 +140,7 @@ def test_read_photo_never_writes_its_input(tmp_path):
     ("shape", "size"),
     [((41, 59, 3), (180, 180)), ((374, 500, 3), (180, 180)), ((7, 5, 3), (3, 11))],
 )
+@pytest.mark.tensorflow
 def test_resize_bilinear_matches_tensorflow_bit_for_bit(shape, size):
     import tensorflow as tf
 
@@ -159,7 +162,7 @@ def test_resize_names_a_bad_size(size):
 def test_every_entry_point_gives_the_same_probability(photo_files, kind):
     """P(dog) of the shipped small convnet, by every way the package reads a file."""
     from modern_convnets.activations import get_activations
-    from modern_convnets.data import Split, load_arrays, make_dataset
+    from modern_convnets.data import Split, load_arrays
     from modern_convnets.dataset_examples import photo
     from modern_convnets.evaluation import predict
     from modern_convnets.explain import explain_pixels
@@ -174,14 +177,14 @@ def test_every_entry_point_gives_the_same_probability(photo_files, kind):
     split = Split(paths=(path,), labels=(1,))
 
     def p_dog(batch: np.ndarray) -> float:
-        return float(np.asarray(model(batch, training=False))[0, 0])
+        return float(keras.ops.convert_to_numpy(model(batch, training=False))[0, 0])
 
     probabilities = {
         "images.model_batch": p_dog(model_batch(model, path)),
         "images.image_batch (PIL image)": p_dog(image_batch(Image.open(path), size)),
         "data.load_arrays": p_dog(load_arrays(split, image_size=size)[0]),
-        "evaluation.predict on data.make_dataset": float(
-            predict(model, make_dataset(split, image_size=size)).probabilities[0]
+        "evaluation.predict on data.load_arrays": float(
+            predict(model, load_arrays(split, image_size=size)).probabilities[0]
         ),
         "dataset_examples.photo": p_dog(photo(path, 180)[None]),
         "explain.explain_pixels": explain_pixels(
@@ -197,6 +200,21 @@ def test_every_entry_point_gives_the_same_probability(photo_files, kind):
         first, get_activations(model, reference, ["block1_conv"])["block1_conv"]
     )
     np.testing.assert_array_equal(gradcam(model, path), gradcam(model, reference))
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("kind", ["jpeg", "rotated jpeg", "png with alpha"])
+def test_the_tf_data_pipeline_gives_the_same_probability(photo_files, kind):
+    from modern_convnets.data import Split, make_dataset
+    from modern_convnets.evaluation import predict
+    from modern_convnets.shipped import load_trained
+
+    path = photo_files[kind]
+    model = load_trained("small_convnet")
+    dataset = make_dataset(Split(paths=(path,), labels=(1,)), image_size=(180, 180))
+    expected = model(load_photo(path, (180, 180))[None], training=False)
+    p_dog = predict(model, dataset).probabilities[0]
+    assert abs(p_dog - float(keras.ops.convert_to_numpy(expected)[0, 0])) <= 1e-6
 
 
 def test_rotation_and_transparency_change_what_the_model_sees(photo_files):

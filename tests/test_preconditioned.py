@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from keras import ops
 
 from modern_convnets.parameterizations import COLOR_CORRELATION_SVD_SQRT, spectrum_scale
 from modern_convnets.preconditioned import (
@@ -56,7 +56,7 @@ def test_zero_parameters_are_grey():
     for parameterization in ("fourier", "pixels"):
         recipe = Recipe(parameterization=parameterization, image_size=16)
         zeros = np.zeros_like(initial_parameters([0], recipe, seed=0))
-        images = to_images(tf.constant(zeros), recipe).numpy()
+        images = ops.convert_to_numpy(to_images(ops.convert_to_tensor(zeros), recipe))
         assert images.shape == (1, 16, 16, 3)
         np.testing.assert_array_equal(images, 0.5)
 
@@ -65,7 +65,8 @@ def test_fourier_constant_term_gives_a_flat_image():
     recipe = Recipe(image_size=16, decorrelate=False)
     parameters = np.zeros((1, 2, 3, 16, 9), np.float32)
     parameters[0, 0, 0, 0, 0] = 0.01  # red channel, constant term
-    image = to_images(tf.constant(parameters), recipe).numpy()[0]
+    image = ops.convert_to_numpy(to_images(ops.convert_to_tensor(parameters), recipe))
+    image = image[0]
     assert np.ptp(image[..., 0]) < 1e-6
     assert image[0, 0, 0] > 0.5
     np.testing.assert_allclose(image[..., 1:], 0.5)
@@ -83,21 +84,21 @@ def test_a_known_image_survives_the_inverse(parameterization, decorrelate):
     image[8:14, 5:17] = (0.95, 0.05, 0.5)
     parameters = parameters_from_images(image[None], recipe)
     assert parameters.shape == initial_parameters([0], recipe, seed=0).shape
-    back = to_images(tf.constant(parameters), recipe).numpy()[0]
+    back = ops.convert_to_numpy(to_images(ops.convert_to_tensor(parameters), recipe))[0]
     np.testing.assert_allclose(back, image, atol=2e-5)
 
 
 def test_colour_decorrelation_round_trip():
     recipe = Recipe(parameterization="pixels", image_size=16)
     parameters = initial_parameters([0, 1], recipe, seed=3) * 100  # far from grey
-    images = to_images(tf.constant(parameters), recipe).numpy()
+    images = ops.convert_to_numpy(to_images(ops.convert_to_tensor(parameters), recipe))
     np.testing.assert_allclose(
         parameters_from_images(images, recipe), parameters, rtol=1e-3, atol=1e-3
     )
     # The matrix really mixes colours: one decorrelated channel moves all three.
     one = np.zeros((1, 16, 16, 3), np.float32)
     one[..., 0] = 1.0
-    rgb = to_images(tf.constant(one), recipe).numpy()[0, 0, 0]
+    rgb = ops.convert_to_numpy(to_images(ops.convert_to_tensor(one), recipe))[0, 0, 0]
     norm = np.linalg.norm(COLOR_CORRELATION_SVD_SQRT, axis=0).max()
     expected = 1 / (1 + np.exp(-COLOR_CORRELATION_SVD_SQRT[:, 0] / norm))
     np.testing.assert_allclose(rgb, expected, rtol=1e-6)
@@ -112,19 +113,27 @@ def test_each_channel_starts_from_its_own_seeded_noise():
 
 
 def test_transform_is_seeded_and_sized():
-    images = tf.random.stateless_uniform([2, 32, 32, 3], [0, 0])
+    images = np.random.default_rng(0).uniform(size=(2, 32, 32, 3)).astype("float32")
     chain = Transforms().compose()
     values = step_values(chain, seed=1, step=2)
-    one = chain.apply(images, tf.constant(values)).numpy()
+    one = ops.convert_to_numpy(chain.apply(images, ops.convert_to_tensor(values)))
     assert one.shape == (2, 32 + 2 * 12 - 8 - 4, 32 + 2 * 12 - 8 - 4, 3)
-    np.testing.assert_array_equal(one, chain.apply(images, tf.constant(values)))
+    np.testing.assert_array_equal(
+        one, ops.convert_to_numpy(chain.apply(images, ops.convert_to_tensor(values)))
+    )
     other = step_values(chain, seed=5, step=2)
-    assert not np.array_equal(one, chain.apply(images, tf.constant(other)))
+    assert not np.array_equal(
+        one, ops.convert_to_numpy(chain.apply(images, ops.convert_to_tensor(other)))
+    )
     still = Transforms(
         pad=0, jitter=0, scales=(1.0,), rotations=(0.0,), final_jitter=0
     ).compose()
     np.testing.assert_allclose(
-        still.apply(images, tf.constant(step_values(still, 1, 2))), images, atol=1e-6
+        ops.convert_to_numpy(
+            still.apply(images, ops.convert_to_tensor(step_values(still, 1, 2)))
+        ),
+        images,
+        atol=1e-6,
     )
 
 
@@ -139,8 +148,10 @@ def test_every_channel_rises(tiny):
     # During the ascent, on the transformed images each step saw:
     assert (result.objectives[:, -2] > result.objectives[:, 0]).all()
     # And on the images as shown, against the near-grey images it began with.
-    start = to_images(tf.constant(initial_parameters(range(8), recipe, 0)), recipe)
-    start = np.round(start.numpy() * 255).astype("uint8")
+    start = to_images(
+        ops.convert_to_tensor(initial_parameters(range(8), recipe, 0)), recipe
+    )
+    start = np.round(ops.convert_to_numpy(start) * 255).astype("uint8")
     before = displayed_activation(tiny, layer, range(8), start)
     after = displayed_activation(tiny, layer, range(8), result.images)
     assert (after > 10 * before).all()
@@ -173,7 +184,7 @@ def test_displayed_activation_scores_the_rounded_image(tiny):
     images = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), np.uint8)
     scores = displayed_activation(tiny, "block2_sepconv1", [3, 4], images)
     extractor = keras.Model(tiny.input, tiny.get_layer("block2_sepconv1").output)
-    maps = extractor(images.astype("float32") / 255 * 2 - 1).numpy()
+    maps = ops.convert_to_numpy(extractor(images.astype("float32") / 255 * 2 - 1))
     np.testing.assert_allclose(
         scores, [maps[0, ..., 3].mean(), maps[1, ..., 4].mean()], rtol=1e-5
     )

@@ -1,8 +1,9 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from keras import ops
 
+from modern_convnets.autodiff import value_and_grad
 from modern_convnets.receptive_field import ReceptiveField, receptive_field
 
 
@@ -26,19 +27,15 @@ def _linear_model() -> keras.Model:
 def _seen_box(model, layer, size, row, column):
     """Where the gradient of one position is nonzero: the field, measured."""
     extractor = keras.Model(model.input, model.get_layer(layer).output)
-    image = tf.constant(np.random.default_rng(1).uniform(1, 2, (1, size, size, 3)))
-
-    # A graph computes only the input's gradient. Eagerly, TensorFlow also
+    image = np.random.default_rng(1).uniform(1, 2, (1, size, size, 3))
+    # Compiled, the gradient is the input's alone. Eagerly, TensorFlow also
     # computes every kernel's, and oneDNN's Conv2DBackpropFilter aborts the
     # process for some of these shapes on AVX-512 CPUs (TensorFlow 2.21).
-    @tf.function
-    def gradient(image):
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            value = extractor(tf.cast(image, tf.float32))[0, row, column, 0]
-        return tape.gradient(value, image)
-
-    grad = np.abs(gradient(image).numpy()[0]).sum(axis=-1)
+    gradient = value_and_grad(
+        lambda x: (extractor(x)[0, row, column, 0], ()), extractor.variables
+    )
+    grad = ops.convert_to_numpy(gradient(image.astype("float32"))[2])
+    grad = np.abs(grad[0]).sum(axis=-1)
     rows, cols = np.nonzero(grad)
     return (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1)
 

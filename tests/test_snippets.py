@@ -19,7 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 MARKDOWN = sorted([*(REPO / "docs").rglob("*.md"), REPO / "README.md"])
 FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 SESSIONS = set(
-    re.findall(r"@nox\.session[^\n]*\ndef (\w+)", (REPO / "noxfile.py").read_text())
+    re.findall(
+        r"@nox\.session[^\n]*\n(?:@[^\n]*\n)*def (\w+)",
+        (REPO / "noxfile.py").read_text(),
+    )
 )
 
 
@@ -32,7 +35,21 @@ def _blocks(language: tuple[str, ...]) -> list[tuple[str, str]]:
     return found
 
 
-SHELL = _blocks(("bash", "sh", "console"))
+def _needs_tensorflow(code: str) -> list[pytest.MarkDecorator]:
+    """The `tensorflow` mark for a block running a script that imports it.
+
+    The benchmarks time TensorFlow's own recipes against the package's.
+    """
+    scripts = [REPO / s for s in re.findall(r"^python3? (\S+\.py)", code, re.M)]
+    if any("import tensorflow" in s.read_text() for s in scripts if s.is_file()):
+        return [pytest.mark.tensorflow]
+    return []
+
+
+SHELL = [
+    pytest.param(where, code, id=where, marks=_needs_tensorflow(code))
+    for where, code in _blocks(("bash", "sh", "console"))
+]
 PYTHON = _blocks(("python", "py"))
 
 
@@ -58,7 +75,7 @@ def _help(argv: list[str]) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
 
 
-@pytest.mark.parametrize(("where", "code"), SHELL, ids=[w for w, _ in SHELL])
+@pytest.mark.parametrize(("where", "code"), SHELL)
 def test_shell_snippet_commands_exist(where, code):
     for line in code.splitlines():
         command = line.split("#", 1)[0].strip()

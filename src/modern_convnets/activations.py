@@ -277,6 +277,8 @@ def sparsity_over(
         [round(s.zero_fraction, 2) for s in stats]
         ```
     """
+    from keras import ops
+
     names = _names(model, layer_names)
     act_model = tap_model(model, names, include_output=False)
     counters = [_Counter(name, atol) for name in names]
@@ -286,7 +288,7 @@ def sparsity_over(
         if not isinstance(outputs, list | tuple):
             outputs = [outputs]
         for counter, output in zip(counters, outputs, strict=True):
-            counter.add(np.asarray(output))
+            counter.add(ops.convert_to_numpy(output))
     if not counters or counters[0].images == 0:
         raise ValueError("batches is empty: give at least one batch of photos")
     return [counter.result() for counter in counters]

@@ -24,7 +24,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -344,6 +344,19 @@ def split_files(
     return as_split(train), as_split(validation), as_split(test)
 
 
+def _tensorflow(caller: str) -> Any:
+    """TensorFlow, imported on first use, or an error saying how to install it."""
+    try:
+        import tensorflow as tf
+    except ImportError as error:
+        raise ImportError(
+            f"{caller} builds a tf.data pipeline and needs TensorFlow: "
+            "pip install 'modern-convnets[tensorflow]'. On JAX or PyTorch, "
+            "load_arrays gives the same pixels as NumPy arrays."
+        ) from error
+    return tf
+
+
 def make_dataset(
     split: Split,
     *,
@@ -374,6 +387,7 @@ def make_dataset(
 
     Raises:
         ValueError: A size or batch size is not a positive integer.
+        ImportError: TensorFlow is not installed.
 
     Examples:
         ```python
@@ -381,11 +395,10 @@ def make_dataset(
         ds = make_dataset(train, image_size=(150, 150), shuffle=True)
         ```
     """
-    import tensorflow as tf
-
     height, width = check_size(image_size)
     if not isinstance(batch_size, int | np.integer) or batch_size < 1:
         raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
+    tf = _tensorflow("make_dataset")
 
     def decode(path: tf.Tensor) -> tf.Tensor:
         image = tf.numpy_function(
@@ -473,6 +486,9 @@ def cats_vs_dogs(
         Three `tf.data.Dataset`s of `(images, labels)`; images are float32 RGB
             pixels in [0, 255], labels float32 0 (cat) or 1 (dog).
 
+    Raises:
+        ImportError: TensorFlow is not installed.
+
     Examples:
         ```python
         train, val, test = cats_vs_dogs(image_size=(150, 150))
@@ -480,6 +496,7 @@ def cats_vs_dogs(
         # [50, 13, 32]
         ```
     """
+    _tensorflow("cats_vs_dogs")  # before any search or download
     root = find_dataset(path)
     train, validation, test = split_files(
         root, validation_fraction=validation_fraction, seed=seed

@@ -205,7 +205,7 @@ def top_examples_by_layer(
         if not isinstance(outputs, list | tuple):  # one tapped layer
             outputs = [outputs]
         for layer_name, output in zip(layers, outputs, strict=True):
-            maps = np.asarray(output)[..., indices[layer_name]]
+            maps = keras.ops.convert_to_numpy(output)[..., indices[layer_name]]
             rows = slice(start, start + len(chunk))
             means[layer_name][rows] = maps.mean(axis=(1, 2))
             flat = maps.reshape(len(chunk), -1, maps.shape[-1]).argmax(axis=1)

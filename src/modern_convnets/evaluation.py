@@ -76,6 +76,8 @@ def predict(
         predict(load_trained("small_convnet"), test).accuracy  # 0.81
         ```
     """
+    from keras import ops
+
     if tuple(model.output_shape[1:]) != (1,):
         raise ValueError(
             f"model outputs shape {model.output_shape}; predict needs one sigmoid "
@@ -92,7 +94,9 @@ def predict(
         ]
     labels, probabilities = [], []
     for images, batch_labels in dataset:
-        probabilities.append(np.asarray(model(images, training=False)).reshape(-1))
+        probabilities.append(
+            ops.convert_to_numpy(model(images, training=False)).reshape(-1)
+        )
         labels.append(np.asarray(batch_labels).reshape(-1))
     return Predictions(
         labels=np.concatenate(labels).astype("int64"),

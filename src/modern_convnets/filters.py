@@ -181,6 +181,10 @@ def default_batch_size(filters: int) -> int:
         gpus = keras.distribution.list_devices("gpu")
     except (RuntimeError, ValueError):  # a backend without GPU support
         gpus = []
+    except AttributeError:  # PyTorch: Keras has no distribution API there
+        import torch
+
+        gpus = list(range(torch.cuda.device_count()))
     return filters if gpus else min(4, filters)
 
 

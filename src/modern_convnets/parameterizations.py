@@ -241,17 +241,23 @@ class LucidImage:
 
     def to_unit(self, parameters: Any) -> Any:
         """Parameters to RGB images in (0, 1), `(n, size, size, 3)`."""
+        import keras
         from keras import ops
 
+        # Tensors both: PyTorch mixes neither with NumPy arrays in `*`.
+        parameters = ops.convert_to_tensor(parameters)
         if self.fourier:
-            scale = spectrum_scale(self.size, self.size)
+            scale = ops.convert_to_tensor(
+                spectrum_scale(self.size, self.size),
+                dtype=keras.backend.standardize_dtype(parameters.dtype),
+            )
             image = irfft2(
                 parameters[:, 0] * scale, parameters[:, 1] * scale, (self.size,) * 2
             )
             # (n, 3, size, size) → channels last; Lucid's 4 tempers the start.
             image = ops.transpose(image, (0, 2, 3, 1)) / 4.0
         else:
-            image = ops.convert_to_tensor(parameters)
+            image = parameters
         if self.decorrelate:
             image = ops.tensordot(image, self._colour_matrix(), axes=[[3], [0]])
         return ops.sigmoid(image)
