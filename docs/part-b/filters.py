@@ -457,14 +457,18 @@ print(f"largest / smallest: {high / low:.1f}")
 # ## Summary
 
 # %% tags=["prose"]
+batch_line = (
+    "filter 2 ended at exactly the image it reaches alone"
+    if alone == 0
+    else f"filter 2 ended within {alone:.1e} of the image it reaches alone"
+)
 Markdown(
     f"""- Gradient ascent on the input finds a pattern each filter responds to
   strongly: a local optimum after 30 steps from one noise start, in an input
   range ({final.min():.2f} to {final.max():.2f}) wider than any photo's. The
   feature extractor truncated at the layer keeps it cheap.
 - Batching many filters, each maximising its own channel with its own normalised
-  gradient, takes one compiled step; filter 2 ended within {alone:.1e} of its
-  image optimised alone.
+  gradient, takes one compiled step; {batch_line}.
 - Xception's patterns go from parallel stripes (`block2`) to a small repeated
   motif (`block4`) to larger, less regular motifs (`block8`).
 - On `{plain_layer}`, jitter, small rotations and scalings and a
