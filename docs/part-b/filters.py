@@ -112,8 +112,8 @@ for layer in feature_extractor.layers:
 # 3. Take its gradient with respect to the image (`tf.GradientTape`),
 #    normalise it to unit length (`tf.math.l2_normalize`, so every step has the
 #    same size whatever the scale of the activations), and add 10 times it to
-#    the image. `@tf.function` traces the step into a graph once, instead of
-#    running it operation by operation 30 times.
+#    the image. `@tf.function` traces the step into a graph once per filter
+#    index, instead of running it operation by operation 30 times.
 # 4. Repeat 30 times.
 #
 # For display, `deprocess_image` standardises the image, scales it to a
