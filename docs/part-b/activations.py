@@ -641,7 +641,7 @@ blank channels: most channels fire somewhere on a photo, but on few of their
 positions.</li>
 <li>Not necessarily: blank on one photo is not blank on all. Over the 1,000
 held-out photos, {b4.dead_channels} of the {b4.channels} channels of
-`block4_conv` never fire.</li>
+<code>block4_conv</code> never fire.</li>
 </ol>
 </details>"""
 )

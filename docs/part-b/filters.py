@@ -499,11 +499,11 @@ Markdown(
 <details><summary>Answers</summary>
 <ol>
 <li>One output channel of its 1 × 1 pointwise convolution; the activation is
-the layer's output, before `block3_sepconv1_bn`.</li>
+the layer's output, before <code>block3_sepconv1_bn</code>.</li>
 <li>No: it is where 30 steps from one noise start ended, a local optimum; at
 the last step the activation still rose for {still_rising} of the 64
 filters.</li>
-<li>Photos reach Xception in [−1, 1] (`preprocess_input`); filter 2's image
+<li>Photos reach Xception in [−1, 1] (<code>preprocess_input</code>); filter 2's image
 ended between {final.min():.2f} and {final.max():.2f}, with {outside:.0%} of
 its values outside that range.</li>
 <li>{depthwise:,} depthwise plus {pointwise:,} pointwise weights,
