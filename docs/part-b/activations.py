@@ -23,10 +23,11 @@
 # - how to build one model that returns the outputs of every convolution and
 #   pooling layer in a single forward pass;
 # - how to draw one feature map, and every channel of a layer at once;
-# - three things the maps show, each checked with numbers over the 1,000
-#   held-out photos: the first layer detects edges, deeper layers carry more
-#   abstract, class-specific information, and activations grow sparser with
-#   depth.
+# - three questions about the maps, each answered with numbers: what training
+#   did to the first layer's kernels, compared with their untrained start;
+#   whether deeper layers carry more of the cat-or-dog information, over the
+#   1,000 held-out photos; and how many activations and channels are zero at
+#   each depth.
 #
 # We use the [small convnet](../../part-a/small-convnet/) trained from
 # scratch in Part A, which tells cats from dogs. Cells marked **Copy this** are
@@ -140,6 +141,31 @@ for layer_name, layer_activation in zip(
     plt.imshow(display_grid, aspect="auto", cmap="viridis")
     plt.show()
 
+# %% tags=["prose"]
+from IPython.display import Markdown
+
+blank_on_cat = {
+    name: int((~maps[0].any(axis=(0, 1))).sum())
+    for name, maps in zip(layer_names, activations, strict=True)
+}
+counts = ", ".join(
+    f"{blank_on_cat[name]} of {maps.shape[-1]} in `{name}`"
+    for name, maps in zip(layer_names, activations, strict=True)
+    if name.endswith("_conv")
+)
+Markdown(
+    f"""The dark tiles are channels that are zero everywhere on this photo:
+{counts} (pooling keeps a blank channel blank). The grids fall into three
+groups. In `block1` and `block2`
+(maps of {activations[0].shape[1]} to {activations[3].shape[1]} pixels),
+several tiles still show the cat's head and ears, each with other parts
+bright. In `block3` ({activations[4].shape[1]} and
+{activations[5].shape[1]} pixels) the tiles are scattered strokes and
+patches, and the cat's outline is gone. In `block4` and `block5`
+({activations[6].shape[1]} to {activations[8].shape[1]} pixels) each map is a
+few bright pixels on a flat background."""
+)
+
 # %% [markdown]
 # ## The same, with this package
 #
@@ -216,30 +242,56 @@ plot_channel(first, active[0], layer_name="block1_conv")
 plot_channel_grid(cat_maps["block2_conv"], layer_name="block2_conv")
 
 # %% [markdown]
-# The first layers still look like the cat: outlines, fur texture, the dark
-# background. By `block4` the maps are 18 × 18 and hard to read; by `block5`
-# they are 7 × 7 blobs that say *where* something was found, not what it looked
-# like. Three findings stand out. Each is checked below with numbers.
+# The grids above suggest three questions, and each has an answer in numbers.
 #
-# ## Finding 1: the first layer detects edges
+# ## Finding 1: what training did to the first layer's kernels
 #
 # A filter that detects edges responds to *change* across the image, not to
 # flat colour. For a 3 × 3 kernel we can measure that directly: split its
 # weights into the mean of each input channel's 3 × 3 window (what a flat patch
 # of colour excites) and the rest (what responds to change), and ask what
-# share of the kernel's energy the rest carries.
+# share of the kernel's energy (its sum of squared weights) the rest carries.
+
 
 # %%
+def share_in_change(kernels: np.ndarray) -> np.ndarray:
+    """Share of each kernel's energy that a flat colour patch does not excite."""
+    flat = kernels.mean(axis=(0, 1), keepdims=True)
+    change = ((kernels - flat) ** 2).sum(axis=(0, 1, 2))
+    return change / (kernels**2).sum(axis=(0, 1, 2))
+
+
 kernels = model.get_layer("block1_conv").get_weights()[0]  # (3, 3, 3, 32)
-flat = kernels.mean(axis=(0, 1), keepdims=True)
-change = ((kernels - flat) ** 2).sum(axis=(0, 1, 2))
-energy = (kernels**2).sum(axis=(0, 1, 2))
-share = change / energy
+share = share_in_change(kernels)
 print(
-    f"energy in change: min {share.min():.0%}, "
+    f"trained:   min {share.min():.0%}, "
     f"median {np.median(share):.0%}, max {share.max():.0%}"
 )
-print(f"filters with more than half: {(share > 0.5).sum()} of 32")
+
+# %% [markdown]
+# A share means nothing without a baseline. A kernel of independent random
+# weights puts on average 8 of its 9 parts there (removing the mean of nine
+# numbers removes one ninth of their expected energy): it "responds to change"
+# without having learned anything. The fair comparison is the same kernels
+# before training. The training run recorded its seed in the model's manifest,
+# and `train.build` rebuilds the model with that seed, so its kernels are the
+# ones training started from:
+
+# %%
+from modern_convnets.train import TrainConfig, build
+
+untrained = build(TrainConfig(**manifest["config"]))
+initial = untrained.get_layer("block1_conv").get_weights()[0]
+share_before = share_in_change(initial)
+print(
+    f"seed {manifest['config']['seed']}, random-kernel average {8 / 9:.0%}"
+)
+print(
+    f"untrained: min {share_before.min():.0%}, "
+    f"median {np.median(share_before):.0%}, max {share_before.max():.0%}"
+)
+fell = int((share < share_before).sum())
+print(f"share fell during training for {fell} of 32 kernels")
 
 # %% tags=["collapse"]
 fig = Figure(figsize=(9, 2.6), layout="constrained")
@@ -251,60 +303,107 @@ for ax, index in zip(axes.flat, order, strict=True):
     ax.set_title(f"{share[index]:.0%}", fontsize=8)
     ax.set_axis_off()
 fig.suptitle("The 32 kernels of block1_conv as RGB, by share in change")
+fig.set_label(
+    "The 32 trained kernels of block1_conv as 3 × 3 RGB patches, ordered by "
+    f"their share of energy in change, from {share.min():.0%} to "
+    f"{share.max():.0%}"
+)
 fig
 
+# %% tags=["prose"]
+from math import comb
+
+# Sign test: under "training does not move the share either way", the number
+# of kernels whose share fell is binomial(32, 1/2); two-sided p-value.
+tail = min(fell, 32 - fell)
+p_sign = min(1.0, 2 * sum(comb(32, k) for k in range(tail + 1)) / 2**32)
+if p_sign < 0.05 and fell > 16:
+    verdict = (
+        f"Training *lowered* the share in {fell} of 32 kernels (sign test, "
+        f"p = {p_sign:.1g}): it moved weight from change towards flat colour. "
+        "By this measure the trained kernels are less tuned to change than "
+        "random ones, so it does not show that the first layer learned edge "
+        "detectors"
+    )
+elif p_sign < 0.05:
+    verdict = (
+        f"Training *raised* the share in {32 - fell} of 32 kernels (sign "
+        f"test, p = {p_sign:.1g}): it moved weight from flat colour towards "
+        "change, beyond what random kernels carry"
+    )
+else:
+    verdict = (
+        f"Training lowered the share in {fell} of 32 kernels and raised it in "
+        f"{32 - fell}, no clear direction (sign test, p = {p_sign:.2f}): by "
+        "this measure training did not make the kernels more or less tuned "
+        "to change"
+    )
+Markdown(
+    f"""The trained kernels' median share is {np.median(share):.0%}; the same
+kernels before training had {np.median(share_before):.0%}. {verdict}. The
+measure does not tell an oriented edge from noise (both are change), so it
+cannot say what the change that remains is tuned to."""
+)
+
 # %% [markdown]
-# Every one of the 32 first-layer kernels puts more than half of its weight into
-# differences between neighbouring pixels: they are edge and texture detectors,
-# many of them tuned to a colour (the coloured kernels above). The channel
-# of the cat shown earlier is one of them.
+# ## Finding 2: how much cat-or-dog information each layer carries
 #
-# ## Finding 2: deeper layers carry more abstract information
-#
-# "Abstract" is hard to see in a picture but easy to measure: the deeper layers
-# should carry more of what the network is for, telling cats from dogs. We
-# average each channel over the map (one number per channel and photo), and
-# classify each held-out photo by the nearest class average, computed on the
-# other half of the photos. No training is involved: if a layer's averages
-# separate cats from dogs, that information is already in the layer.
+# "Abstract" is hard to see in a picture but can be measured: a layer that
+# carries more of what the network is for, telling cats from dogs, lets a
+# simple reader tell them apart more often. We average each channel over the
+# map (one number per channel and photo), and classify each odd-numbered
+# held-out photo by the nearest class average, computed on the even-numbered
+# ones. No training is involved: if a layer's averages separate cats from
+# dogs, that information is already in the layer. The model's own predictions
+# on the same odd photos are the reference.
 
 # %%
 _, _, test = cats_vs_dogs()
 act_model = build_activation_model(model)
 names = activation_layers(model)
 pooled = {name: [] for name in names}
-labels = []
+labels, model_p_dog = [], []
 for pixels, batch_labels in test:
     outputs = act_model(pixels, training=False)
     for name, output in zip(names, outputs, strict=True):
         pooled[name].append(keras.ops.mean(output, axis=(1, 2)))
+    model_p_dog.append(np.asarray(model(pixels, training=False)).ravel())
     labels.append(np.asarray(batch_labels).ravel())
 labels = np.concatenate(labels).astype(int)
 fit = np.arange(len(labels)) % 2 == 0  # even photos: class averages
 
 
-def nearest_mean_accuracy(features: np.ndarray) -> float:
-    """Accuracy on the odd photos of a nearest-class-average classifier."""
+def nearest_mean_correct(features: np.ndarray) -> np.ndarray:
+    """Which odd photos a nearest-class-average classifier gets right."""
     mean, std = features[fit].mean(0), features[fit].std(0) + 1e-8
     features = (features - mean) / std
     centres = [features[fit & (labels == c)].mean(0) for c in (0, 1)]
     distance = [np.linalg.norm(features - c, axis=1) for c in centres]
     predicted = (distance[1] < distance[0]).astype(int)
-    return float((predicted == labels)[~fit].mean())
+    return (predicted == labels)[~fit]
 
 
-readable = {
-    name: nearest_mean_accuracy(np.concatenate(pooled[name]))
+correct = {
+    name: nearest_mean_correct(np.concatenate(pooled[name]))
     for name in names
 }
+readable = {name: float(c.mean()) for name, c in correct.items()}
+model_correct = ((np.concatenate(model_p_dog) > 0.5) == labels)[~fit]
 for name, accuracy in readable.items():
     print(f"{name:<12} {accuracy:.1%}")
+print(f"{'the model':<12} {model_correct.mean():.1%}")
 
 # %% tags=["collapse"]
 fig = Figure(figsize=(8, 3.2), layout="constrained")
 ax = fig.add_subplot()
 ax.plot(range(len(names)), [100 * a for a in readable.values()], "o-")
 ax.axhline(50, color="grey", linestyle=":", label="chance")
+ax.axhline(
+    100 * model_correct.mean(),
+    color="C1",
+    linestyle="--",
+    label="the model",
+)
 ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
 ax.set_ylabel("cat or dog, % correct")
 ax.set_title(f"Read from averaged activations, {(~fit).sum()} photos")
@@ -312,18 +411,62 @@ ax.grid(axis="y", alpha=0.3)
 ax.legend()
 fig
 
+
+# %% tags=["prose"]
+from itertools import pairwise
+
+
+def mcnemar_p(a: np.ndarray, b: np.ndarray) -> tuple[int, int, float]:
+    """Exact two-sided McNemar test: photos only a gets right, only b, p."""
+    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
+    n, k = only_a + only_b, min(only_a, only_b)
+    p = (
+        min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2**n)
+        if n
+        else 1.0
+    )
+    return only_a, only_b, p
+
+
+first_name, last_name = names[0], names[-1]
+only_last, only_first, p_depth = mcnemar_p(
+    correct[last_name], correct[first_name]
+)
+rises = sum(readable[b] > readable[a] for a, b in pairwise(names))
+steps_between = len(names) - 1
+steady = (
+    "The accuracy goes up at every step from one layer to the next."
+    if rises == steps_between
+    else f"The accuracy goes up at {rises} of the {steps_between} steps from "
+    "one layer to the next, not at all of them."
+)
+if p_depth < 0.05 and only_last > only_first:
+    depth_verdict = (
+        f"the last layer gets {only_last} photos right that the first gets "
+        f"wrong, and {only_first} the other way round (McNemar's test, "
+        f"p = {p_depth:.1g}): the deepest maps carry more of the class"
+    )
+else:
+    depth_verdict = (
+        f"the last layer gets {only_last} photos right that the first gets "
+        f"wrong, and {only_first} the other way round (McNemar's test, "
+        f"p = {p_depth:.2f}): no clear difference between the two"
+    )
+Markdown(
+    f"""Read this way, `{first_name}` tells cats from dogs on
+{readable[first_name]:.1%} of the {(~fit).sum()} photos (chance is 50%) and
+`{last_name}` on {readable[last_name]:.1%}; {depth_verdict}. {steady}
+The model itself gets {model_correct.mean():.1%} of the same photos right;
+its dense layer reads the full 7 × 7 maps, not their averages."""
+)
+
 # %% [markdown]
-# From the first layer, the averaged maps tell cats from dogs only a little
-# better than chance; the last layer's do much better. The model's own
-# accuracy (shown at the top) is higher still, because its dense layer reads
-# the full 7 × 7 maps, not their averages.
-#
-# ## Finding 3: activations grow sparser with depth
+# ## Finding 3: zero activations and blank channels by depth
 #
 # `sparsity_over` runs the 1,000 held-out photos through the activation model, a
 # batch at a time, and counts the zeros (ReLU outputs are exactly zero where a
-# filter finds nothing): the share of all activations that are zero, and the
-# share of channels that are blank on a photo.
+# filter finds nothing): the share of all activation *values* that are zero,
+# and the share of *channels* that are blank (zero everywhere) on a photo.
 
 # %%
 stats = sparsity_over(model, test)
@@ -335,17 +478,82 @@ for s in stats:
     )
 plot_sparsity(stats)
 
-# %% [markdown]
-# The share of zero activations grows from about three in five in the first
-# convolution to nearly nine in ten in `block4_conv`, then eases in
-# `block5_conv`, whose 7 × 7 maps each cover most of the photo. Pooling keeps
-# the largest value of each window, so pooled maps are a little denser than the
-# convolutions before them. The share of blank channels is flatter: it dips in
-# `block3` and is highest in the last two blocks. Few channels are blank on
-# *every* photo (the last column): a channel that is blank on this cat usually
-# fires on some other photo. Deeper filters look for specific things, and any
-# one photo contains only a few of them.
-#
+# %%
+from modern_convnets.receptive_field import receptive_field
+
+field = receptive_field(model, "block5_conv", 180)
+print(
+    f"block5_conv: each unit sees {field.size} × {field.size} px, "
+    f"{field.size**2 / 180**2:.0%} of the 180 × 180 photo"
+)
+
+# %% tags=["prose"]
+by_layer = {s.layer: s for s in stats}
+convs = [s for s in stats if s.layer.endswith("_conv")]
+pools = [s for s in stats if s.layer.endswith("_pool")]
+densest = max(convs, key=lambda s: s.zero_fraction)
+last = convs[-1]
+blank = [s.blank_fraction for s in convs]
+zeros_rise = all(
+    b.zero_fraction > a.zero_fraction for a, b in pairwise(convs)
+)
+pool_denser = all(
+    p.zero_fraction
+    < by_layer[p.layer.replace("pool", "conv")].zero_fraction
+    for p in pools
+)
+zeros_text = (
+    "rises at every convolution"
+    if zeros_rise
+    else f"rises to {densest.zero_fraction:.1%} in `{densest.layer}`"
+    + (
+        f", then falls to {last.zero_fraction:.1%} in `{last.layer}`"
+        if densest is not last
+        else ""
+    )
+)
+dead = sum(s.dead_channels for s in convs)
+total = sum(s.channels for s in convs)
+mostly = (
+    f": in `{last.layer}`, too, most values are zero"
+    if last.zero_fraction > 0.5
+    else ""
+)
+cells = int(np.prod(cat_maps[last.layer].shape[1:3]))
+# Non-zero values per channel that fires: all non-zero values over the
+# channels that are not blank.
+positions = (1 - last.zero_fraction) * cells / (1 - last.blank_fraction)
+steps = np.sign(np.diff(blank))
+blank_range = max(blank) - min(blank)
+zero_range = densest.zero_fraction - convs[0].zero_fraction
+blank_moves = "less" if blank_range < zero_range else "more"
+blank_list = ", ".join(f"{b:.1%}" for b in blank)
+blank_trend = (
+    "rising at every step"
+    if (steps > 0).all()
+    else "falling at every step"
+    if (steps < 0).all()
+    else "up at some steps and down at others"
+)
+Markdown(
+    f"""Two different things change with depth. The share of zero *values*
+starts at {convs[0].zero_fraction:.1%} in `{convs[0].layer}` and
+{zeros_text}{mostly}. (Each unit of `block5_conv` sees {field.size} ×
+{field.size} pixels, {field.size**2 / 180**2:.0%} of the photo, so even its
+7 × 7 maps say *where* in the photo something was found.)
+Pooling keeps the largest value of each window, so
+{"every pooled map has" if pool_denser else "pooled maps do not always have"}
+fewer zeros than the convolution before it. The share of blank *channels*
+moves {blank_moves}, between {min(blank):.1%} and {max(blank):.1%} over the five
+convolutions ({100 * blank_range:.1f} percentage points, against
+{100 * zero_range:.1f} for the zero values; {blank_list}: {blank_trend}). On
+average {1 - last.blank_fraction:.1%} of `{last.layer}`'s channels fire
+somewhere on a photo, each at {positions:.0f} of its {cells} positions on
+average: deep channels are sparse within their maps more than they are
+silent as a whole. Channels blank on *every* photo (the last column) number
+{dead} of the {total} channels of the five convolutions."""
+)
+
 # ## A held-out dog
 #
 # The same views for `dog.2000.jpg`: here the first eight channels of every
@@ -369,15 +577,71 @@ plot_channel_grid(dog_maps["block5_conv"], layer_name="block5_conv")
 
 # %% [markdown]
 # ## Summary
-#
-# - An activation model returns the feature maps of chosen layers in one forward
-#   pass; it shares the trained weights and leaves the model unchanged.
-# - The first layer's 32 kernels all put most of their weight into differences
-#   between pixels: edge and colour-edge detectors.
-# - Deeper layers keep less of the photo's look and more of its meaning:
-#   averaged activations tell cats from dogs better and better with depth.
-# - Activations grow sparser with depth; only a few deep filters fire on any
-#   one photo.
-#
-# Try it on your own photo: [the lab](../../lab/) shows every layer's
-# activations of both trained models for any photo you give it, in your browser.
+
+# %% tags=["prose"]
+kernel_line = (
+    f"Training moved the first layer's kernels from change towards flat colour "
+    f"(median share in change {np.median(share_before):.0%} before, "
+    f"{np.median(share):.0%} after); by that measure they are no more edge "
+    "detectors than random kernels"
+    if p_sign < 0.05 and fell > 16
+    else f"The first layer's kernels put a median {np.median(share):.0%} of "
+    f"their energy into change, against {np.median(share_before):.0%} before "
+    "training"
+)
+depth_line = (
+    f"Averaged activations tell cats from dogs more often in `{last_name}` "
+    f"({readable[last_name]:.1%}) than in `{first_name}` "
+    f"({readable[first_name]:.1%}), though not at every step"
+    if p_depth < 0.05 and only_last > only_first
+    else f"Averaged activations tell cats from dogs about as often in "
+    f"`{last_name}` ({readable[last_name]:.1%}) as in `{first_name}` "
+    f"({readable[first_name]:.1%})"
+)
+Markdown(
+    f"""- An activation model returns the feature maps of chosen layers in one
+  forward pass; it shares the trained weights and leaves the model unchanged.
+- {kernel_line}.
+- {depth_line}.
+- The share of zero activation values goes from {convs[0].zero_fraction:.1%}
+  in `{convs[0].layer}` to {densest.zero_fraction:.1%} in `{densest.layer}`;
+  the share of blank channels stays between {min(blank):.1%} and
+  {max(blank):.1%}.
+
+Try it on your own photo: [the lab](../../lab/) shows every layer's
+activations of both trained models for any photo you give it, in your
+browser."""
+)
+
+# %% [markdown]
+# ## Check yourself
+
+# %% tags=["prose"]
+b4 = by_layer["block4_conv"]
+Markdown(
+    f"""1. A random 3 × 3 kernel already puts most of its energy into change.
+   Why, and what does that mean for Finding 1?
+2. How much of the 180 × 180 photo does one unit of `block5_conv` see?
+3. In `block4_conv`, which is larger: the share of zero values or the share
+   of blank channels? What does the difference say?
+4. A channel is blank on `cat.2000.jpg`. Is it dead?
+
+<details><summary>Answers</summary>
+<ol>
+<li>Removing the mean of nine independent numbers removes one ninth of their
+expected energy, so a random kernel carries {8 / 9:.0%} in change on average.
+A trained share of {np.median(share):.0%} means something only next to the
+same kernels before training ({np.median(share_before):.0%}).</li>
+<li>{field.size} × {field.size} pixels, {field.size**2 / 180**2:.0%} of the
+photo. Each 3 × 3 convolution widens the field by twice the jump (the input
+pixels between neighbouring positions), each 2 × 2 pooling widens it by one
+jump and doubles the jump.</li>
+<li>Zero values, {b4.zero_fraction:.1%}, against {b4.blank_fraction:.1%}
+blank channels: most channels fire somewhere on a photo, but on few of their
+positions.</li>
+<li>Not necessarily: blank on one photo is not blank on all. Over the 1,000
+held-out photos, {b4.dead_channels} of the {b4.channels} channels of
+<code>block4_conv</code> never fire.</li>
+</ol>
+</details>"""
+)

@@ -15,19 +15,20 @@
 #
 # Every filter of a convnet responds to some pattern. To see which, we can ask the
 # question backwards: *what input image would excite this filter the most?* Start
-# from a grey image, compute how the filter's mean activation changes with each
-# input pixel (its gradient), nudge the image in that direction, and repeat. What
-# emerges is the filter's favourite pattern.
+# from a grey, slightly noisy image, compute how the filter's mean activation
+# changes with each input pixel (its gradient), nudge the image in that
+# direction, and repeat. What emerges is a pattern the filter responds to
+# strongly: not the best possible image, but the local optimum that a fixed
+# number of steps reaches from one noisy start.
 #
 # You will learn:
 #
 # - how to truncate a pretrained network at a layer and turn gradient ascent on
 #   the input into a few lines of TensorFlow;
-# - what Xception's filters look for, from colours and edges in the first blocks to
-#   textures and object parts deep down;
+# - what the patterns of Xception's filters look like at three depths;
 # - how to optimise 64 filters at once, and what simple regularisers change;
-# - where the method fails: filters that never wake up, and patterns full of high
-#   frequencies.
+# - where the method falls short: filters that never wake up, patterns full of
+#   high frequencies, one pattern per filter.
 
 # %% [markdown]
 # Cells marked **Copy this** are the lecture's code in plain Keras and
@@ -73,6 +74,14 @@ print(len(conv_names), "convolution layers:", ", ".join(conv_names))
 # To study `block3_sepconv1` we do not need the rest of the network. The feature
 # extractor is a model from Xception's input to that layer's output; it shares the
 # layers and weights of `model` and leaves it unchanged.
+#
+# What is a "filter" of a `SeparableConv2D` layer? The layer is a 3 × 3
+# depthwise convolution (one kernel per input channel) followed by a 1 × 1
+# pointwise convolution that mixes the channels; a filter is one output
+# channel of that pointwise convolution. In Xception each separable
+# convolution is followed by its own batch normalisation
+# (`block3_sepconv1_bn`), so the layer's output, and the activation we
+# maximise, comes *before* batch normalisation and before any ReLU.
 
 # %% tags=["copy"]
 layer_name = "block3_sepconv1"
@@ -93,15 +102,18 @@ for layer in feature_extractor.layers:
 #
 # The recipe, for filter number 2 of `block3_sepconv1`:
 #
-# 1. Start from a 200 × 200 image of uniform noise between 0.4 and 0.6.
+# 1. Start from a 200 × 200 image of uniform noise between 0.4 and 0.6. The
+#    image goes into the model as it is, without `preprocess_input`, which
+#    maps a photo's 0 to 255 to the [−1, 1] that Xception was trained on; the
+#    start is a light grey in the model's units (see below).
 # 2. Compute the filter's mean activation, ignoring the two pixels along each
 #    border of the feature map (their values are distorted by padding). This is
 #    the quantity to *maximise*, computed by `compute_loss`.
 # 3. Take its gradient with respect to the image (`tf.GradientTape`),
 #    normalise it to unit length (`tf.math.l2_normalize`, so every step has the
 #    same size whatever the scale of the activations), and add 10 times it to
-#    the image. `@tf.function` traces the step into a graph once, instead of
-#    running it operation by operation 30 times.
+#    the image. `@tf.function` traces the step into a graph once per filter
+#    index, instead of running it operation by operation 30 times.
 # 4. Repeat 30 times.
 #
 # For display, `deprocess_image` standardises the image, scales it to a
@@ -167,10 +179,8 @@ plt.show()
 # `ascend_filters` runs the same recipe and records the mean activation at
 # every step. The lecture starts from fresh random noise each time; the
 # package draws its noise from a seed (`PixelImage.initial`), so that both can
-# start from the same image. From the same start, the lecture's loop and the
-# package end at the same image. The displayed versions may still differ by a
-# grey level here and there: `deprocess_image` rounds in float32, the
-# package's `deprocess` in float64.
+# start from the same image, and we compare where they are after 10 and after
+# 30 steps.
 
 # %%
 from matplotlib.figure import Figure
@@ -179,16 +189,53 @@ from modern_convnets.grids import image_grid, show_image, tile
 from modern_convnets.parameterizations import PixelImage
 
 one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
+ten = ascend_filters(model, "block3_sepconv1", [2], seed=0, steps=10)
 image = tf.constant(PixelImage(size=200).initial([2], seed=0))
-for _ in range(30):
+for step in range(30):
     image = gradient_ascent_step(image, 2, 10.0)
+    if step == 9:
+        gap_10 = np.abs(image[0].numpy() - ten.inputs[0]).max()
 gap = np.abs(image[0].numpy() - one.inputs[0]).max()
 print(
-    f"largest difference: {gap:.1e}; pixel values span {np.ptp(one.inputs[0]):.1f}"
+    f"largest difference after 10 steps: {gap_10:.1e}, after 30: {gap:.1e}"
 )
+print(f"pixel values span {np.ptp(one.inputs[0]):.1f}")
 shown = deprocess_image(image[0].numpy()).astype(int)
 worst = np.abs(shown - one.images[0]).max()
 print(f"displayed images differ by at most {worst} grey levels")
+
+# %% tags=["prose"]
+from IPython.display import Markdown
+
+if gap < 1e-4:
+    agreement = (
+        f"The two end at the same image: after 30 steps no value differs by "
+        f"more than {gap:.1e}."
+    )
+else:
+    agreement = (
+        f"After 10 steps the two agree to {gap_10:.1e}, float32 rounding; "
+        f"after 30 they differ by up to {gap:.1e}, and the displayed images "
+        f"by up to {worst} grey levels. The loop and the package compute the "
+        "same steps, but not with bit-identical float32 arithmetic, and the "
+        "ascent lets a rounding difference grow from step to step: a pattern "
+        "depends on such details as well as on its start."
+    )
+Markdown(agreement)
+
+# %% tags=["prose"]
+final = one.inputs[0]
+outside = np.mean((final < -1) | (final > 1))
+Markdown(
+    f"""The lecture feeds its image to Xception as it is. The model was trained
+on photos passed through `xception.preprocess_input`, which maps pixel values
+0 to 255 onto −1 to 1, so a photo's input spans at most 2. The starting noise,
+0.4 to 0.6, is what a photo with pixel values {(0.4 + 1) * 127.5:.1f} to
+{(0.6 + 1) * 127.5:.1f} becomes: a light grey. After 30 steps the values run
+from {final.min():.2f} to {final.max():.2f}, a span of {np.ptp(final):.1f},
+and {outside:.0%} of them lie outside [−1, 1]: the image is free to leave the
+range of any photo the model has seen."""
+)
 
 # %%
 activation = one.objectives[0]
@@ -217,21 +264,39 @@ fig
 # once on a GPU, four at a time on a CPU, where larger batches measured slower
 # (`filters.default_batch_size`). Each image maximises its own filter (its loss
 # picks its own channel) and each image's gradient is normalised separately, so
-# every image follows the path it would follow alone, up to rounding.
+# every image follows the path it would follow alone, up to float32 rounding
+# (which, as above, can grow over the steps).
 
 # %%
 grid = ascend_filters(model, "block3_sepconv1", range(64), seed=0)
 rising = (grid.objectives[:, -1] > grid.objectives[:, 0]).mean()
 print(f"activation rose for {rising:.0%} of the 64 filters")
+alone = np.abs(grid.inputs[2] - one.inputs[0]).max()
+print(f"filter 2 in the batch vs alone: largest difference {alone:.1e}")
 show_image(
     tile(grid.images, ncols=8, margin=5),
     title="block3_sepconv1, filters 0 to 63",
 )
 
-# %% [markdown]
-# Each tile is the image one filter responds to most strongly. At this depth most
-# filters want a texture: fine stripes or grids, each at its own orientation,
-# spacing and colour.
+# %% tags=["prose"]
+last_step = grid.objectives[:, -1] - grid.objectives[:, -2]
+still_rising = int((last_step > 0).sum())
+late = np.median(last_step / grid.gain)
+converged = (
+    f"The ascent had not converged: at the 30th step the activation still rose "
+    f"for {still_rising} of the 64 filters, by a median {late:.1%} of the "
+    "filter's whole gain, so more steps would change the images further."
+    if still_rising > 32
+    else f"At the 30th step the activation rose for only {still_rising} of the "
+    "64 filters: most had stopped improving."
+)
+Markdown(
+    f"""Each tile is where 30 steps of ascent from one noise start (seed 0)
+ended for one filter: a local optimum of its mean activation, not the image it
+responds to most of all. {converged} Another start would give another image.
+Most tiles are fine stripes, each at its own orientation and spacing; a few
+are dots."""
+)
 #
 # ## From edges to textures to patterns
 #
@@ -257,50 +322,58 @@ image_grid(
 )
 
 # %% [markdown]
-# In `block2` the patterns are washes of colour crossed by faint, regular lines:
-# colour and orientation detectors. By `block4` they are crisp textures of dots,
-# cells and grids. By `block8` the motifs are larger and less regular, built from
-# the textures below them.
+# In `block2`, six of the eight patterns are parallel stripes of alternating
+# colours, horizontal or vertical, and two are a fine, even grain. In `block4`
+# each pattern is a small motif (scales, dots, diagonal strokes) repeated
+# across the image. In `block8` the motifs are larger and less regular, with no
+# repeat as clear as in `block4`. The gains above are in each layer's own
+# units, so they do not compare across layers.
 #
 # ## Regularised patterns
 #
 # Plain gradient ascent will use any trick that raises an activation, including
 # pixel-level high frequencies that never occur in photos. Three standard
 # remedies make the patterns hold up under small changes: shift the image by a few
-# random pixels before each step (*jitter*), rescale and rotate it slightly, and
-# penalise its total variation (the summed differences between neighbouring
-# pixels). They are off by default; here is their effect on the eight
-# `block4_sepconv1` filters above.
+# random pixels before each step (*jitter*), rescale and rotate it slightly
+# (Olah, Mordvintsev and Schubert, 2017, "Feature Visualization"), and
+# penalise its total variation, the summed differences between neighbouring
+# pixels (Mahendran and Vedaldi, 2015). They are off by default; here is their
+# effect on the eight `block4_sepconv1` filters above. The random shift, scale
+# and rotation of each step are drawn with NumPy from the seed and the step
+# number, so a rerun gives the same images.
 
 # %%
 regularizers = Regularizers(
     jitter=4, scale=0.05, rotation=5, total_variation=10.0
 )
-plain = by_depth["block4_sepconv1"]
+plain_layer = "block4_sepconv1"
+plain = by_depth[plain_layer]
 regular = ascend_filters(
-    model, "block4_sepconv1", range(8), seed=0, regularizers=regularizers
+    model, plain_layer, range(8), seed=0, regularizers=regularizers
 )
 
 
-def roughness(images: np.ndarray) -> float:
-    """Mean absolute difference between horizontal neighbours (grey levels)."""
-    return float(np.abs(np.diff(images.astype("float32"), axis=2)).mean())
+def roughness(images: np.ndarray) -> np.ndarray:
+    """Mean absolute difference between horizontal neighbours, per image."""
+    steps = np.abs(np.diff(images.astype("float32"), axis=2))
+    return steps.mean(axis=(1, 2, 3))
 
 
 rough_p, rough_r = roughness(plain.images), roughness(regular.images)
-gain_p, gain_r = (
-    np.median(result.objectives[:, -1] - result.objectives[:, 0])
-    for result in (plain, regular)
+gain_p, gain_r = plain.gain, regular.gain
+print(f"{plain_layer} (plain: the same run as in the depth figure)")
+print(
+    f"median roughness:  plain {np.median(rough_p):5.1f}   "
+    f"regularised {np.median(rough_r):5.1f}   "
+    f"({np.median(rough_r) / np.median(rough_p) - 1:+.0%})"
 )
 print(
-    f"roughness:   plain {rough_p:5.1f}   regularised {rough_r:5.1f}",
-    end="",
+    f"median gain:       plain {np.median(gain_p):5.2f}   "
+    f"regularised {np.median(gain_r):5.2f}   "
+    f"({np.median(gain_r) / np.median(gain_p) - 1:+.0%})"
 )
-print(f"   ({rough_r / rough_p - 1:+.0%})")
-print(
-    f"median gain: plain {gain_p:5.2f}   regularised {gain_r:5.2f}", end=""
-)
-print(f"   ({gain_r / gain_p - 1:+.0%})")
+print("gain per filter, plain:      ", np.round(gain_p, 2))
+print("gain per filter, regularised:", np.round(gain_r, 2))
 image_grid(
     np.concatenate([plain.images, regular.images]),
     ncols=8,
@@ -309,51 +382,133 @@ image_grid(
     caption="The same eight filters without and with regularisers",
 )
 
+
+# %% tags=["prose"]
+from math import comb
+
+
+def sign_test(count: int, n: int) -> float:
+    """Two-sided sign test: p of `count` or fewer (or more) of n by chance."""
+    tail = min(count, n - count)
+    return min(1.0, 2 * sum(comb(n, k) for k in range(tail + 1)) / 2**n)
+
+
+smoother = int((rough_r < rough_p).sum())
+weaker = int((gain_r < gain_p).sum())
+p_rough, p_gain = sign_test(smoother, 8), sign_test(weaker, 8)
+
+
+def verdict(count: int, p: float, fewer: str, more: str) -> str:
+    if p < 0.05:
+        word = fewer if count > 4 else more
+        return f"{word} for {max(count, 8 - count)} of 8 filters"
+    return (
+        f"{fewer} for {count} of 8 filters and {more} for {8 - count}, "
+        "no clear direction"
+    )
+
+
+Markdown(
+    f"""Filter by filter, on `{plain_layer}`, the regularised pattern is
+{verdict(smoother, p_rough, "smoother", "rougher")} (sign test, p =
+{p_rough:.2f}; median roughness {np.median(rough_p):.1f} → {np.median(rough_r):.1f}
+grey levels between neighbours) and its activation gain is
+{verdict(weaker, p_gain, "lower", "higher")} (p = {p_gain:.2f}; median
+{np.median(gain_p):.2f} → {np.median(gain_r):.2f}). Both runs start from the
+same noise and take 30 steps; the penalty and the random transforms pull each
+step away from the plain gradient."""
+)
+
 # %% [markdown]
-# ## What this shows, and where it fails
+# ## What this shows, and where it falls short
 #
-# The patterns confirm the picture of a convnet as a hierarchy: early filters
-# detect colours and oriented edges, later ones combine them into textures and
-# parts. But a pattern is only the answer to one narrow question, and the method
-# has blind spots:
+# The patterns change with depth: parallel stripes in `block2`, a small
+# repeated motif in `block4`, larger and less regular motifs in `block8`. That
+# deeper filters *combine* the patterns of earlier ones is the usual reading
+# (Olah, Mordvintsev and Schubert, 2017), but these images alone do not show
+# it. A pattern is the answer to one narrow question, and the method has blind
+# spots:
 #
 # - **Filters that never wake up.** Where the target layer follows a ReLU, a
 #   channel that is zero everywhere on the starting image has a zero gradient, so
 #   gradient ascent never moves it and its "pattern" is the standardised starting
 #   noise. Here the target is the convolution's own output, before batch
-#   normalisation and ReLU, so every filter gets a gradient; how far each can be
-#   pushed in 30 steps still varies widely:
+#   normalisation and ReLU, so every filter gets a gradient; how far each is
+#   pushed in 30 steps varies:
 
 # %%
-gain = grid.objectives[:, -1] - grid.objectives[:, 0]
+gain = grid.gain
 print(f"filters with a gain below 0.001: {int((gain < 1e-3).sum())} of 64")
 low, mid, high = np.percentile(gain, [0, 50, 100])
 print(f"gain per filter: min {low:.2f}, median {mid:.2f}, max {high:.2f}")
+print(f"largest / smallest: {high / low:.1f}")
 
 # %% [markdown]
 # - **High frequencies.** Without regularisation the images are dominated by
-#   pixel-level detail. The regularisers above remove a large part of it, and give
-#   up part of the activation gain in exchange: the plain pattern is the strongest
-#   stimulus, but much of its detail is what the filter *tolerates*, not what it
-#   *needs*. The [next page](../feature-visualisation/) removes most of it
-#   with a better-conditioned recipe, and measures what changes.
-# - **One favourite per filter.** A filter may respond to several quite different
-#   things; gradient ascent from one starting image finds one of them.
+#   pixel-level detail; the regularisers above trade roughness against gain as
+#   measured there. The [next page](../feature-visualisation/) removes most of
+#   the detail with a better-conditioned recipe, and measures what changes.
+# - **One pattern per filter.** A filter may respond to several quite different
+#   things; gradient ascent from one starting image finds one local optimum.
 # - **Not what the network uses.** A pattern says what excites a filter, not
 #   whether the network relies on that filter for a decision. Grad-CAM, later in
 #   this part, answers that question for one photo.
 #
 # ## Summary
-#
-# - Gradient ascent on the input shows the pattern each filter responds to; the
-#   feature extractor truncated at the layer keeps it cheap.
-# - Batching many filters, each maximising its own channel with its own normalised
-#   gradient, gives the same images as one at a time, with one compiled step.
-# - Xception's filters go from colours and edges (`block2`) to textures (`block4`)
-#   to complex motifs (`block8`).
-# - Jitter, small rotations and scalings and a total-variation penalty give
-#   smoother patterns; filters that never wake up, high frequencies and a single
-#   favourite per filter are the method's limits.
-#
-# To see what the trained cats-vs-dogs models make of a photo of your own,
-# layer by layer, open [the lab](../../lab/).
+
+# %% tags=["prose"]
+batch_line = (
+    "filter 2 ended at exactly the image it reaches alone"
+    if alone == 0
+    else f"filter 2 ended within {alone:.1e} of the image it reaches alone"
+)
+Markdown(
+    f"""- Gradient ascent on the input finds a pattern each filter responds to
+  strongly: a local optimum after 30 steps from one noise start, in an input
+  range ({final.min():.2f} to {final.max():.2f}) wider than any photo's. The
+  feature extractor truncated at the layer keeps it cheap.
+- Batching many filters, each maximising its own channel with its own normalised
+  gradient, takes one compiled step; {batch_line}.
+- Xception's patterns go from parallel stripes (`block2`) to a small repeated
+  motif (`block4`) to larger, less regular motifs (`block8`).
+- On `{plain_layer}`, jitter, small rotations and scalings and a
+  total-variation penalty made the patterns
+  {verdict(smoother, p_rough, "smoother", "rougher")}, with a gain
+  {verdict(weaker, p_gain, "lower", "higher")}. Filters that never wake up,
+  high frequencies and one local optimum per filter are the method's limits.
+
+To see what the trained cats-vs-dogs models make of a photo of your own,
+layer by layer, open [the lab](../../lab/)."""
+)
+
+# %% [markdown]
+# ## Check yourself
+
+# %% tags=["prose"]
+sep = model.get_layer("block2_sepconv1")
+depthwise, pointwise = (w.size for w in sep.get_weights()[:2])
+Markdown(
+    f"""1. What is one "filter" of `block3_sepconv1`, and is the activation we
+   maximise taken before or after batch normalisation?
+2. Is a tile of the 64-filter grid the image its filter responds to most?
+3. The lecture's starting noise lies between 0.4 and 0.6. What range does
+   Xception expect, and where did the optimised image end up?
+4. How many weights does `block2_sepconv1` have, and how many would a regular
+   3 × 3 convolution with the same channels need?
+
+<details><summary>Answers</summary>
+<ol>
+<li>One output channel of its 1 × 1 pointwise convolution; the activation is
+the layer's output, before <code>block3_sepconv1_bn</code>.</li>
+<li>No: it is where 30 steps from one noise start ended, a local optimum; at
+the last step the activation still rose for {still_rising} of the 64
+filters.</li>
+<li>Photos reach Xception in [−1, 1] (<code>preprocess_input</code>); filter 2's image
+ended between {final.min():.2f} and {final.max():.2f}, with {outside:.0%} of
+its values outside that range.</li>
+<li>{depthwise:,} depthwise plus {pointwise:,} pointwise weights,
+{depthwise + pointwise:,} in all (no bias); a regular convolution would need
+{depthwise * pointwise // 64:,}.</li>
+</ol>
+</details>"""
+)
