@@ -513,7 +513,8 @@ Markdown(
   training step. Keras's default momentum of {default} remembers about
   {1 / (1 - default):.0f} steps, {memory_epochs:.0f} epochs of Mini-Xception's
   training; until the averages catch up, inference outputs differ from
-  training outputs ({lag[default, 1]:.3f} on average after one step here).
+  training outputs (a mean absolute difference of {lag[default, 1]:.3f} after
+  one step here).
 - A bias before batch normalisation is cancelled by the mean subtraction:
   leave it out.
 - 4 parameters per channel, 2 of them trainable: 128 and 64 for 32 channels.

@@ -32,6 +32,7 @@
 # convolution.
 
 # %%
+import math
 import os
 import platform
 import time
@@ -309,8 +310,9 @@ at both on the machine that built this page."""
 # batch of 8. Each is timed for a training step (`train_on_batch`: forward,
 # backward and the weight update) and for inference on the batch, after one
 # untimed call of each. The repeats are interleaved, so that whatever else the
-# machine is doing slows both kinds alike; the table gives each minimum and the
-# spread (slowest minus fastest repeat). These times belong to the machine
+# machine is doing slows both kinds alike, and each repeat is a paired
+# comparison; the table gives each minimum, the spread (slowest minus fastest
+# repeat), and a sign test over the pairs. These times belong to the machine
 # that built this page, printed below: another processor, or a GPU, gives
 # other ratios.
 
@@ -334,7 +336,7 @@ def one_layer(kind, layer):
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)
 places = ["block1_sepconv1", "block4_sepconv2"]
-batch, repeats = 8, 5
+batch, repeats = 8, 6
 timings = {}  # (place, kind, "train" or "infer") -> seconds per repeat
 for place in places:
     layer = mini.get_layer(place)
@@ -366,47 +368,6 @@ print(
 print(
     f"batch of {batch}, {repeats} repeats; milliseconds, minimum (spread)"
 )
-print(f"{'layer':<32}{'':<7}{'regular':>16}{'separable':>16}{'ratio':>7}")
-for place in places:
-    layer = mini.get_layer(place)
-    h, w, c_in = layer.input.shape[1:]
-    label = f"{place} {h}×{w}, {c_in}→{layer.filters}"
-    macs = conv2d_multiply_adds((h, w), 3, c_in, layer.filters) / (
-        separable_conv2d_multiply_adds((h, w), 3, c_in, layer.filters)
-    )
-    print(f"{label:<32}{'mult-adds':<7}{'':>32}{macs:>6.1f}×")
-    for mode in ("train", "infer"):
-        cells = ""
-        for kind in ("regular", "separable"):
-            t = np.array(timings[place, kind, mode]) * 1e3
-            cells += f"{t.min():>8.1f} ({np.ptp(t):>5.1f})"
-        ratio = min(timings[place, "regular", mode]) / min(
-            timings[place, "separable", mode]
-        )
-        print(f"{'':<32}{mode:<7}{cells}{ratio:>6.1f}×")
-
-
-# %% tags=["prose"]
-def verdict(place, mode):
-    """The measured comparison of one place and mode, in words."""
-    regular_t = np.array(timings[place, "regular", mode])
-    separable_t = np.array(timings[place, "separable", mode])
-    gap = regular_t.min() - separable_t.min()
-    spread = max(np.ptp(regular_t), np.ptp(separable_t))
-    what = "a training step" if mode == "train" else "inference"
-    if abs(gap) <= spread:
-        return (
-            f"for {what}, the two minima differ by less than the larger "
-            "spread: no measurable difference"
-        )
-    ratio = regular_t.min() / separable_t.min()
-    if gap > 0:
-        return (
-            f"for {what}, the separable layer was {ratio:.1f} times faster"
-        )
-    return (
-        f"for {what}, the separable layer was {1 / ratio:.1f} times slower"
-    )
 
 
 def multiply_add_ratio(place):
@@ -430,6 +391,69 @@ def time_ratio(place, mode):
     )
 
 
+def sign_test(place, mode):
+    """Repeats where the separable layer was faster, and the two-sided p-value.
+
+    Each repeat timed both layers back to back, so each is one paired
+    comparison; with no real difference either could win, as with a coin.
+    """
+    wins = sum(
+        s < r
+        for s, r in zip(
+            timings[place, "separable", mode],
+            timings[place, "regular", mode],
+            strict=True,
+        )
+    )
+    tail = min(wins, repeats - wins)
+    p = 2 * sum(math.comb(repeats, k) for k in range(tail + 1)) / 2**repeats
+    return wins, min(p, 1.0)
+
+
+print(
+    f"{'layer':<32}{'':<7}{'regular':>16}{'separable':>16}{'ratio':>7}"
+    f"{'sign test':>22}"
+)
+for place in places:
+    layer = mini.get_layer(place)
+    h, w, c_in = layer.input.shape[1:]
+    label = f"{place} {h}×{w}, {c_in}→{layer.filters}"
+    print(
+        f"{label:<32}{'mult-adds':<7}{'':>32}{multiply_add_ratio(place):>6.1f}×"
+    )
+    for mode in ("train", "infer"):
+        cells = ""
+        for kind in ("regular", "separable"):
+            t = np.array(timings[place, kind, mode]) * 1e3
+            cells += f"{t.min():>8.1f} ({np.ptp(t):>5.1f})"
+        wins, p = sign_test(place, mode)
+        print(
+            f"{'':<32}{mode:<7}{cells}{time_ratio(place, mode):>6.1f}×"
+            f"{f'{wins}/{repeats} faster, p = {p:.2g}':>22}"
+        )
+print("a difference counts where p < 0.05")
+
+
+# %% tags=["prose"]
+def verdict(place, mode):
+    """The measured comparison of one place and mode, in words."""
+    wins, p = sign_test(place, mode)
+    what = "a training step" if mode == "train" else "inference"
+    counted = f"faster in {wins} of {repeats} repeats, p = {p:.2g}"
+    if p >= 0.05:
+        return f"for {what}, no measurable difference ({counted})"
+    ratio = time_ratio(place, mode)
+    if wins > repeats / 2:
+        return (
+            f"for {what}, the separable layer was {ratio:.1f} times faster "
+            f"({counted})"
+        )
+    return (
+        f"for {what}, the separable layer was {1 / ratio:.1f} times slower "
+        f"({counted})"
+    )
+
+
 sentences = []
 for place in places:
     layer = mini.get_layer(place)
@@ -443,11 +467,7 @@ cases = [(p, m) for p in places for m in ("train", "infer")]
 faster = [
     (p, m)
     for p, m in cases
-    if min(timings[p, "separable", m])
-    + max(
-        np.ptp(timings[p, "separable", m]), np.ptp(timings[p, "regular", m])
-    )
-    < min(timings[p, "regular", m])
+    if sign_test(p, m)[1] < 0.05 and sign_test(p, m)[0] > repeats / 2
 ]
 dearer = [  # each separable multiply-add took longer than a regular one
     f"`{p}`, {'a training step' if m == 'train' else 'inference'} "
@@ -457,37 +477,29 @@ dearer = [  # each separable multiply-add took longer than a regular one
     if time_ratio(p, m) < multiply_add_ratio(p)
 ]
 Markdown(
-    "A layer's time is compared by its fastest repeat; a difference counts "
-    "only when it exceeds the larger of the two spreads.\n\n"
+    "A difference counts when a two-sided sign test over the paired repeats "
+    f"gives p < 0.05 (with {repeats} repeats, only when one layer wins all "
+    f"{repeats}); its size is the ratio of the two fastest repeats.\n\n"
     + "\n".join(sentences)
     + "\n\n"
     + (
         f"In {len(dearer)} of the {len(cases)} comparisons the separable "
-        "layer saved less time than arithmetic, so each of its multiply-adds "
-        "took longer than one of the regular convolution's: "
-        + "; ".join(dearer)
-        + ". "
+        "layer saved less time than arithmetic (comparing the fastest "
+        "repeats), so each of its multiply-adds took longer than one of the "
+        "regular convolution's: " + "; ".join(dearer) + ". "
         if dearer
         else "In none of the comparisons did the separable layer save less "
         "time than arithmetic. "
     )
+    + "The separable layer was measurably faster in "
     + (
-        "Layer for layer, the separable convolution was measurably faster in "
-        f"every comparison on this machine{', yet' if slower > 1 else '; and'} "
-        f"the separable Mini-Xception trained {slower:.1f} times "
-        f"{'slower' if slower > 1 else 'faster'} per epoch than the small "
-        "convnet. "
-        + (
-            "Its separable layers themselves do not explain that; what the "
-            "model adds around them, more layers each writing a full set of "
-            "feature maps (the values column above), is where to look."
-            if slower > 1
-            else ""
-        )
+        f"all {len(cases)}"
         if len(faster) == len(cases)
-        else f"The separable layer was measurably faster in {len(faster)} of "
-        f"the {len(cases)} comparisons on this machine."
+        else f"{len(faster)} of the {len(cases)}"
     )
+    + " comparisons on this machine. The whole-model comparison "
+    "above is a different one: Mini-Xception has more layers than the small "
+    "convnet, and writes more values per photo (the values column)."
 )
 
 # %% tags=["prose"]
