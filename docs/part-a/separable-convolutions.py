@@ -268,10 +268,10 @@ for variant in fastest:
         f"{'':>12}{fastest[variant]:>11.1f}"
     )
 macs_ratio = study_macs["regular_conv"] / study_macs["mini_xception"]
-time_ratio = fastest["regular_conv"] / fastest["mini_xception"]
+epoch_ratio = fastest["regular_conv"] / fastest["mini_xception"]
 print(
     f"regular_conv / mini_xception: {macs_ratio:.1f} × the multiply-adds, "
-    f"{time_ratio:.1f} × the fastest epoch"
+    f"{epoch_ratio:.1f} × the fastest epoch"
 )
 cores = trained_manifest("mini_xception")["hardware"]["cpu_count"]
 
@@ -283,11 +283,10 @@ small convnet, yet an epoch of its training took {slower:.1f} times as long
 as the small convnet's.
 In the ablation, regular convolutions in Mini-Xception's places need
 {macs_ratio:.1f} times the multiply-adds of the separable ones, but their
-fastest epoch took {time_ratio:.1f} times as long, not {macs_ratio:.1f}.
+fastest epoch took {epoch_ratio:.1f} times as long, not {macs_ratio:.1f}.
 
 Two things that a multiply-add count leaves out can account for the gap.
-First,
-memory: a layer must read its input and write its output, and batch
+First, memory: a layer must read its input and write its output, and batch
 normalisation, ReLU, pooling and additions do little arithmetic but each
 writes a full set of feature maps. Counting the values that every layer
 writes per photo (the "values" column, with each separable layer's
@@ -297,8 +296,8 @@ multiply-adds for each value it reads, where a regular convolution does
 f × f × C<sub>in</sub>, so it is more often limited by memory than by
 arithmetic. Second, software: Chollet (2021, *Deep Learning with Python*, 2nd
 edition, chapter 9) points out that depthwise convolutions are less well
-optimised than regular ones on common hardware. The measurement below looks
-at both on the machine that built this page."""
+optimised than regular ones on common hardware. The measurement below
+compares single layers on the machine that built this page."""
 )
 
 # %% [markdown]
