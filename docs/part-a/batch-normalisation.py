@@ -316,10 +316,9 @@ for what in ("Activation", "BatchNormalization", "SeparableConv2D"):
     )
     print(f"{what:<19} takes {dict(fed_by)}")
 start = [layer.name for layer in mini.layers].index("block2_sepconv1_bn")
-print(
-    "block 2:",
-    " → ".join(layer.name for layer in mini.layers[start : start + 6]),
-)
+print("block 2 begins:")
+for layer in mini.layers[start : start + 6]:
+    print(f"  {layer.name:<22} {type(layer).__name__}")
 
 # %% tags=["prose"]
 relus = [name for name in inbound if kind[name] == "Activation"]
@@ -401,11 +400,11 @@ growth, drift = {}, {}  # band width, last over first; median's move
 for label, p in percentiles.items():
     growth[label] = (p[-1, 2] - p[-1, 0]) / (p[0, 2] - p[0, 0])
     drift[label] = abs(p[-1, 1] - p[0, 1])
+    print(f"{label} normalisation, 15th to 85th percentile:")
+    print(f"  step {0:>4}: {p[0, 0]:+.2f} to {p[0, 2]:+.2f}")
     print(
-        f"{label:>7} normalisation: 15th–85th percentile "
-        f"{p[0, 0]:+.2f} to {p[0, 2]:+.2f} at step 0, "
-        f"{p[-1, 0]:+.2f} to {p[-1, 2]:+.2f} at step {steps} "
-        f"({growth[label]:.2f} × as wide); median moved by {drift[label]:.2f}"
+        f"  step {steps:>4}: {p[-1, 0]:+.2f} to {p[-1, 2]:+.2f}, "
+        f"{growth[label]:.2f} × as wide; median moved by {drift[label]:.2f}"
     )
 
 # %% tags=["collapse"]

@@ -255,11 +255,13 @@ study_macs = {
 fewer_macs = 1 - multiply_adds(mini) / multiply_adds(small)
 slower = epoch_seconds["mini_xception"] / epoch_seconds["small_convnet"]
 more_values = values_written(mini) / values_written(small)
+print("\nmini_xception / small_convnet:")
 print(
-    f"mini_xception / small_convnet: {multiply_adds(mini) / multiply_adds(small):.2f}"
-    f" × the multiply-adds ({abs(fewer_macs):.0%} "
-    f"{'fewer' if fewer_macs > 0 else 'more'}), {more_values:.1f} × the "
-    f"values, {slower:.1f} × the time per epoch"
+    f"  {multiply_adds(mini) / multiply_adds(small):.2f} × the multiply-adds "
+    f"({abs(fewer_macs):.0%} {'fewer' if fewer_macs > 0 else 'more'})"
+)
+print(
+    f"  {more_values:.1f} × the values, {slower:.1f} × the time per epoch"
 )
 print(f"\nablation, {study_size} × {study_size} photos:")
 for variant in fastest:
@@ -269,8 +271,9 @@ for variant in fastest:
     )
 macs_ratio = study_macs["regular_conv"] / study_macs["mini_xception"]
 epoch_ratio = fastest["regular_conv"] / fastest["mini_xception"]
+print("regular_conv / mini_xception:")
 print(
-    f"regular_conv / mini_xception: {macs_ratio:.1f} × the multiply-adds, "
+    f"  {macs_ratio:.1f} × the multiply-adds, "
     f"{epoch_ratio:.1f} × the fastest epoch"
 )
 cores = trained_manifest("mini_xception")["hardware"]["cpu_count"]
@@ -409,26 +412,25 @@ def sign_test(place, mode):
     return wins, min(p, 1.0)
 
 
-print(
-    f"{'layer':<32}{'':<7}{'regular':>16}{'separable':>16}{'ratio':>7}"
-    f"{'sign test':>22}"
-)
+print(f"{'':<7}{'regular':>16}{'separable':>16}{'ratio':>8}")
 for place in places:
     layer = mini.get_layer(place)
     h, w, c_in = layer.input.shape[1:]
-    label = f"{place} {h}×{w}, {c_in}→{layer.filters}"
     print(
-        f"{label:<32}{'mult-adds':<7}{'':>32}{multiply_add_ratio(place):>6.1f}×"
+        f"{place}, {h}×{w}, {c_in}→{layer.filters}: "
+        f"{multiply_add_ratio(place):.1f}× fewer multiply-adds"
     )
     for mode in ("train", "infer"):
         cells = ""
         for kind in ("regular", "separable"):
             t = np.array(timings[place, kind, mode]) * 1e3
             cells += f"{t.min():>8.1f} ({np.ptp(t):>5.1f})"
+        print(f"  {mode:<5}{cells}{time_ratio(place, mode):>7.1f}×")
+    for mode in ("train", "infer"):
         wins, p = sign_test(place, mode)
         print(
-            f"{'':<32}{mode:<7}{cells}{time_ratio(place, mode):>6.1f}×"
-            f"{f'{wins}/{repeats} faster, p = {p:.2g}':>22}"
+            f"  {mode:<5}separable faster in {wins}/{repeats} repeats, "
+            f"p = {p:.2g}"
         )
 print("a difference counts where p < 0.05")
 
