@@ -501,33 +501,6 @@ for frozen in (False, True):
 # stays in inference mode even after the base is unfrozen for fine-tuning.)
 
 # %% [markdown]
-# ## Summary
-
-# %% tags=["prose"]
-Markdown(
-    f"""- Training mode normalises each channel with the batch's mean and
-  variance, then scales by $\\gamma$ and shifts by $\\beta$; the NumPy version
-  above matches Keras to float32 rounding.
-- Inference mode uses moving averages of those statistics, updated at every
-  training step. Keras's default momentum of {default} remembers about
-  {1 / (1 - default):.0f} steps, {memory_epochs:.0f} epochs of Mini-Xception's
-  training; until the averages catch up, inference outputs differ from
-  training outputs (a mean absolute difference of {lag[default, 1]:.3f} after
-  one step here).
-- A bias before batch normalisation is cancelled by the mean subtraction:
-  leave it out.
-- 4 parameters per channel, 2 of them trainable: 128 and 64 for 32 channels.
-- It goes before the ReLU, so that each channel is centred on ReLU's pivot,
-  zero; the order is debated. Mini-Xception's BN → ReLU → convolution is the
-  same order, with the block boundary drawn elsewhere.
-- In the small model above, {steps} steps of training made the band of a
-  layer's pre-activations {growth["without"]:.2f} times as wide without
-  normalisation and {growth["with"]:.2f} times as wide with it.
-- To fine-tune, set `trainable = False` on its layers: in Keras that also
-  keeps them in inference mode."""
-)
-
-# %% [markdown]
 # ## Check yourself
 #
 # 1. How many parameters has `BatchNormalization` after a convolution with 64
@@ -562,4 +535,31 @@ Markdown(
    not update them.
 
 </details>"""
+)
+
+# %% [markdown]
+# ## Summary
+
+# %% tags=["prose"]
+Markdown(
+    f"""- Training mode normalises each channel with the batch's mean and
+  variance, then scales by $\\gamma$ and shifts by $\\beta$; the NumPy version
+  above matches Keras to float32 rounding.
+- Inference mode uses moving averages of those statistics, updated at every
+  training step. Keras's default momentum of {default} remembers about
+  {1 / (1 - default):.0f} steps, {memory_epochs:.0f} epochs of Mini-Xception's
+  training; until the averages catch up, inference outputs differ from
+  training outputs (a mean absolute difference of {lag[default, 1]:.3f} after
+  one step here).
+- A bias before batch normalisation is cancelled by the mean subtraction:
+  leave it out.
+- 4 parameters per channel, 2 of them trainable: 128 and 64 for 32 channels.
+- It goes before the ReLU, so that each channel is centred on ReLU's pivot,
+  zero; the order is debated. Mini-Xception's BN → ReLU → convolution is the
+  same order, with the block boundary drawn elsewhere.
+- In the small model above, {steps} steps of training made the band of a
+  layer's pre-activations {growth["without"]:.2f} times as wide without
+  normalisation and {growth["with"]:.2f} times as wide with it.
+- To fine-tune, set `trainable = False` on its layers: in Keras that also
+  keeps them in inference mode."""
 )

@@ -569,26 +569,6 @@ print(
 )
 
 # %% [markdown]
-# ## Summary
-
-# %% tags=["prose"]
-Markdown(
-    f"""- Depthwise (one f × f filter per channel) then pointwise (1 × 1
-  across channels): 5 × 9 + 5 × 3 + 3 = 63 parameters in Keras for the small
-  example, 68 with a depthwise bias.
-- The parameters and multiply-adds relative to a regular convolution are
-  1/C<sub>out</sub> + 1/(f × f): {ratio_widest:.1%} at {widest} channels,
-  approaching 1/9 for 3 × 3 kernels.
-- Multiply-adds are not time: Mini-Xception has {abs(fewer_macs):.0%}
-  {"fewer" if fewer_macs > 0 else "more"} multiply-adds than the small
-  convnet, and an epoch of its training took {slower:.1f} times as long on a
-  {cores}-core CPU. A multiply-add count leaves out memory traffic and how well the
-  hardware runs each operation.
-- RGB channels are strongly correlated (the weakest pair at {lowest:.3f}), so
-  the first layer stays a regular convolution."""
-)
-
-# %% [markdown]
 # ## Check yourself
 #
 # 1. How many parameters has `SeparableConv2D(128, 3)` on 64 input channels,
@@ -629,4 +609,24 @@ Markdown(
    times before anything mixes them.
 
 </details>"""
+)
+
+# %% [markdown]
+# ## Summary
+
+# %% tags=["prose"]
+Markdown(
+    f"""- Depthwise (one f × f filter per channel) then pointwise (1 × 1
+  across channels): 5 × 9 + 5 × 3 + 3 = 63 parameters in Keras for the small
+  example, 68 with a depthwise bias.
+- The parameters and multiply-adds relative to a regular convolution are
+  1/C<sub>out</sub> + 1/(f × f): {ratio_widest:.1%} at {widest} channels,
+  approaching 1/9 for 3 × 3 kernels.
+- Multiply-adds are not time: Mini-Xception has {abs(fewer_macs):.0%}
+  {"fewer" if fewer_macs > 0 else "more"} multiply-adds than the small
+  convnet, and an epoch of its training took {slower:.1f} times as long on a
+  {cores}-core CPU. A multiply-add count leaves out memory traffic and how well the
+  hardware runs each operation.
+- RGB channels are strongly correlated (the weakest pair at {lowest:.3f}), so
+  the first layer stays a regular convolution."""
 )
