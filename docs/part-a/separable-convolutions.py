@@ -412,7 +412,7 @@ def sign_test(place, mode):
     return wins, min(p, 1.0)
 
 
-print(f"{'':<7}{'regular':>16}{'separable':>16}{'ratio':>8}")
+print(f"{'':<9}{'regular':>16}{'separable':>16}{'ratio':>8}")
 for place in places:
     layer = mini.get_layer(place)
     h, w, c_in = layer.input.shape[1:]
@@ -425,11 +425,11 @@ for place in places:
         for kind in ("regular", "separable"):
             t = np.array(timings[place, kind, mode]) * 1e3
             cells += f"{t.min():>8.1f} ({np.ptp(t):>5.1f})"
-        print(f"  {mode:<5}{cells}{time_ratio(place, mode):>7.1f}×")
+        print(f"  {mode:<7}{cells}{time_ratio(place, mode):>7.1f}×")
     for mode in ("train", "infer"):
         wins, p = sign_test(place, mode)
         print(
-            f"  {mode:<5}separable faster in {wins}/{repeats} repeats, "
+            f"  {mode:<7}separable faster in {wins}/{repeats} repeats, "
             f"p = {p:.2g}"
         )
 print("a difference counts where p < 0.05")
