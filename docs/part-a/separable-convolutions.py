@@ -484,7 +484,12 @@ Markdown(
     + "\n".join(sentences)
     + "\n\n"
     + (
-        f"In {len(dearer)} of the {len(cases)} comparisons the separable "
+        (
+            f"In all {len(cases)}"
+            if len(dearer) == len(cases)
+            else f"In {len(dearer)} of the {len(cases)}"
+        )
+        + " comparisons the separable "
         "layer saved less time than arithmetic (comparing the fastest "
         "repeats), so each of its multiply-adds took longer than one of the "
         "regular convolution's: " + "; ".join(dearer) + ". "
