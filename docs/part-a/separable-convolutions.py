@@ -22,22 +22,36 @@
 # 2. **pointwise**: a 1 × 1 convolution that mixes the channels.
 #
 # It assumes that spatial patterns and cross-channel patterns can be learned
-# separately, and in exchange costs a fraction of the parameters and arithmetic.
+# separately, and in exchange needs a fraction of the parameters and of the
+# arithmetic. Less arithmetic is not the same as less time: how long a layer
+# takes also depends on how well the hardware and its libraries run it.
 #
-# You will learn how to count both, how the savings grow with the number of
-# channels, and why the first layer of Mini-Xception stays a regular convolution.
+# You will learn how to count parameters and multiply-adds, how the savings
+# grow with the number of channels, what they buy in time on the machine that
+# built this page, and why the first layer of Mini-Xception stays a regular
+# convolution.
 
 # %%
+import math
+import os
+import platform
+import time
+
 import keras
 import numpy as np
+from IPython.display import Markdown
 from modern_convnets import data, photos
+from modern_convnets.ablation_results import load_results
 from modern_convnets.arithmetic import (
     conv2d_multiply_adds,
     conv2d_params,
+    layer_costs,
     separable_conv2d_multiply_adds,
     separable_conv2d_params,
 )
 from modern_convnets.models import mini_xception, small_convnet
+from modern_convnets.shipped import trained_manifest
+from modern_convnets.variants import build_variant
 
 # %% [markdown]
 # ## Counting parameters
@@ -62,13 +76,15 @@ print("Keras counts:    ", layer.count_params())
 # ## In a model
 #
 # The lecture's line, `SeparableConv2D(64, 3, activation="relu",
-# padding="same")`, here on 32 feature maps of 44 × 44, in plain Keras:
+# padding="same")`, here on 32 feature maps of 88 × 88, what the first
+# separable layer of Mini-Xception's second block receives (checked against
+# the model below), in plain Keras:
 
 # %% tags=["copy"]
 import keras
 from keras import layers
 
-inputs = keras.Input(shape=(44, 44, 32))
+inputs = keras.Input(shape=(88, 88, 32))
 x = layers.SeparableConv2D(64, 3, activation="relu", padding="same")(inputs)
 model = keras.Model(inputs, x)
 model.summary()
@@ -81,10 +97,23 @@ for name, weights in [
     print(f"{name:<10} {weights.shape}: {weights.size:,} weights")
 
 # %% [markdown]
+# The shapes are Mini-Xception's: its `block2_sepconv1` takes the same input
+# and gives the same output. (It has no bias and no activation of its own:
+# batch normalisation and ReLU come before it, see
+# [Batch normalisation](../batch-normalisation/).)
+
+# %%
+mini = mini_xception()
+block2 = mini.get_layer("block2_sepconv1")
+print("block2_sepconv1:", block2.input.shape, "->", block2.output.shape)
+assert block2.input.shape[1:] == model.input.shape[1:]
+assert block2.output.shape[1:] == model.output.shape[1:]
+
+# %% [markdown]
 # One 3 × 3 filter for each of the 32 channels (288 weights), a 1 × 1
 # convolution from 32 to 64 channels (2,048) and 64 biases. The package's
-# formula agrees; a regular convolution in the same place would need many
-# more:
+# formula agrees; a regular convolution in the same place would need more, by
+# the ratio printed:
 
 # %%
 separable = separable_conv2d_params(3, 32, 64)
@@ -99,10 +128,13 @@ print(f"regular / separable: {regular / separable:.1f}")
 # *multiply-add* is one multiplication and one addition, the unit of a
 # convolution's arithmetic: a regular f × f convolution does f × f × C<sub>in</sub>
 # of them for each output value, and there are H × W × C<sub>out</sub> output
-# values. For a 3 × 3 layer with as many output channels as input channels, on a
-# 44 × 44 output (the size of Mini-Xception's second block), without biases:
+# values. For a 3 × 3 layer with as many output channels as input channels,
+# without biases, at the height and width of Mini-Xception's second block
+# (read from the model):
 
 # %%
+size = block2.output.shape[1]
+print(f"output: {size} × {size}")
 header = ("channels", "parameters", "multiply-adds (millions)", "ratio")
 print(f"{header[0]:>8} | {header[1]:>21} | {header[2]:>26} | {header[3]}")
 kinds = f"{'standard':>10} {'separable':>10} | {'standard':>12} {'separable':>13}"
@@ -111,30 +143,385 @@ for c in [32, 64, 128, 256, 512]:
     standard = conv2d_params(3, c, c, use_bias=False)
     separable = separable_conv2d_params(3, c, c, pointwise_bias=False)
     keras_layer = keras.layers.SeparableConv2D(c, 3, use_bias=False)
-    keras_layer.build((None, 46, 46, c))
+    keras_layer.build((None, size, size, c))
     assert keras_layer.count_params() == separable
-    macs_std = conv2d_multiply_adds(44, 3, c, c) / 1e6
-    macs_sep = separable_conv2d_multiply_adds(44, 3, c, c) / 1e6
+    macs_std = conv2d_multiply_adds(size, 3, c, c) / 1e6
+    macs_sep = separable_conv2d_multiply_adds(size, 3, c, c) / 1e6
     print(
         f"{c:>8} | {standard:>10,} {separable:>10,} | {macs_std:>12,.1f} "
         f"{macs_sep:>13,.1f} | {separable / standard:.1%}"
     )
 
+# %% tags=["prose"]
+widest = 512
+ratio_widest = separable_conv2d_multiply_adds(
+    size, 3, widest, widest
+) / conv2d_multiply_adds(size, 3, widest, widest)
+Markdown(
+    f"""The ratio is 1/C<sub>out</sub> + 1/(f × f), the same for parameters
+and for multiply-adds (biases left out), whatever the height and width: at
+{widest} channels a separable layer needs {ratio_widest:.1%} of the
+parameters and multiply-adds of a regular one, and as channels grow its cost
+approaches 1/9 of a regular convolution's for 3 × 3 kernels."""
+)
+
 # %% [markdown]
-# The ratio is 1/C_out + 1/(f × f): at 512 channels a separable layer needs
-# 11.3% of the parameters and multiply-adds of a regular one, and the saving
-# approaches 1/9 for 3 × 3 kernels as channels grow. Fewer parameters also mean
-# less to learn from few photos, which is why Mini-Xception has fewer parameters
-# than the small plain convnet despite being much deeper:
+# The savings add up over a model. Mini-Xception has more convolutions than
+# the plain convnet of [A small convnet](../small-convnet/), and ends wider:
 
 # %%
-for builder in (mini_xception, small_convnet):
+small = small_convnet()
+fewer = 1 - mini.count_params() / small.count_params()
+for built in (mini, small):
+    convs = [
+        layer
+        for layer in built.layers
+        if isinstance(
+            layer, keras.layers.Conv2D | keras.layers.SeparableConv2D
+        )
+        and layer.kernel_size != (1, 1)
+    ]
     print(
-        f"{builder.__name__:<14} {builder().count_params():>9,} parameters"
+        f"{built.name:<14} {built.count_params():>9,} parameters, "
+        f"{len(convs):>2} convolutions larger than 1 × 1, "
+        f"widest {max(layer.filters for layer in convs)} channels"
     )
+print(f"mini_xception: {abs(fewer):.0%} {'fewer' if fewer > 0 else 'more'}")
+
+# %% tags=["prose"]
+Markdown(
+    f"""{"Yet Mini-Xception has" if fewer > 0 else "Mini-Xception has"}
+{abs(fewer):.0%} {"fewer" if fewer > 0 else "more"} parameters than the
+plain model, so {"fewer" if fewer > 0 else "more"} weights to fit to the same
+training photos."""
+)
 
 # %% [markdown]
+# ## Multiply-adds are not time
 #
+# A multiply-add count is arithmetic, not time. The guide's own training runs
+# show the difference. Each shipped model's manifest records how long its 100
+# epochs took on the same 2-core CPU, and the
+# [ablation study](../mini-xception/) of Mini-Xception records the fastest
+# epoch of every run, with separable and with regular convolutions:
+
+
+# %% tags=["collapse"]
+def multiply_adds(built):
+    """Multiply-adds per photo of a model's convolutions and dense layers."""
+    return sum(cost.multiply_adds for cost in layer_costs(built))
+
+
+def values_written(built):
+    """Values per photo that the model's layers write, intermediates included."""
+    total = 0
+    for layer in built.layers[1:]:  # the input layer writes nothing
+        total += int(np.prod(layer.output.shape[1:]))
+        if isinstance(layer, keras.layers.SeparableConv2D):
+            total += int(np.prod(layer.input.shape[1:]))  # depthwise output
+    return total
+
+
+epoch_seconds = {}
+for built in (small, mini):
+    manifest = trained_manifest(built.name)
+    epoch_seconds[built.name] = (
+        manifest["wall_seconds"] / manifest["epochs"]
+    )
+print(f"{'':<16}{'mult-adds':>12}{'values':>12}{'s / epoch':>11}")
+for built in (small, mini):
+    print(
+        f"{built.name:<16}{multiply_adds(built) / 1e6:>10.0f} M"
+        f"{values_written(built) / 1e6:>10.1f} M"
+        f"{epoch_seconds[built.name]:>11.1f}"
+    )
+
+runs = load_results()
+[study_size] = {run["image_size"] for run in runs}
+fastest = {
+    variant: min(
+        run["fastest_epoch_seconds"]
+        for run in runs
+        if run["variant"] == variant
+    )
+    for variant in ("mini_xception", "regular_conv")
+}
+study_macs = {
+    variant: multiply_adds(
+        build_variant(variant, (study_size, study_size, 3))
+    )
+    for variant in fastest
+}
+fewer_macs = 1 - multiply_adds(mini) / multiply_adds(small)
+slower = epoch_seconds["mini_xception"] / epoch_seconds["small_convnet"]
+more_values = values_written(mini) / values_written(small)
+print("\nmini_xception / small_convnet:")
+print(
+    f"  {multiply_adds(mini) / multiply_adds(small):.2f} × the multiply-adds "
+    f"({abs(fewer_macs):.0%} {'fewer' if fewer_macs > 0 else 'more'})"
+)
+print(
+    f"  {more_values:.1f} × the values, {slower:.1f} × the time per epoch"
+)
+print(f"\nablation, {study_size} × {study_size} photos:")
+for variant in fastest:
+    print(
+        f"{variant:<16}{study_macs[variant] / 1e6:>10.1f} M"
+        f"{'':>12}{fastest[variant]:>11.1f}"
+    )
+macs_ratio = study_macs["regular_conv"] / study_macs["mini_xception"]
+epoch_ratio = fastest["regular_conv"] / fastest["mini_xception"]
+print("regular_conv / mini_xception:")
+print(
+    f"  {macs_ratio:.1f} × the multiply-adds, "
+    f"{epoch_ratio:.1f} × the fastest epoch"
+)
+cores = trained_manifest("mini_xception")["hardware"]["cpu_count"]
+
+# %% tags=["prose"]
+Markdown(
+    f"""Mini-Xception needs {abs(fewer_macs):.0%}
+{"fewer" if fewer_macs > 0 else "more"} multiply-adds per photo than the
+small convnet, yet an epoch of its training took {slower:.1f} times as long
+as the small convnet's.
+In the ablation, regular convolutions in Mini-Xception's places need
+{macs_ratio:.1f} times the multiply-adds of the separable ones, but their
+fastest epoch took {epoch_ratio:.1f} times as long, not {macs_ratio:.1f}.
+
+Two things that a multiply-add count leaves out can account for the gap.
+First, memory: a layer must read its input and write its output, and batch
+normalisation, ReLU, pooling and additions do little arithmetic but each
+writes a full set of feature maps. Counting the values that every layer
+writes per photo (the "values" column, with each separable layer's
+intermediate depthwise output), Mini-Xception writes {more_values:.1f} times
+as many as the small convnet. A depthwise filter also does only f × f
+multiply-adds for each value it reads, where a regular convolution does
+f × f × C<sub>in</sub>, so it is more often limited by memory than by
+arithmetic. Second, software: Chollet (2021, *Deep Learning with Python*, 2nd
+edition, chapter 9) points out that depthwise convolutions are less well
+optimised than regular ones on common hardware. The measurement below
+compares single layers on the machine that built this page."""
+)
+
+# %% [markdown]
+# ### Measured here: one layer, two ways
+#
+# The same comparison at the scale of one layer: a `SeparableConv2D` and a
+# `Conv2D` with the same input, width and 3 × 3 kernel, at two places of
+# Mini-Xception (a narrow layer on large maps, a wide one on small maps), on a
+# batch of 8. Each is timed for a training step (`train_on_batch`: forward,
+# backward and the weight update) and for inference on the batch, after one
+# untimed call of each. The repeats are interleaved, so that whatever else the
+# machine is doing slows both kinds alike, and each repeat is a paired
+# comparison; the table gives each minimum, the spread (slowest minus fastest
+# repeat), and a sign test over the pairs. These times belong to the machine
+# that built this page, printed below: another processor, or a GPU, gives
+# other ratios.
+
+
+# %% tags=["collapse"]
+def one_layer(kind, layer):
+    """A model of one 3 × 3 layer, regular or separable, shaped like `layer`."""
+    inputs = keras.Input(layer.input.shape[1:])
+    conv = {
+        "separable": keras.layers.SeparableConv2D,
+        "regular": keras.layers.Conv2D,
+    }
+    outputs = conv[kind](layer.filters, 3, padding="same", use_bias=False)(
+        inputs
+    )
+    built = keras.Model(inputs, outputs)
+    built.compile(optimizer="rmsprop", loss="mse")
+    return built
+
+
+keras.utils.set_random_seed(0)
+rng = np.random.default_rng(0)
+places = ["block1_sepconv1", "block4_sepconv2"]
+batch, repeats = 8, 6
+timings = {}  # (place, kind, "train" or "infer") -> seconds per repeat
+for place in places:
+    layer = mini.get_layer(place)
+    x = rng.normal(size=(batch, *layer.input.shape[1:])).astype("float32")
+    y = np.zeros((batch, *layer.output.shape[1:]), "float32")
+    built = {
+        kind: one_layer(kind, layer) for kind in ("regular", "separable")
+    }
+    for m in built.values():  # the untimed first calls
+        m.train_on_batch(x, y)
+        m.predict_on_batch(x)
+    for _ in range(repeats):
+        for kind, m in built.items():
+            start = time.perf_counter()
+            m.train_on_batch(x, y)
+            middle = time.perf_counter()
+            m.predict_on_batch(x)
+            end = time.perf_counter()
+            timings.setdefault((place, kind, "train"), []).append(
+                middle - start
+            )
+            timings.setdefault((place, kind, "infer"), []).append(
+                end - middle
+            )
+
+print(
+    f"{platform.machine()}, {os.cpu_count()} CPU cores, Keras {keras.__version__}"
+)
+print(
+    f"batch of {batch}, {repeats} repeats; milliseconds, minimum (spread)"
+)
+
+
+def multiply_add_ratio(place):
+    """Regular over separable multiply-adds at one place of Mini-Xception."""
+    layer = mini.get_layer(place)
+    shape = (
+        layer.output.shape[1:3],
+        3,
+        layer.input.shape[-1],
+        layer.filters,
+    )
+    return conv2d_multiply_adds(*shape) / separable_conv2d_multiply_adds(
+        *shape
+    )
+
+
+def time_ratio(place, mode):
+    """Regular over separable time (fastest repeats) at one place and mode."""
+    return min(timings[place, "regular", mode]) / min(
+        timings[place, "separable", mode]
+    )
+
+
+def sign_test(place, mode):
+    """Repeats where the separable layer was faster, and the two-sided p-value.
+
+    Each repeat timed both layers back to back, so each is one paired
+    comparison; with no real difference either could win, as with a coin.
+    """
+    wins = sum(
+        s < r
+        for s, r in zip(
+            timings[place, "separable", mode],
+            timings[place, "regular", mode],
+            strict=True,
+        )
+    )
+    tail = min(wins, repeats - wins)
+    p = 2 * sum(math.comb(repeats, k) for k in range(tail + 1)) / 2**repeats
+    return wins, min(p, 1.0)
+
+
+print(f"{'':<9}{'regular':>16}{'separable':>16}{'ratio':>8}")
+for place in places:
+    layer = mini.get_layer(place)
+    h, w, c_in = layer.input.shape[1:]
+    print(
+        f"{place}, {h}×{w}, {c_in}→{layer.filters}: "
+        f"{multiply_add_ratio(place):.1f}× fewer multiply-adds"
+    )
+    for mode in ("train", "infer"):
+        cells = ""
+        for kind in ("regular", "separable"):
+            t = np.array(timings[place, kind, mode]) * 1e3
+            cells += f"{t.min():>8.1f} ({np.ptp(t):>5.1f})"
+        print(f"  {mode:<7}{cells}{time_ratio(place, mode):>7.1f}×")
+    for mode in ("train", "infer"):
+        wins, p = sign_test(place, mode)
+        print(
+            f"  {mode:<7}separable faster in {wins}/{repeats} repeats, "
+            f"p = {p:.2g}"
+        )
+print("a difference counts where p < 0.05")
+
+
+# %% tags=["prose"]
+def verdict(place, mode):
+    """The measured comparison of one place and mode, in words."""
+    wins, p = sign_test(place, mode)
+    what = "a training step" if mode == "train" else "inference"
+    counted = f"faster in {wins} of {repeats} repeats, p = {p:.2g}"
+    if p >= 0.05:
+        return f"for {what}, no measurable difference ({counted})"
+    ratio = time_ratio(place, mode)
+    if wins > repeats / 2:
+        return (
+            f"for {what}, the separable layer was {ratio:.1f} times faster "
+            f"({counted})"
+        )
+    return (
+        f"for {what}, the separable layer was {1 / ratio:.1f} times slower "
+        f"({counted})"
+    )
+
+
+sentences = []
+for place in places:
+    layer = mini.get_layer(place)
+    h, w, c_in = layer.input.shape[1:]
+    sentences.append(
+        f"- `{place}` ({h} × {w}, {c_in} → {layer.filters} channels, "
+        f"{multiply_add_ratio(place):.1f} times fewer multiply-adds): "
+        f"{verdict(place, 'train')}; {verdict(place, 'infer')}."
+    )
+cases = [(p, m) for p in places for m in ("train", "infer")]
+faster = [
+    (p, m)
+    for p, m in cases
+    if sign_test(p, m)[1] < 0.05 and sign_test(p, m)[0] > repeats / 2
+]
+dearer = [  # each separable multiply-add took longer than a regular one
+    f"`{p}`, {'a training step' if m == 'train' else 'inference'} "
+    f"({time_ratio(p, m):.1f} times less time for "
+    f"{multiply_add_ratio(p):.1f} times fewer multiply-adds)"
+    for p, m in cases
+    if time_ratio(p, m) < multiply_add_ratio(p)
+]
+Markdown(
+    "A difference counts when a two-sided sign test over the paired repeats "
+    f"gives p < 0.05 (with {repeats} repeats, only when one layer wins all "
+    f"{repeats}); its size is the ratio of the two fastest repeats.\n\n"
+    + "\n".join(sentences)
+    + "\n\n"
+    + (
+        (
+            f"In all {len(cases)}"
+            if len(dearer) == len(cases)
+            else f"In {len(dearer)} of the {len(cases)}"
+        )
+        + " comparisons the separable "
+        "layer saved less time than arithmetic (comparing the fastest "
+        "repeats), so each of its multiply-adds took longer than one of the "
+        "regular convolution's: " + "; ".join(dearer) + ". "
+        if dearer
+        else "In none of the comparisons did the separable layer save less "
+        "time than arithmetic. "
+    )
+    + "The separable layer was measurably faster in "
+    + (
+        f"all {len(cases)}"
+        if len(faster) == len(cases)
+        else f"{len(faster)} of the {len(cases)}"
+    )
+    + " comparisons on this machine. The whole-model comparison "
+    "above is a different one: Mini-Xception has more layers than the small "
+    "convnet, and writes more values per photo (the values column)."
+)
+
+# %% tags=["prose"]
+Markdown(
+    f"""So what separable convolutions make cheaper is the parameters (what
+the model stores and must learn) and the arithmetic (what it computes);
+whether they also make a model faster depends on the machine and on the rest
+of the model{
+        ", and on this guide's CPU the whole Mini-Xception was not faster than "
+        "the small convnet"
+        if slower > 1
+        else ""
+    }."""
+)
+
+# %% [markdown]
 # ## Why the first layer stays a regular convolution
 #
 # Separating space from channels is a good bet when channels carry largely
@@ -156,19 +543,27 @@ pairs = {"red-green": (0, 1), "red-blue": (0, 2), "green-blue": (1, 2)}
 for name, (a, b) in pairs.items():
     print(f"correlation {name:>10}: {correlation[a, b]:.3f}")
 
-# %% [markdown]
-# With correlations this high, a depthwise step would filter three largely
-# redundant copies of the same image. So Mini-Xception starts with a regular 5 × 5
-# convolution (`stem_conv`) that mixes the colours into 32 feature maps, and uses
-# separable convolutions from there on.
+# %% tags=["prose"]
+lowest = min(correlation[a, b] for a, b in pairs.values())
+Markdown(
+    f"""Even the weakest of the three correlations is {lowest:.3f}
+{"(1 would be perfect agreement)" if lowest > 0.5 else ""}: a depthwise step
+on the colour channels would filter
+{
+        "three largely redundant copies of the same image"
+        if lowest > 0.8
+        else "three partly redundant copies of the same image"
+    }. So Mini-Xception starts
+with a regular 5 × 5 convolution (`stem_conv`) that mixes the colours into 32
+feature maps, and uses separable convolutions from there on."""
+)
 
 # %%
-model = mini_xception()
-stem = model.get_layer("stem_conv")
+stem = mini.get_layer("stem_conv")
 print(type(stem).__name__, stem.kernel_size, "->", stem.filters, "channels")
 separable_layers = [
     layer.name
-    for layer in model.layers
+    for layer in mini.layers
     if isinstance(layer, keras.layers.SeparableConv2D)
 ]
 print(
@@ -179,12 +574,64 @@ print(
 )
 
 # %% [markdown]
-# ## Summary
+# ## Check yourself
 #
-# - Depthwise (one f × f filter per channel) then pointwise (1 × 1 across
-#   channels): 5 × 9 + 5 × 3 + 3 = 63 parameters in Keras for the small example,
-#   68 with a depthwise bias.
-# - The cost relative to a regular convolution is 1/C_out + 1/(f × f): 11.3%
-#   at 512 channels.
-# - RGB channels are strongly correlated, so the first layer stays a regular
-#   convolution.
+# 1. How many parameters has `SeparableConv2D(128, 3)` on 64 input channels,
+#    and a `Conv2D(128, 3)` in its place?
+# 2. What fraction of a regular 3 × 3 convolution's multiply-adds does a
+#    separable one need at 256 input and output channels?
+# 3. A model has fewer multiply-adds than another. Will it train faster?
+# 4. Why would a separable first layer on an RGB photo waste its depthwise
+#    step?
+
+# %% tags=["collapse"]
+q1_separable = separable_conv2d_params(3, 64, 128)
+q1_regular = conv2d_params(3, 64, 128)
+check = keras.layers.SeparableConv2D(128, 3)
+check.build((None, 16, 16, 64))
+assert check.count_params() == q1_separable
+q2 = separable_conv2d_multiply_adds(1, 3, 256, 256) / conv2d_multiply_adds(
+    1, 3, 256, 256
+)
+print(f"1. separable {q1_separable:,}; regular {q1_regular:,}")
+print(f"2. {q2:.1%}")
+
+# %% tags=["prose"]
+Markdown(
+    f"""<details><summary>Answers</summary>
+
+1. {q1_separable:,}: 64 × 9 depthwise weights, 64 × 128 pointwise weights
+   and 128 biases. A regular convolution has 9 × 64 × 128 weights and 128
+   biases, {q1_regular:,}.
+2. 1/256 + 1/9 = {q2:.1%}, whatever the height and width.
+3. Not necessarily: time also depends on memory traffic, on the layers that
+   do little arithmetic, and on how well the hardware runs each operation.
+   Mini-Xception has {abs(fewer_macs):.0%}
+   {"fewer" if fewer_macs > 0 else "more"} multiply-adds than the small
+   convnet, and an epoch of its training took {slower:.1f} times as long.
+4. The colour channels are strongly correlated (at least {lowest:.3f}), so
+   filtering each on its own repeats nearly the same spatial filtering three
+   times before anything mixes them.
+
+</details>"""
+)
+
+# %% [markdown]
+# ## Summary
+
+# %% tags=["prose"]
+Markdown(
+    f"""- Depthwise (one f × f filter per channel) then pointwise (1 × 1
+  across channels): 5 × 9 + 5 × 3 + 3 = 63 parameters in Keras for the small
+  example, 68 with a depthwise bias.
+- The parameters and multiply-adds relative to a regular convolution are
+  1/C<sub>out</sub> + 1/(f × f): {ratio_widest:.1%} at {widest} channels,
+  approaching 1/9 for 3 × 3 kernels.
+- Multiply-adds are not time: Mini-Xception has {abs(fewer_macs):.0%}
+  {"fewer" if fewer_macs > 0 else "more"} multiply-adds than the small
+  convnet, and an epoch of its training took {slower:.1f} times as long on a
+  {cores}-core CPU. A multiply-add count leaves out memory traffic and how well the
+  hardware runs each operation.
+- RGB channels are strongly correlated (the weakest pair at {lowest:.3f}), so
+  the first layer stays a regular convolution."""
+)
