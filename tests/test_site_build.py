@@ -532,3 +532,34 @@ def test_notebooks_go_beside_their_page():
         Path("docs/part-a/mini-xception.py"),
         Path("site/part-a/mini-xception/index.html"),
     ) == Path("site/part-a/mini-xception/mini-xception.ipynb")
+
+
+def test_setup_fetches_the_photos_unless_a_folder_is_named(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import make_tiny_dataset
+
+    archive = shutil.make_archive(
+        str(tmp_path / "archive"), "zip", make_tiny_dataset(tmp_path / "made").parent
+    )
+    monkeypatch.setattr(notebook_files, "DATASET_URL", "file://" + archive)
+    code = notebook_files.setup_code({}, [], "https://x.org/", True)
+    # A fresh interpreter: Keras reads KERAS_HOME when it is imported.
+    script = code + "\nprint(os.environ['MODERN_CONVNETS_DATA'])"
+    env = {k: v for k, v in os.environ.items() if k != "MODERN_CONVNETS_DATA"}
+    env["KERAS_HOME"] = str(tmp_path / "keras")
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = Path(result.stdout.splitlines()[-1])
+    assert found.is_relative_to(tmp_path / "keras" / "datasets")
+    assert sorted(p.name for p in (found / "cats_and_dogs_filtered").iterdir()) == [
+        "train",
+        "validation",
+    ]
