@@ -483,6 +483,24 @@ def test_tiny_page_becomes_a_notebook_of_its_prose_and_copy_cells(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["tiny.ipynb"]
 
 
+def test_a_page_without_copy_cells_is_its_prose_alone():
+    page = {"cells": TINY_PAGE["cells"][:2]}
+    notebook = notebook_files.build_notebook(
+        page,
+        [],
+        title="Tiny",
+        page_url="https://x.org/t/",
+        site_url="https://x.org/",
+        model_names=[],
+    )
+    assert [c["cell_type"] for c in notebook["cells"]] == ["markdown", "markdown"]
+    assert notebook["cells"][0]["source"] == (
+        "This notebook is the prose of the page [Tiny](https://x.org/t/) of the "
+        "modern-convnets guide. The page's code cells use the modern-convnets "
+        "package and are left out, and so are their figures and tables."
+    )
+
+
 def test_a_missing_prose_output_is_an_error():
     with pytest.raises(ValueError, match="1 prose cells, but 0 prose outputs"):
         notebook_files.build_notebook(

@@ -357,28 +357,36 @@ def build_notebook(
         )
     copy_code = "\n\n".join(str(c["source"]) for c in cells if "copy" in _tags(c))
     models = [name for name in model_names if name in copy_code]
-    note = (
-        f"This notebook is the page [{title}]({page_url}) of the modern-convnets "
-        'guide: its prose and its "Copy this" cells, plain Keras that runs '
-        "without the modern-convnets package. The page's other code cells use "
-        "the package and are left out, and so are their figures and tables. "
-        "Paragraphs marked *computed when the site was built* were written from "
-        "the page's results by its code. The first cell installs what the cells "
-        "need and fetches the files they read."
-    )
-    out = [_cell("markdown", note, 0)]
-    out.append(
-        _cell(
-            "code",
-            setup_code(
-                library_pins(copy_code, version),
-                models,
-                site_url,
-                photos="MODERN_CONVNETS_DATA" in copy_code,
-            ),
-            1,
+    page_link = f"[{title}]({page_url})"
+    if copy_code:
+        held = (
+            f"This notebook is the page {page_link} of the modern-convnets guide: "
+            'its prose and its "Copy this" cells, plain Keras that runs without '
+            "the modern-convnets package. The page's other code cells use the "
+            "package and are left out, and so are their figures and tables. The "
+            "first cell installs what the cells need and fetches the files they "
+            "read."
         )
-    )
+    else:
+        held = (
+            f"This notebook is the prose of the page {page_link} of the "
+            "modern-convnets guide. The page's code cells use the modern-convnets "
+            "package and are left out, and so are their figures and tables."
+        )
+    if prose:
+        held += (
+            " Paragraphs marked *computed when the site was built* were written "
+            "from the page's results by its code."
+        )
+    out = [_cell("markdown", held, 0)]
+    if copy_code:
+        setup = setup_code(
+            library_pins(copy_code, version),
+            models,
+            site_url,
+            photos="MODERN_CONVNETS_DATA" in copy_code,
+        )
+        out.append(_cell("code", setup, 1))
     outputs = iter(prose)
     for cell in cells:
         tags = _tags(cell)
