@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import doctest
 import importlib
+import importlib.metadata
 import io
+import json
 import os
 import pkgutil
 from pathlib import Path
@@ -14,7 +16,7 @@ import numpy as np
 import pytest
 import site_build
 from PIL import Image
-from site_build import kernel_profile, lab_assets, model_files
+from site_build import kernel_profile, lab_assets, model_files, notebook_files
 from site_build.build_state import SitePaths
 from site_build.figure_files import INLINE_LIMIT, FigureFiles, encode
 from site_build.page_cache import (
@@ -49,6 +51,7 @@ def test_every_job_is_a_module():
         "lab_assets",
         "mathjax",
         "model_files",
+        "notebook_files",
         "page_cache",
         "shared_styles",
     ]
@@ -387,3 +390,194 @@ def test_configure_turns_mkdocs_jupyters_cache_off_or_keys_it(tmp_path):
     assert cache.plugin_config is plugin_config
     assert cache.base == tmp_path / "base"
     assert plugin_config == {"cache": True}
+
+
+# A tiny page as jupytext reads it, and its cells as mkdocs-jupyter renders them.
+TINY_PAGE = {
+    "cells": [
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": "# Tiny\n\nSee [A](../a/).",
+        },
+        {"cell_type": "code", "metadata": {}, "source": "import modern_convnets"},
+        {"cell_type": "code", "metadata": {"tags": ["prose"]}, "source": "Markdown(s)"},
+        {
+            "cell_type": "code",
+            "metadata": {"tags": ["copy"]},
+            "source": 'import keras\nkeras.models.load_model("small_convnet.keras")',
+        },
+        {"cell_type": "code", "metadata": {"tags": ["collapse"]}, "source": "fig"},
+    ]
+}
+TINY_HTML = """
+<div class="jp-Cell jp-CodeCell jp-Notebook-cell celltag_prose">
+<div class="jp-Cell jp-CodeCell jp-Notebook-cell celltag_prose" id="cell-id=ab12">
+<div class="jp-OutputArea jp-Cell-outputArea"><div class="jp-OutputArea-child">
+<div class="jp-OutputPrompt jp-OutputArea-prompt">Out[3]:</div>
+<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-OutputArea-output" \
+data-mime-type="text/markdown">
+<p>It is <strong>27%</strong> smaller than <a href="../b/">the <code>b_c</code></a>
+model, 2 * 3 x_y.</p>
+<ul>
+<li><p>one;</p>
+</li>
+<li>two <sup>2</sup>.</li>
+</ul>
+</div></div></div></div></div>
+<div class="jp-Cell jp-CodeCell celltag_copy" id="cell-id=cd34">
+<div class="jp-RenderedMarkdown jp-OutputArea-output"><p>not prose</p></div></div>
+"""
+
+
+def test_prose_outputs_turn_back_into_markdown():
+    assert notebook_files.prose_outputs(TINY_HTML) == [
+        [
+            "It is **27%** smaller than [the `b_c`](../b/)\n"
+            "model, 2 \\* 3 x\\_y.\n\n"
+            "- one;\n\n"
+            "- two <sup>2</sup>."
+        ]
+    ]
+
+
+def test_tiny_page_becomes_a_notebook_of_its_prose_and_copy_cells(tmp_path):
+    notebook = notebook_files.build_notebook(
+        TINY_PAGE,
+        notebook_files.prose_outputs(TINY_HTML),
+        title="Tiny",
+        page_url="https://x.org/guide/part/tiny/",
+        site_url="https://x.org/guide/",
+        model_names=["mini_xception.keras", "small_convnet.keras"],
+        version=lambda name: {"keras": "3.1", "tensorflow": "2.9"}[name],
+    )
+    cells = notebook["cells"]
+    assert [c["cell_type"] for c in cells] == [
+        "markdown",
+        "code",
+        "markdown",
+        "markdown",
+        "code",
+    ]
+    assert cells[0]["source"].startswith(
+        "This notebook is the page [Tiny](https://x.org/guide/part/tiny/)"
+    )
+    setup = cells[1]["source"]
+    assert 'PINS = {"keras": "3.1", "tensorflow": "2.9"}' in setup
+    assert 'SITE_URL = "https://x.org/guide/"' in setup
+    assert 'for name in ["small_convnet.keras"]:' in setup
+    assert "cats_and_dogs_filtered.zip" not in setup  # the cells read no photos
+    assert cells[2]["source"] == "# Tiny\n\nSee [A](https://x.org/guide/part/a/)."
+    assert cells[3]["source"].startswith(
+        "It is **27%** smaller than [the `b_c`](https://x.org/guide/part/b/)\n"
+    )
+    assert cells[3]["source"].endswith("\n\n" + notebook_files.COMPUTED)
+    assert cells[4]["source"] == TINY_PAGE["cells"][3]["source"]
+    assert cells[4]["outputs"] == []
+    assert cells[4]["execution_count"] is None
+    assert len({c["id"] for c in cells}) == len(cells)
+    assert (notebook["nbformat"], notebook["nbformat_minor"]) == (4, 5)
+
+    path = notebook_files.write_notebook(notebook, tmp_path / "tiny" / "tiny.ipynb")
+    assert json.loads(path.read_text()) == notebook
+    assert [p.name for p in path.parent.iterdir()] == ["tiny.ipynb"]
+
+
+def test_a_page_without_copy_cells_is_its_prose_alone():
+    page = {"cells": TINY_PAGE["cells"][:2]}
+    notebook = notebook_files.build_notebook(
+        page,
+        [],
+        title="Tiny",
+        page_url="https://x.org/t/",
+        site_url="https://x.org/",
+        model_names=[],
+    )
+    assert [c["cell_type"] for c in notebook["cells"]] == ["markdown", "markdown"]
+    assert notebook["cells"][0]["source"] == (
+        "This notebook is the prose of the page [Tiny](https://x.org/t/) of the "
+        "modern-convnets guide. The page's code cells use the modern-convnets "
+        "package and are left out, and so are their figures and tables."
+    )
+
+
+def test_a_missing_prose_output_is_an_error():
+    with pytest.raises(ValueError, match="1 prose cells, but 0 prose outputs"):
+        notebook_files.build_notebook(
+            TINY_PAGE,
+            [],
+            title="Tiny",
+            page_url="https://x.org/t/",
+            site_url="https://x.org/",
+            model_names=[],
+        )
+
+
+def test_setup_installs_only_what_is_missing_or_another_version(tmp_path, monkeypatch):
+    installed = importlib.metadata.version("numpy")
+    pins = {"numpy": installed, "pillow": "0.0.1"}
+    code = notebook_files.setup_code(
+        pins, ["m.keras"], "file://" + str(tmp_path) + "/", True
+    )
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.keras").write_bytes(b"model")
+    calls = []
+
+    class Shell:
+        def run_line_magic(self, name, line):
+            calls.append((name, line))
+
+    data = tmp_path / "data"
+    (data / "cats_and_dogs_filtered").mkdir(parents=True)
+    monkeypatch.setenv("MODERN_CONVNETS_DATA", str(data))  # no download
+    monkeypatch.chdir(tmp_path)
+    exec(code, {"get_ipython": Shell})
+    assert calls == [("pip", "install --quiet pillow==0.0.1")]
+    assert (tmp_path / "m.keras").read_bytes() == b"model"
+
+
+def test_links_are_made_absolute_from_the_page():
+    page = "https://x.org/g/part-a/p/"
+    markdown = "[a](../q/#x) ![f](f.png) [b](#here) [c](https://y.org/)"
+    assert notebook_files.absolute_links(markdown, page) == (
+        "[a](https://x.org/g/part-a/q/#x) ![f](https://x.org/g/part-a/p/f.png) "
+        "[b](#here) [c](https://y.org/)"
+    )
+
+
+def test_notebooks_go_beside_their_page():
+    assert notebook_files.notebook_path(
+        Path("docs/part-a/mini-xception.py"),
+        Path("site/part-a/mini-xception/index.html"),
+    ) == Path("site/part-a/mini-xception/mini-xception.ipynb")
+
+
+def test_setup_fetches_the_photos_unless_a_folder_is_named(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import make_tiny_dataset
+
+    archive = shutil.make_archive(
+        str(tmp_path / "archive"), "zip", make_tiny_dataset(tmp_path / "made").parent
+    )
+    monkeypatch.setattr(notebook_files, "DATASET_URL", "file://" + archive)
+    code = notebook_files.setup_code({}, [], "https://x.org/", True)
+    # A fresh interpreter: Keras reads KERAS_HOME when it is imported.
+    script = code + "\nprint(os.environ['MODERN_CONVNETS_DATA'])"
+    env = {k: v for k, v in os.environ.items() if k != "MODERN_CONVNETS_DATA"}
+    env["KERAS_HOME"] = str(tmp_path / "keras")
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = Path(result.stdout.splitlines()[-1])
+    assert found.is_relative_to(tmp_path / "keras" / "datasets")
+    assert sorted(p.name for p in (found / "cats_and_dogs_filtered").iterdir()) == [
+        "train",
+        "validation",
+    ]

@@ -14,6 +14,10 @@
 - `mathjax`: the site works offline: nbconvert's CDN scripts out, the
   installed MathJax in.
 - `cell_markup`: "Copy this" labels, "Show the code" toggles.
+- `notebook_files`: each tutorial page as a notebook of its prose and its
+  "Copy this" cells, written beside the page at every build and offered by
+  the "Download notebook" button of the page header
+  (`overrides/partials/actions.html`).
 - `lab_assets`: the lab's exported models and TensorFlow.js, as `npm ci`
   installed it from `lab/package-lock.json`.
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import jupytext
 from mkdocs.plugins import event_priority
 from site_build import (
     cell_markup,
@@ -32,6 +37,7 @@ from site_build import (
     lab_assets,
     mathjax,
     model_files,
+    notebook_files,
     page_cache,
 )
 from site_build.build_state import CONFIG_KEY, SiteBuild, SitePaths
@@ -62,6 +68,27 @@ def on_pre_page(page, config, files):
     if cache is not None and page.file.src_uri.endswith((".py", ".ipynb")):
         cache.select(Path(page.file.abs_src_path))
     return page
+
+
+def on_page_content(html, page, config, files):
+    """Write the page's notebook from its source and its executed prose."""
+    if not page.file.src_uri.endswith(".py"):
+        return html
+    build = config[CONFIG_KEY]
+    site_url = config["site_url"]
+    source = Path(page.file.abs_src_path)
+    notebook = notebook_files.build_notebook(
+        jupytext.read(source),
+        notebook_files.prose_outputs(html),
+        title=page.title,
+        page_url=site_url + page.url,
+        site_url=site_url,
+        model_names=[p.name for p in model_files.model_files(build.paths.package)],
+    )
+    path = notebook_files.notebook_path(source, Path(page.file.abs_dest_path))
+    notebook_files.write_notebook(notebook, path)
+    page.meta["notebook"] = path.name  # the header's "Download notebook"
+    return html
 
 
 def on_post_page(output, page, config):

@@ -12,6 +12,12 @@
   lecture's settings, numbers from papers) are listed per page below, each
   with its reason.
 - No page shows a path of the machine that built it.
+- Every tutorial page offers itself as a notebook (its prose and its "Copy
+  this" cells), linked from the page header, and each notebook runs top to
+  bottom with nbclient in that same environment, offline: the photos and
+  the ImageNet weights named by the environment variables, the models
+  downloaded from the site, and the first cell's install a no-op because
+  the pinned versions are there.
 
 Run after `mkdocs build`: `pytest -m site`.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 import functools
 import html
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -246,3 +253,116 @@ def test_no_page_shows_a_path_of_the_build_machine(page: str) -> None:
     text = (SITE / page / "index.html").read_text(encoding="utf-8")
     shown = [path for path in _machine_paths() if path in text]
     assert not shown, f"{page} shows {shown}"
+
+
+# Tutorial pages: mkdocs-jupyter puts each page's .py source beside its HTML.
+TUTORIAL_PAGES = [page for page in PAGES if list((SITE / page).glob("*.py"))]
+
+
+def _notebook(page: str) -> Path:
+    (source,) = (SITE / page).glob("*.py")
+    return source.with_suffix(".ipynb")
+
+
+def test_every_tutorial_page_is_here() -> None:
+    assert {"tutorials/getting-started/", "part-b/gradcam/"} <= set(TUTORIAL_PAGES)
+
+
+@pytest.mark.parametrize("page", TUTORIAL_PAGES)
+def test_every_tutorial_page_offers_its_notebook(page: str) -> None:
+    import nbformat
+
+    path = _notebook(page)
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    text = (SITE / page / "index.html").read_text(encoding="utf-8")
+    link = re.search(
+        rf'<a href="{re.escape(path.name)}" class="md-content__button '
+        r'mc-notebook-download" download>\s*<svg[^>]*>.*?</svg>\s*'
+        r"<span>Download notebook</span>\s*</a>",
+        text,
+        re.DOTALL,
+    )
+    assert link, f"{page}: no Download notebook link to {path.name}"
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    # nbconvert wraps each cell twice: the outer wrapper reads as empty.
+    copied = [c.strip() for c in _parse(page).copy_cells if c.strip()]
+    # A first cell that sets up, if there is code to run; then the copy cells.
+    setup = [True] if copied else []
+    assert [c.startswith("# Set up:") for c in code] == setup + [False] * len(copied)
+    assert [c.strip() for c in code[len(setup) :]] == copied, (
+        f"{page}: the notebook's code cells are not the page's copy cells"
+    )
+
+
+@pytest.fixture(scope="module")
+def snippet_kernels(
+    snippet_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A Jupyter kernel in the snippet environment: the folder for JUPYTER_PATH."""
+    version = importlib.metadata.version("ipykernel")
+    ask = "import importlib.metadata as m; print(m.version('ipykernel'))"
+    there = subprocess.run(
+        [str(snippet_python), "-c", ask], capture_output=True, text=True, check=False
+    )
+    if there.stdout.strip() != version:
+        pin = f"ipykernel=={version}"
+        install = [str(snippet_python), "-m", "pip", "install", "--quiet", pin]
+        subprocess.run(install, check=True)
+    folder = tmp_path_factory.mktemp("jupyter")
+    spec = folder / "kernels" / "modern-convnets-snippet" / "kernel.json"
+    spec.parent.mkdir(parents=True)
+    argv = [str(snippet_python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.write_text(
+        json.dumps({"argv": argv, "display_name": "snippet", "language": "python"})
+    )
+    return folder
+
+
+# Cells added around a notebook for the check: the kernel lacks this package,
+# and the first cell found every pinned library in place (installed nothing).
+WITHOUT_PACKAGE = (
+    'import importlib.util\nassert importlib.util.find_spec("modern_convnets") is None'
+)
+NOTHING_INSTALLED = "assert not missing, missing"
+
+
+@pytest.mark.parametrize("page", [p for p in TUTORIAL_PAGES if p in COPY_PAGES])
+def test_notebook_runs_top_to_bottom_without_the_package(
+    page: str,
+    snippet_kernels: Path,
+    server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    from modern_convnets.data import find_dataset
+    from modern_convnets.pretrained import find_xception_weights
+
+    notebook = nbformat.read(_notebook(page), as_version=4)
+    setup = notebook.cells[1]
+    # The models come from this build of the site, served here.
+    setup.source = re.sub(
+        r'^SITE_URL = ".*"$', f'SITE_URL = "{server}"', setup.source, flags=re.M
+    )
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(WITHOUT_PACKAGE))
+    notebook.cells.append(nbformat.v4.new_code_cell(NOTHING_INSTALLED))
+    monkeypatch.setenv("JUPYTER_PATH", str(snippet_kernels))
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MODERN_CONVNETS_DATA": str(find_dataset().parent),
+        "MODERN_CONVNETS_XCEPTION_WEIGHTS": str(
+            find_xception_weights(download=False).path
+        ),
+    }
+    client = NotebookClient(
+        notebook,
+        kernel_name="modern-convnets-snippet",
+        timeout=900,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute(env=env)  # raises CellExecutionError on any error

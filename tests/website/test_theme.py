@@ -29,3 +29,12 @@ def test_search_dialog_is_the_themes_with_a_name():
         named + ">", named + " aria-label=\"{{ lang.t('search') }}\">"
     )
     assert ours == fixed
+
+
+def test_actions_are_the_themes_with_a_download_notebook_link():
+    ours = HEADER.sub("", (OVERRIDES / "partials" / "actions.html").read_text(), 1)
+    theirs = HEADER.sub("", _theme_template("partials/actions.html"), 1)
+    added, rest = ours.split("{% endif %}\n", 1)
+    assert rest == theirs
+    assert added.startswith("{% if page.meta and page.meta.notebook %}")
+    assert "<span>Download notebook</span>" in added
