@@ -265,11 +265,16 @@ at the scale of the last layer's."""
 
 # %% [markdown]
 # And the sigmoid stack? The same plain 30 sigmoid layers, with weights drawn
-# from normal distributions of six standard deviations, from 0.01 to 2
-# (Glorot's uniform weights have a standard deviation of
-# √(2 / 128) ≈ 0.125 here; four times that is 0.5):
+# from normal distributions of six standard deviations, from 0.01 to 2, beside
+# Glorot's (its uniform weights have a standard deviation of √(2 / (64 + 64))
+# here) and four times Glorot's, which Glorot and Bengio suggest for the
+# sigmoid:
 
 # %%
+glorot_std = np.sqrt(2 / (64 + 64))
+print(
+    f"Glorot's standard deviation: {glorot_std:.3f}; four times: {4 * glorot_std:.1f}"
+)
 scales = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0]
 sigmoid_ratio = {}
 for std in scales:
