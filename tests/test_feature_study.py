@@ -103,8 +103,10 @@ def test_the_shipped_study_matches_the_plan():
         images = study.images(run.layer, run.name)
         assert images.dtype == np.uint8
         assert images.shape[0] == len(CHANNELS)
-        steps = run.recipe.steps if run.recipe else run.steps + 1
-        assert study.objectives(run.layer, run.name).shape == (len(CHANNELS), steps)
+        steps = run.recipe.steps if run.recipe else run.steps
+        # Before each step, then on the final image.
+        shape = (len(CHANNELS), steps + 1)
+        assert study.objectives(run.layer, run.name).shape == shape
     scan = study.manifest["dataset_examples"]
     assert scan["photos"] == 3000
     assert {n: len(v) for n, v in scan["dogs_among_top"].items()} == {
