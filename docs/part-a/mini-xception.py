@@ -788,28 +788,34 @@ image_grid(
 shown = mini.probabilities[worst]
 cats_p = shown[mini.labels[worst] == 0]
 dogs_p = shown[mini.labels[worst] == 1]
+
+
+def in_words(p: float) -> str:
+    """A P(dog) for a sentence: 'above 0.9999', 'below 0.0001' or 0.1234."""
+    text = shown_probability(p)
+    return text.replace("> ", "above ").replace("< ", "below ")
+
+
 sure = []
 if cats_p.size:
-    low = shown_probability(cats_p.min())
     sure.append(
-        f"P(dog) {low} for every cat"
-        if low.startswith(">")
-        else f"P(dog) of at least {low} for the cats"
+        f"P(dog) {in_words(cats_p.min())} for every cat"
+        if cats_p.min() > 0.9999
+        else f"P(dog) of at least {in_words(cats_p.min())} for the cats"
     )
 if dogs_p.size:
-    high = shown_probability(dogs_p.max())
     sure.append(
-        f"P(dog) {high} for every dog"
-        if high.startswith("<")
-        else f"P(dog) of at most {high} for the dogs"
+        f"P(dog) {in_words(dogs_p.max())} for every dog"
+        if dogs_p.max() < 0.0001
+        else f"P(dog) of at most {in_words(dogs_p.max())} for the dogs"
     )
 least = np.maximum(shown, 1 - shown).min()  # its weakest wrong answer
 Markdown(
     f"""Some are hard for reasons a person would see: a photo filed under cats
 that also shows a puppy, a cat that is a small part of a photo of its owners,
 several animals piled together. Others are plain mistakes. On every one of
-the eight the model gives the wrong class a probability of
-{shown_probability(least) if least > 0.9999 else f"at least {least:.4f}"}:
+the eight the model gives the wrong class a probability
+{in_words(least) if least > 0.9999 else f"of at least {in_words(least)}"}:
 {" and ".join(sure)}."""
 )
 
