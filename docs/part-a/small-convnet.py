@@ -16,9 +16,9 @@
 # Before the building blocks of modern convnets, the model they improve on: a
 # plain stack of convolutions and poolings, trained from scratch on 1,600 of
 # the 2,000 photos of cats and dogs in the data set's `train/` folder (the
-# other 400 choose the epoch to keep). The lecture's Part B opens this model from a file
-# (`convnet_from_scratch_with_augmentation.keras`) to look at its activations;
-# here it is built, counted, and evaluated. The
+# other 400 choose the epoch to keep). The lecture's Part B opens this model
+# from a file (`convnet_from_scratch_with_augmentation.keras`) to look at its
+# activations; here it is built, counted, and evaluated. The
 # [Mini-Xception](../mini-xception/) page compares the two.
 #
 # You will learn:
