@@ -267,7 +267,7 @@ layer_of = {layer.name: layer for layer in model.layers}
 
 
 def keeps_channel_constants(layer: keras.Layer) -> bool:
-    """Whether a constant per input channel comes out as one per output channel."""
+    """Whether a per-channel constant in gives a per-channel one out."""
     if isinstance(
         layer,
         (
@@ -508,7 +508,8 @@ for name, history in histories.items():
     )
     print(
         f"  mean change from one epoch to the next, last 20: training "
-        f"{100 * c['train_step']:.1f} pt, validation {100 * c['val_step']:.1f} pt"
+        f"{100 * c['train_step']:.1f} pt, "
+        f"validation {100 * c['val_step']:.1f} pt"
     )
     print(
         f"  validation loss: lowest {c['val_loss_best']:.2f} at epoch "
@@ -1165,7 +1166,7 @@ def incomplete_beta(a: float, b: float, x: float) -> float:
 
 
 def t_two_sided(t: float, df: float) -> float:
-    """P(|T| ≥ |t|) for Student's t distribution with `df` degrees of freedom."""
+    """P(|T| ≥ |t|) for Student's t with `df` degrees of freedom."""
     return incomplete_beta(df / 2, 0.5, df / (df + t * t))
 
 
@@ -1384,7 +1385,7 @@ Markdown(
 )
 
 # %% [markdown]
-# ## Check yourself
+# **Check yourself.** Questions on this page, with answers to unfold.
 
 # %% tags=["prose"]
 sep = model.get_layer("block5_sepconv2")

@@ -255,7 +255,8 @@ val_loss = np.array(history["val_loss"])
 lowest_loss = int(val_loss.argmin()) + 1
 print(
     f"first 20 epochs: training {train_acc[:20].mean():.1%}, validation "
-    f"{val_acc[:20].mean():.1%}; last 20: training {train_acc[-20:].mean():.1%}, "
+    f"{val_acc[:20].mean():.1%}; "
+    f"last 20: training {train_acc[-20:].mean():.1%}, "
     f"validation {val_acc[-20:].mean():.1%}"
 )
 print(
@@ -348,7 +349,7 @@ Markdown(
 )
 
 # %% [markdown]
-# ## Check yourself
+# **Check yourself.** Questions on this page, with answers to unfold.
 
 # %% tags=["prose"]
 strided = output_size(180, f=3, s=2, p=1)
