@@ -14,8 +14,8 @@
 # # What filters want, seen clearly
 #
 # The [lecture's recipe](../filters/) finds a filter's favourite pattern by
-# plain gradient ascent on the pixels. In early blocks it gives stripes and
-# grids; in deeper blocks its images are harder to read. Olah, Mordvintsev
+# plain gradient ascent on the pixels; its images put more of their energy
+# in fine detail than photos do (measured below). Olah, Mordvintsev
 # and Schubert's
 # [Feature Visualization](https://distill.pub/2017/feature-visualization/)
 # (Distill, 2017) and Mordvintsev et al.'s
@@ -759,8 +759,8 @@ fig.set_label(
 fig
 
 # %% [markdown]
-# Class-correlated is not class-selective: in this data set the class comes
-# with its backgrounds. A control: how much of each photo is green (pixels
+# Class-correlated is not class-selective: in this data set the class may
+# come with its backgrounds. A control: how much of each photo is green (pixels
 # whose green exceeds both red and blue by 10 grey levels or more, grass and
 # foliage), in dog photos and in cat photos of the sample, with a
 # permutation test of the difference.
