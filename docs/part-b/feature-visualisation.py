@@ -489,9 +489,9 @@ Networks"). {
         if wider
         else ""
     }So at every layer the photos are shown whole, each pixel
-dimmed by the channel's activation at the nearest positions (the
-activation map, clipped at zero, scaled to its maximum and resized to the
-photo): bright where the channel fires."""
+dimmed where the channel does not fire: its activation map, clipped at zero,
+divided by its maximum and resized to the photo, gives each pixel a
+brightness of a quarter plus three quarters of the map's square root."""
 )
 
 # %% tags=["collapse"]
@@ -532,9 +532,10 @@ def activation_map(layer, channel, path):
 
 def overlay(layer, channel, path):
     amap = activation_map(layer, channel, path)
-    light = tf.image.resize(amap[..., None], (299, 299)).numpy()
+    # The square root keeps weak but non-zero activation visible.
+    light = np.sqrt(tf.image.resize(amap[..., None], (299, 299)).numpy())
     return (
-        example_photos[unique.index(path)] * (0.15 + 0.85 * light)
+        example_photos[unique.index(path)] * (0.25 + 0.75 * light)
     ).astype("uint8")
 
 
