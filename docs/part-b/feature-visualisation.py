@@ -690,7 +690,7 @@ Markdown(
 layer. (Its score ignores a two-pixel border of the feature map and the
 display crops 25 pixels from each side; both are the lecture's choices.) The
 preconditioned image needs no rescaling: its displayed activation differs
-from its final image's by at most {rounding:.2f} (raw units, against a mean
+from its final image's by at most {rounding:.3f} (raw units, against a mean
 of {final.mean():.2f} on the final image at `block8`){
         ", the effect of rounding to grey levels"
         if rounding < 0.05 * abs(final.mean())
