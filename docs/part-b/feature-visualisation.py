@@ -1043,33 +1043,6 @@ images and {real.mean():.3f} for photos. {verdict}"""
 # *diversity* objective (several images per channel, pushed apart), not
 # implemented here.
 #
-# ## Summary
-
-# %% tags=["prose"]
-deep = "block8_sepconv1"
-Markdown(
-    f"""- Optimise the image's 1/frequency-scaled spectrum in decorrelated
-  colours, squashed by a sigmoid, and make it survive small random
-  transformations. At `block8`, 64 steps of it ({pixel_ratio:.2f} times the
-  lecture's pixel-steps, {time_ratio[1]:.2f} times its wall time) put
-  {measures[deep, "equal-compute"]["share"].mean():.2f} of the image's energy
-  at high frequencies, against {measures[deep, "lecture"]["share"].mean():.2f}
-  for the lecture's recipe and {real.mean():.3f} for photos.
-- Score what is displayed: the lecture's standardised display keeps a median
-  of {min(kept.values()):.0%} to {max(kept.values()):.0%} of the activation it
-  optimised; and compare activations across channels and layers in units of
-  each channel's spread over photos.
-- Show the photos beside the pattern, with the activation map over them: the
-  theoretical receptive field says little from `block8` on. Up to
-  {max(shares):.1%} of a layer's channels have 14 or more of their 16
-  strongest photos from one class: class-correlated, with backgrounds as a
-  confound."""
-)
-
-# %% [markdown]
-# To see which channels a photo of your own wakes up in the trained
-# cats-vs-dogs models, open [the lab](../../lab/).
-#
 # ## Check yourself
 
 # %% tags=["prose"]
@@ -1100,3 +1073,31 @@ Markdown(
 
 </details>"""
 )
+
+# %% [markdown]
+# ## Summary
+
+# %% tags=["prose"]
+deep = "block8_sepconv1"
+Markdown(
+    f"""- Optimise the image's 1/frequency-scaled spectrum in decorrelated
+  colours, squashed by a sigmoid, and make it survive small random
+  transformations. At `block8`, 64 steps of it ({pixel_ratio:.2f} times the
+  lecture's pixel-steps, {time_ratio[1]:.2f} times its wall time) put
+  {measures[deep, "equal-compute"]["share"].mean():.2f} of the image's energy
+  at high frequencies, against {measures[deep, "lecture"]["share"].mean():.2f}
+  for the lecture's recipe and {real.mean():.3f} for photos.
+- Score what is displayed: the lecture's standardised display keeps a median
+  of {min(kept.values()):.0%} to {max(kept.values()):.0%} of the activation it
+  optimised; and compare activations across channels and layers in units of
+  each channel's spread over photos.
+- Show the photos beside the pattern, with the activation map over them: the
+  theoretical receptive field says little from `block8` on. Up to
+  {max(shares):.1%} of a layer's channels have 14 or more of their 16
+  strongest photos from one class: class-correlated, with backgrounds as a
+  confound."""
+)
+
+# %% [markdown]
+# To see which channels a photo of your own wakes up in the trained
+# cats-vs-dogs models, open [the lab](../../lab/).
