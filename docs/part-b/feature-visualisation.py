@@ -14,27 +14,30 @@
 # # What filters want, seen clearly
 #
 # The [lecture's recipe](../filters/) finds a filter's favourite pattern by
-# plain gradient ascent on the pixels. In early blocks that gives crisp
-# stripes and grids; by `block8` it gives rainbow noise that is hard to read.
-# The field moved on: Olah, Mordvintsev and Schubert's
+# plain gradient ascent on the pixels; its images put more of their energy
+# in fine detail than photos do (measured below). Olah, Mordvintsev
+# and Schubert's
 # [Feature Visualization](https://distill.pub/2017/feature-visualization/)
 # (Distill, 2017) and Mordvintsev et al.'s
 # [Differentiable Image Parameterizations](https://distill.pub/2018/differentiable-parameterizations/)
-# (Distill, 2018) showed that three changes turn the noise into patterns a
-# person can recognise, and that the photos a filter responds to most say as
-# much as any optimised image.
+# (Distill, 2018) report that three changes turn such images into patterns a
+# person can recognise, and that the photos a channel responds to most
+# complement any optimised image. This page tries both on ImageNet Xception
+# and measures the result.
 #
 # You will learn:
 #
-# - the three changes, in about fifty lines of plain TensorFlow: optimise the
-#   image's spectrum scaled by 1/frequency, in decorrelated colours, and make
-#   the pattern survive small random shifts;
+# - the three changes, in one cell of plain TensorFlow: optimise the image's
+#   spectrum scaled by 1/frequency, in decorrelated colours, and make the
+#   pattern survive small random shifts;
 # - what they give on the same channels of ImageNet Xception as the lecture's
-#   recipe, at about the same compute and for longer, from `block3` to
-#   `block13`, beside the photos of the data set that excite each channel most;
+#   recipe, for 64 and for 256 steps (with their measured cost), from
+#   `block3` to `block13`, beside the photos of the data set that excite each
+#   channel most;
 # - how to measure the result instead of judging it: the activation of the
-#   image *as displayed*, the share of its energy at high frequencies, and how
-#   often a channel's favourite photos are all cats or all dogs;
+#   image *as displayed*, in units of the channel's spread over photos; the
+#   share of its energy at high frequencies; and how often a channel's
+#   strongest photos are almost all cats or almost all dogs;
 # - what each ingredient contributes, and what still does not work.
 
 # %% [markdown]
@@ -46,23 +49,32 @@
 #
 # 1. **Optimise the spectrum, not the pixels.** Plain gradient ascent changes
 #    every pixel independently, and nothing stops it from piling up detail at
-#    the highest frequencies, which the network never saw in photos but
-#    readily reacts to. Optimising the image's Fourier coefficients, each
-#    scaled by 1/frequency, makes a step change coarse structure as readily
-#    as fine detail: the gradient is roughly whitened.
+#    the highest frequencies, which photos hold little of but the network
+#    readily reacts to (Olah et al., 2017). Instead, optimise the image's
+#    Fourier coefficients, each scaled by 1/frequency. Photos have roughly
+#    this 1/f amplitude spectrum (Field, 1987), so
+#    random parameters already give an image with photo-like statistics, and
+#    a step of a given size in the parameters changes coarse structure as
+#    readily as fine detail: the parameterisation whitens the *image
+#    statistics*.
 # 2. **Decorrelate the colours.** In photos, red, green and blue move
 #    together. Optimise three uncorrelated channels instead, mapped to RGB by
 #    a fixed 3 × 3 matrix (the square root of ImageNet's colour correlation,
 #    from [Lucid](https://github.com/tensorflow/lucid)), then squash to
-#    [0, 1] with a sigmoid: the image is always a valid one, and what is
-#    displayed is exactly what was optimised.
+#    [0, 1] with a sigmoid: every image the optimisation produces is a valid
+#    one, with no clipping or rescaling for display.
 # 3. **Demand robustness.** Shift the image by a few random pixels before
 #    every step; only patterns that survive the shift grow. (The package also
-#    rescales and rotates it slightly, as Lucid does.)
+#    rescales and rotates it slightly, as Lucid does.) The optimisation thus
+#    scores transformed copies of the image; what is displayed is the image
+#    itself, untransformed.
+#
+# The first two are a change of variables that makes gradient ascent better
+# conditioned, which is why this page calls the whole a **preconditioned**
+# recipe (the term of Olah et al., 2017).
 #
 # Here is `block8_sepconv1`, filter 1, with Adam as the optimiser, as in the
 # references:
-
 # %% tags=["copy"]
 import os
 
@@ -136,17 +148,18 @@ plt.axis("off")
 plt.show()
 
 # %% [markdown]
-# The lecture's recipe gives noise for this filter (below); this gives animal
-# eyes set in fur. Nothing in the loop knows about eyes: the network does.
+# Compare it with the lecture's image of the same channel, in the `block8`
+# figure below: nothing in the loop knows what the channel responds to; the
+# network does.
 #
 # ## The same, with this package
 #
 # `modern_convnets.preconditioned` implements the same parameterisation
 # (`LucidImage`, from `modern_convnets.parameterizations`), the full set of
 # Lucid's transformations (`Transforms`: pad, jitter, scale, rotate, jitter
-# again) and the objectives (`Recipe`), and optimises a batch of channels
-# with the package's one ascent loop (`modern_convnets.ascent`). On the same
-# spectrum it computes the same image:
+# again, from `modern_convnets.transforms`) and the objectives (`Recipe`),
+# and optimises a batch of channels with the package's one ascent loop
+# (`modern_convnets.ascent`). On the same spectrum it computes this image:
 
 # %%
 from modern_convnets.preconditioned import Recipe
@@ -155,15 +168,26 @@ ours = Recipe().image().to_unit(spectrum.numpy()[None])
 gap = np.abs(ours.numpy()[0] - to_rgb(spectrum).numpy()).max()
 print(f"largest difference from to_rgb: {gap:.1e} (pixel values in [0, 1])")
 
+# %% tags=["prose"]
+from IPython.display import Markdown
+
+Markdown(
+    f"""The largest difference, {gap:.1e} on a scale of 0 to 1, is {
+        "below half a grey level (1/510): the same image once displayed"
+        if gap < 1 / 510
+        else "more than half a grey level: the two images differ visibly"
+    }."""
+)
+
 # %% [markdown]
 # ## The study
 #
 # Comparing recipes fairly takes many runs: the same channels, the same
-# seeds, several layers, a few hundred steps each. That is minutes of CPU,
-# too long for a page build, so the study runs on its own
-# (`nox -s feature-study`, see `modern_convnets.feature_study`) and ships its
-# images with a manifest of settings, seeds, library versions and wall
-# times. The channels are the first four of each layer, not chosen for looks.
+# seeds, several layers, up to 256 steps each. That is too long for a page
+# build, so the study runs on its own (`nox -s feature-study`, see
+# `modern_convnets.feature_study`) and ships its images with a manifest of
+# settings, seeds, library versions and wall times. The channels are the
+# first four of each layer, not chosen for looks.
 
 # %%
 from modern_convnets import feature_study
@@ -181,20 +205,96 @@ print(
     f"dataset examples: top {scan['top']} of {scan['photos']} photos "
     f"per channel, {scan['wall_seconds'] / 60:.0f} minutes"
 )
-for record in study.manifest["runs"]:
-    if record["layer"] == "block8_sepconv1":
-        print(
-            f"  {record['name']:>16}: {record['wall_seconds']:6.1f} s "
-            f"for {len(record['channels'])} channels"
-        )
 
 # %% [markdown]
-# So that the shipped images cannot go stale, this page recomputes one run
-# (`block3_sepconv1`, 64 steps, four channels) and compares it with the
-# shipped run and, for scale, with the shipped 256-step run of the same
-# channels: what a changed recipe would look like.
+# What does each recipe cost? Two measures, both per run of four channels:
+# the study's **wall time**, and the **pixel-steps**, the number of input
+# pixels the network processes per image and step, times the steps. The
+# preconditioned recipe's random transformations pad its 128 px image, so
+# the network sees a larger one.
 
 # %%
+from modern_convnets.preconditioned import Transforms
+
+
+def seen_side(settings):
+    """Side of the image the network sees at each step of a run."""
+    if settings["recipe"] == "lecture" or settings["transforms"] is None:
+        return settings["image_size"]
+    t = settings["transforms"]
+    transforms = Transforms(
+        pad=t["pad"],
+        jitter=t["jitter"],
+        scales=tuple(t["scales"]),
+        rotations=tuple(t["rotations"]),
+        final_jitter=t["final_jitter"],
+    )
+    return transforms.compose().output_size(settings["image_size"])
+
+
+def cost(layer, name):
+    """(wall seconds, pixel-steps) of one run."""
+    record = study.run(layer, name)
+    settings = record["settings"]
+    side = seen_side(settings)
+    return record["wall_seconds"], settings["steps"] * side * side
+
+
+print("layer             run              wall s  pixel-steps  (× lecture)")
+for layer in feature_study.LAYERS:
+    lecture_s, lecture_px = cost(layer, "lecture")
+    for name in ("lecture", "equal-compute", "long"):
+        seconds, pixels = cost(layer, name)
+        print(
+            f"{layer:17} {name:15} {seconds:7.1f} {pixels / 1e6:9.2f} M"
+            f"   {seconds / lecture_s:.2f}, {pixels / lecture_px:.2f}"
+        )
+
+# %% tags=["prose"]
+time_ratio = np.array(
+    [
+        cost(layer, "equal-compute")[0] / cost(layer, "lecture")[0]
+        for layer in feature_study.LAYERS
+    ]
+)
+pixel_ratio = (
+    cost("block8_sepconv1", "equal-compute")[1]
+    / cost("block8_sepconv1", "lecture")[1]
+)
+long_ratio = (
+    cost("block8_sepconv1", "long")[1]
+    / cost("block8_sepconv1", "lecture")[1]
+)
+side = seen_side(study.run("block8_sepconv1", "long")["settings"])
+Markdown(
+    f"""The preconditioned recipe's 64 steps at 128 px (seen at {side} px)
+cost {pixel_ratio:.2f} times the lecture's pixel-steps (30 steps at 200 px),
+and its 256 steps {long_ratio:.2f} times. In wall time the 64-step run took
+{time_ratio.min():.2f} to {time_ratio.max():.2f} times as long as the
+lecture's run of the same layer (one timed run each; each step also computes
+an inverse Fourier transform, the random transformations and Adam's update).
+So 64 steps are {
+        "within 20% of the lecture's budget in pixel-steps"
+        if abs(pixel_ratio - 1) < 0.2
+        else f"{pixel_ratio:.2f} times the lecture's budget in pixel-steps"
+    } and {
+        "within 20% of it in wall time at every layer"
+        if abs(time_ratio - 1).max() < 0.2
+        else f"up to {time_ratio.max():.2f} times it in wall time"
+    }."""
+)
+
+# %% [markdown]
+# A collapsed cell recomputes one run of the study on this machine and stops
+# the build if the shipped images are stale.
+
+# %% tags=["collapse"]
+# Recompute block3_sepconv1, 64 steps, four channels, and compare it with
+# the shipped run and, for scale, with the shipped 256-step run of the same
+# channels: what a changed recipe would look like. On the machine that ran
+# the study the images are bit-identical; on a CPU with other vector
+# instructions, rounding in the last bits grows over 64 steps into a few
+# grey levels. A changed recipe differs by tens: the build fails above 15.
 from modern_convnets.preconditioned import visualize
 
 base = xception_base()
@@ -227,145 +327,101 @@ for channel, (d, c), (d_long, c_long) in zip(
     feature_study.CHANNELS, same, longer, strict=True
 ):
     print(f"{channel:>7} {d:16.1f} {c:12.2f} {d_long:14.1f} {c_long:6.2f}")
-# A stale study differs like the longer run, by tens of grey levels.
 assert max(d for d, _ in same) < 15, "the shipped study is stale: rerun it"
 
 # %% [markdown]
-# On the machine that ran the study the recomputed images are bit-identical
-# to the shipped ones. On a CPU with other vector instructions, floating-point
-# rounding differs in the last bits, and 64 steps of gradient ascent grow
-# that into a few grey levels: the same patterns, slightly redrawn. The
-# longer run differs several times more, so the page fails its build above
-# 15 grey levels.
-
-# %% [markdown]
-# ## Side by side
+# ## Measured, not judged
 #
-# For each layer, four channels (rows) and, left to right: the lecture's
-# recipe (30 steps at 200 px, as the lecture wrote it); the preconditioned
-# recipe at about the same compute (64 steps at 128 px) and for four times
-# longer (256 steps); for the deep layers, the same with the *centre-neuron*
-# objective, which maximises the channel at the central position only
-# instead of its mean over all positions; and the three photos of the data set
-# (all 3,000, cats and dogs, resized to 299 px) with the highest mean
-# activation, cropped to the receptive field of the position where the
-# channel fires most. The receptive fields, computed from the architecture:
+# Three numbers describe each image.
+#
+# - The **displayed activation** is the channel's mean activation on the
+#   image exactly as shown: rounded to grey levels, mapped back to the
+#   model's input range, no transformation. A raw activation has no common
+#   scale across channels and layers, so it is reported in units of the
+#   channel's spread over photos: (activation − its mean over photos) / its
+#   standard deviation over photos. 0 is a typical photo; 3 is three standard
+#   deviations above one.
+# - The **high-frequency share** is the fraction of the image's spectral
+#   energy above half the Nyquist frequency (`high_frequency_share`). The
+#   Nyquist frequency, half a cycle per pixel, is the highest a grid of
+#   pixels can hold: a pattern that alternates at every pixel. The share
+#   counts what lies above a quarter of a cycle per pixel.
+# - The **contrast** is the standard deviation of the grey levels.
+#
+# The photos are every 30th of the data set.
 
 # %%
-from modern_convnets.receptive_field import receptive_field
-
-for layer in feature_study.LAYERS:
-    field = receptive_field(base, layer, 299)
-    print(
-        f"{layer}: {field.size} × {field.size} pixels, "
-        f"positions {field.jump} pixels apart"
-    )
-
-# %% tags=["collapse"]
 from modern_convnets.data import find_dataset
-from modern_convnets.dataset_examples import crop, photo
-from modern_convnets.grids import image_grid
+from modern_convnets.dataset_examples import photo
+from modern_convnets.graph import tap_model
+from modern_convnets.preconditioned import (
+    displayed_activation,
+    high_frequency_share,
+)
 
 root = find_dataset()
+channels = list(feature_study.CHANNELS)
+photos = feature_study.study_photos(root)[::30]
+tapped = tap_model(base, feature_study.LAYERS, include_output=False)
 
 
-def example_crops(layer, channel, count=3):
-    """The channel's strongest photos, cropped to its receptive field."""
-    return [
-        crop(photo(root / e["path"], 299), e["box"]).astype("uint8")
-        for e in study.examples(layer, channel)[:count]
-    ]
+def mean_activations(images):
+    """Each layer's channel means, (n, channels), for photos in [0, 255]."""
+    means = {layer: [] for layer in feature_study.LAYERS}
+    for start in range(0, len(images), 10):  # 10 at a time: bounded memory
+        batch = np.asarray(images[start : start + 10]) / 127.5 - 1
+        outputs = tapped(batch.astype("float32"), training=False)
+        for layer, output in zip(
+            feature_study.LAYERS, outputs, strict=True
+        ):
+            means[layer].append(np.asarray(output).mean(axis=(1, 2)))
+    return {layer: np.concatenate(m) for layer, m in means.items()}
 
 
-def side_by_side(layer, runs):
-    images, titles = [], []
-    for row, channel in enumerate(feature_study.CHANNELS):
-        for name, title in runs:
-            images.append(study.images(layer, name)[row])
-            titles.append(f"{title} · {channel}")
-        for i, image in enumerate(example_crops(layer, channel)):
-            images.append(image)
-            titles.append(f"photo {i + 1} · {channel}")
-    return image_grid(
-        images,
-        ncols=len(runs) + 3,
-        titles=titles,
-        cell_size=1.3,
-        caption=f"{layer}: each recipe's image for channels 0 to 3, and the "
-        "three photos that excite each channel most",
-    )
+photo_means = mean_activations([photo(p, 299) for p in photos])
+spread = {
+    layer: (m[:, channels].mean(axis=0), m[:, channels].std(axis=0))
+    for layer, m in photo_means.items()
+}
 
+
+def normalised_activation(layer, images):
+    """Displayed activation of channel i on image i, in photo spreads."""
+    mean, std = spread[layer]
+    return (
+        displayed_activation(base, layer, channels, images) - mean
+    ) / std
+
+
+def contrast(images):
+    """Standard deviation of each image's grey levels."""
+    return np.asarray(images, "float64").mean(axis=-1).std(axis=(1, 2))
+
+
+small = np.stack([photo(p, 128) for p in photos])
+real = high_frequency_share(small)
+print(
+    f"{len(photos)} photos at 128 px: high-frequency share mean "
+    f"{real.mean():.3f}, max {real.max():.3f}; contrast mean "
+    f"{contrast(small).mean():.0f} grey levels"
+)
 
 RECIPES = [
     ("lecture", "lecture"),
     ("equal-compute", "64 steps"),
     ("long", "256 steps"),
 ]
-NEURON = [("neuron", "neuron")]
-side_by_side("block3_sepconv1", RECIPES)
-
-# %% [markdown]
-# In `block3` the lecture's recipe gives fine stripes in saturated colours;
-# the preconditioned recipe gives larger textures (waves, bands, scales) in
-# the softer colours of photos, and four times as many steps mostly add
-# contrast. The receptive field at this depth is small, so the strongest
-# photos' crops show a patch of texture, not an object.
-
-# %%
-side_by_side("block8_sepconv1", RECIPES + NEURON)
-
-# %% [markdown]
-# In `block8` the difference is largest: where the lecture's recipe gives
-# noise, the preconditioned recipe gives recognisable motifs (channel 0: a
-# diamond mesh; channel 1: rows of animal eyes in fur; channel 2: scales),
-# already at 64 steps, and the centre-neuron objective gathers one of them,
-# whole, in the middle of the image: for channel 1, an animal's face. The
-# photos agree with the patterns where both are legible: channel 0's
-# strongest photos include dogs behind wire fences.
-
-# %%
-side_by_side("block13_sepconv1", RECIPES + NEURON)
-
-# %% [markdown]
-# In `block13` every position sees the whole photo (its receptive field is
-# wider than the image), so the "crops" are the photos themselves. The
-# patterns are better than noise but still abstract: a channel this deep
-# responds to combinations that no single image summarises well.
-#
-# ## Measured, not judged
-#
-# Two numbers describe each image. The **displayed activation** is the
-# channel's mean activation on the image exactly as shown: rounded to grey
-# levels, mapped back to the model's input range, no transformation. The
-# **high-frequency share** is the fraction of the image's spectral energy
-# above half the Nyquist frequency (`high_frequency_share`); photos keep
-# almost none there.
-
-# %%
-from modern_convnets.preconditioned import (
-    displayed_activation,
-    high_frequency_share,
-)
-
-channels = list(feature_study.CHANNELS)
 measures = {}
 for layer in feature_study.LAYERS:
     for name, _ in RECIPES:
         images = study.images(layer, name)
-        measures[layer, name] = (
-            displayed_activation(base, layer, channels, images).mean(),
-            high_frequency_share(images).mean(),
-        )
-photos = feature_study.study_photos(root)[::30]
-real = high_frequency_share(np.stack([photo(p, 128) for p in photos]))
-print(
-    f"high-frequency share of {len(photos)} photos at 128 px: "
-    f"mean {real.mean():.3f}, max {real.max():.3f}"
-)
+        measures[layer, name] = {
+            "activation": normalised_activation(layer, images),
+            "share": high_frequency_share(images),
+            "contrast": contrast(images),
+        }
 
 # %% tags=["collapse"]
-from IPython.display import Markdown
-
 rows = [
     "| Recipe | "
     + " | ".join(f"`{n.split('_')[0]}`" for n in feature_study.LAYERS)
@@ -374,21 +430,227 @@ rows = [
 ]
 for name, title in RECIPES:
     cells = [
-        f"{measures[layer, name][0]:.2f} · {measures[layer, name][1]:.2f}"
+        " · ".join(
+            f"{measures[layer, name][key].mean():.2f}"
+            for key in ("activation", "share")
+        )
+        + f" · {measures[layer, name]['contrast'].mean():.0f}"
         for layer in feature_study.LAYERS
     ]
     rows.append(f"| {title} | " + " | ".join(cells) + " |")
 Markdown(
-    "Mean over the four channels: displayed activation · high-frequency "
-    "share.\n\n" + "\n".join(rows)
+    "Mean over the four channels: displayed activation (photo spreads) · "
+    "high-frequency share · contrast (grey levels).\n\n" + "\n".join(rows)
 )
 
 # %% [markdown]
-# The preconditioned images put a fraction of the lecture's energy at high
-# frequencies, closer to photos, though not down to them. The activation
-# tells a second story: the lecture's recipe optimises an image that leaves
-# the range of photos, and then *standardises* it for display. What is shown
-# is not what was optimised, and keeps only part of the activation:
+# ## Side by side
+#
+# For each layer, four channels (rows) and, left to right: the lecture's
+# recipe (30 steps at 200 px, as the lecture wrote it); the preconditioned
+# recipe for 64 and for 256 steps at 128 px; for the deep layers, the same
+# with the *centre-neuron* objective, which maximises the channel at the
+# central position only instead of its mean over all positions; and the
+# three photos of the data set (all 3,000, cats and dogs, resized to 299 px)
+# with the highest mean activation.
+#
+# Which part of a photo drives the channel? The *theoretical* receptive field
+# of a position, every input pixel that can affect it, follows from the
+# architecture:
+
+# %%
+from modern_convnets.receptive_field import receptive_field
+
+fields = {
+    layer: receptive_field(base, layer, 299)
+    for layer in feature_study.LAYERS
+}
+for layer, field in fields.items():
+    print(
+        f"{layer}: {field.size} × {field.size} pixels, "
+        f"positions {field.jump} pixels apart"
+    )
+
+# %% tags=["prose"]
+wider = [layer for layer, field in fields.items() if field.size >= 299]
+Markdown(
+    f"""{
+        "In "
+        + " and ".join(f"`{layer.split('_')[0]}`" for layer in wider)
+        + " the theoretical field is already wider than the 299 px photo"
+        if wider
+        else "No layer's theoretical field covers the 299 px photo"
+    }. But most of those pixels barely matter: the *effective* receptive
+field, the pixels whose change measurably moves the position, is roughly
+Gaussian and much smaller than the theoretical one (Luo et al., 2016,
+"Understanding the Effective Receptive Field in Deep Convolutional Neural
+Networks"). {
+        "There, a crop to the theoretical field would show the whole photo. "
+        if wider
+        else ""
+    }So at every layer the photos are shown whole, each pixel
+dimmed where the channel does not fire: its activation map, clipped at zero,
+divided by its maximum and resized to the photo, gives each pixel a
+brightness of a quarter plus three quarters of the map's square root."""
+)
+
+# %% tags=["collapse"]
+import tensorflow as tf
+from modern_convnets.grids import image_grid
+
+top_paths = {
+    (layer, channel): [
+        root / e["path"] for e in study.examples(layer, channel)[:3]
+    ]
+    for layer in feature_study.LAYERS
+    for channel in channels
+}
+unique = sorted({p for paths in top_paths.values() for p in paths})
+example_photos = np.stack([photo(p, 299) for p in unique])
+example_maps = []
+for start in range(0, len(unique), 10):
+    batch = example_photos[start : start + 10] / 127.5 - 1
+    example_maps.append(
+        [
+            np.asarray(o)
+            for o in tapped(batch.astype("float32"), training=False)
+        ]
+    )
+example_maps = {
+    layer: np.concatenate([m[i] for m in example_maps])
+    for i, layer in enumerate(feature_study.LAYERS)
+}
+
+
+def activation_map(layer, channel, path):
+    """The channel's map on a photo, clipped at 0 and scaled to [0, 1]."""
+    amap = np.maximum(
+        example_maps[layer][unique.index(path), :, :, channel], 0
+    )
+    return amap / max(amap.max(), 1e-8)
+
+
+def overlay(layer, channel, path):
+    amap = activation_map(layer, channel, path)
+    # The square root keeps weak but non-zero activation visible.
+    light = np.sqrt(tf.image.resize(amap[..., None], (299, 299)).numpy())
+    return (
+        example_photos[unique.index(path)] * (0.25 + 0.75 * light)
+    ).astype("uint8")
+
+
+def side_by_side(layer, runs):
+    images, titles = [], []
+    for row, channel in enumerate(channels):
+        for name, title in runs:
+            images.append(study.images(layer, name)[row])
+            titles.append(f"{title} · {channel}")
+        for i, path in enumerate(top_paths[layer, channel]):
+            images.append(overlay(layer, channel, path))
+            titles.append(f"photo {i + 1} · {channel}")
+    return image_grid(
+        images,
+        ncols=len(runs) + 3,
+        titles=titles,
+        cell_size=1.3,
+        caption=f"{layer}: each recipe's image for channels 0 to 3, and the "
+        "three photos that excite each channel most, dimmed where it does not "
+        "fire",
+    )
+
+
+# Where a channel fires on its strongest photos: the share of positions at
+# or above half the map's maximum.
+firing = {
+    layer: np.mean(
+        [
+            (activation_map(layer, c, p) >= 0.5).mean()
+            for c in channels
+            for p in top_paths[layer, c]
+        ]
+    )
+    for layer in feature_study.LAYERS
+}
+for layer, share in firing.items():
+    print(f"{layer}: {share:.0%} of positions at ≥ half the peak")
+
+
+def layer_prose(layer):
+    """The recipes' high-frequency share and contrast at one layer, in words."""
+    lecture, short, long = (
+        measures[layer, n] for n in ("lecture", "equal-compute", "long")
+    )
+    lower = int((short["share"] < lecture["share"]).sum())
+    up = int((long["share"] > short["share"]).sum())
+    brighter = int((long["contrast"] > short["contrast"]).sum())
+    return (
+        f"In `{layer.split('_')[0]}` the lecture's images put "
+        f"{lecture['share'].mean():.2f} of their energy above half the "
+        f"Nyquist frequency, the preconditioned recipe's "
+        f"{short['share'].mean():.2f} after 64 steps (lower in {lower} of 4 "
+        f"channels) and {long['share'].mean():.2f} after 256; photos, "
+        f"{real.mean():.3f}. Four times as many steps "
+        + (
+            f"raise the share in {up} of 4 channels"
+            if up >= 2
+            else f"lower the share in {4 - up} of 4 channels"
+        )
+        + f" and the contrast in {brighter} of 4, from "
+        f"{short['contrast'].mean():.0f} to {long['contrast'].mean():.0f} grey "
+        "levels. On their three strongest photos the four channels reach "
+        f"half their peak or more at {firing[layer]:.0%} of the positions "
+        "(mean)."
+    )
+
+
+NEURON = [("neuron", "neuron")]
+side_by_side("block3_sepconv1", RECIPES)
+
+# %% tags=["prose"]
+Markdown(layer_prose("block3_sepconv1"))
+
+# %%
+side_by_side("block8_sepconv1", RECIPES + NEURON)
+
+# %% tags=["prose"]
+gaps = {
+    layer: (
+        measures[layer, "lecture"]["share"]
+        - measures[layer, "equal-compute"]["share"]
+    ).mean()
+    for layer in feature_study.LAYERS
+}
+widest = max(gaps, key=gaps.get)
+spread_of_gaps = max(gaps.values()) - min(gaps.values())
+Markdown(
+    layer_prose("block8_sepconv1")
+    + f""" The lecture's share exceeds the 64-step run's by {
+        gaps["block8_sepconv1"]:.2f} here, against {
+        gaps["block3_sepconv1"]:.2f} in `block3` and {
+        gaps["block13_sepconv1"]:.2f} in `block13`: {
+        "about the same gap at all three layers (within 0.05)"
+        if spread_of_gaps < 0.05
+        else f"widest in `{widest.split('_')[0]}`"
+    }."""
+)
+
+# %% [markdown]
+# The centre-neuron objective asks for one instance of the pattern, in the
+# middle of the image, instead of a texture of them.
+
+# %%
+side_by_side("block13_sepconv1", RECIPES + NEURON)
+
+# %% tags=["prose"]
+Markdown(layer_prose("block13_sepconv1"))
+
+# %% [markdown]
+# ## What was optimised, and what is shown
+#
+# The lecture's recipe puts no bound on the pixel values it optimises, and
+# then *standardises* the image for display. The last objective of each run is
+# its score on the final image as optimised; the displayed activation scores
+# what a reader sees (here in raw units, since both sides are one channel's):
 
 # %%
 for layer in feature_study.LAYERS:
@@ -401,34 +663,77 @@ for layer in feature_study.LAYERS:
         f"{layer:>16}: optimised {optimised.mean():5.2f}, "
         f"displayed {shown.mean():4.2f}, median kept {kept:.0%}"
     )
+layer = feature_study.INGREDIENT_LAYER
+final = study.objectives(layer, "long")[:, -1]
+final_shown = displayed_activation(
+    base, layer, channels, study.images(layer, "long")
+)
+print(
+    f"preconditioned, {layer}, 256 steps: final image {final.mean():5.2f}, "
+    f"displayed {final_shown.mean():4.2f}"
+)
+
+# %% tags=["prose"]
+kept = {
+    layer: np.median(
+        displayed_activation(
+            base, layer, channels, study.images(layer, "lecture")
+        )
+        / study.objectives(layer, "lecture")[:, -1]
+    )
+    for layer in feature_study.LAYERS
+}
+rounding = np.abs(final_shown - final).max()
+Markdown(
+    f"""The lecture's display keeps a median of {min(kept.values()):.0%} to
+{max(kept.values()):.0%} of the activation it optimised, depending on the
+layer. (Its score ignores a two-pixel border of the feature map and the
+display crops 25 pixels from each side; both are the lecture's choices.) The
+preconditioned image needs no rescaling: its displayed activation differs
+from its final image's by at most {rounding:.3f} (raw units, against a mean
+of {final.mean():.2f} on the final image at `block8`){
+        ", the effect of rounding to grey levels"
+        if rounding < 0.05 * abs(final.mean())
+        else ", more than rounding to grey levels explains"
+    }."""
+)
 
 # %% [markdown]
-# (The lecture's score ignores a two-pixel border of the feature map and the
-# display crops 25 pixels from each side; both are the lecture's choices.)
-# The sigmoid of the preconditioned recipe keeps the image inside the range
-# of photos at every step, so there the displayed activation is what the
-# optimisation reached, less what the random transformations hid.
-#
 # ## Cats or dogs?
 #
 # The dataset examples say something the optimised images cannot: whether a
-# channel cares about the class. The study kept the 16 strongest photos of
-# *every* channel of the three layers. If a channel ignored the class, its 16
-# photos would split like coin flips (the data set is half cats, half dogs),
-# and all but two from one class would be rare:
+# channel's strongest photos are *class-correlated*. The study kept the 16
+# strongest photos of *every* channel of the three layers. If a channel's
+# activation were unrelated to the class, its 16 photos would split like coin
+# flips (the data set is half cats, half dogs), and 14 or more from one class
+# would be rare:
 
 # %%
+import itertools
 from math import comb
 
 dogs_among_top = scan["dogs_among_top"]
 top = scan["top"]
 chance = 2 * sum(comb(top, k) for k in range(3)) / 2**top
 print(f"chance of ≥ {top - 2} of {top} from one class: {chance:.2%}")
+
+
+def binomial_tail(n, k, p):
+    """P(X ≥ k) for X ~ Binomial(n, p)."""
+    return sum(
+        comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)
+    )
+
+
+one_class = {}
 for layer in feature_study.LAYERS:
     dogs = np.array(dogs_among_top[layer])
-    one_class = np.maximum(dogs, top - dogs) >= top - 2
+    picks = np.maximum(dogs, top - dogs) >= top - 2
+    one_class[layer] = (picks, dogs)
+    p_value = binomial_tail(len(dogs), int(picks.sum()), chance)
     print(
-        f"{layer}: {one_class.mean():5.1%} of {len(dogs)} channels "
+        f"{layer}: {picks.mean():5.1%} of {len(dogs)} channels, "
+        f"binomial p {f'= {p_value:.1e}' if p_value > 0 else '< 1e-300'} "
         f"(all dogs: {(dogs == top).sum()}, all cats: {(dogs == 0).sum()})"
     )
 
@@ -455,17 +760,88 @@ fig.set_label(
 fig
 
 # %% [markdown]
-# Even in `block3` more channels pick one class than chance would, and the
-# share grows with depth, though the network was trained on ImageNet, not on
-# this data set. Almost all of those channels pick dogs: ImageNet's thousand
-# classes include more than a hundred dog breeds and only a handful of
-# cats, so the network has many more ways to see a dog.
-#
+# Class-correlated is not class-selective: in this data set the class may
+# come with its backgrounds. A control: how much of each photo is green (pixels
+# whose green exceeds both red and blue by 10 grey levels or more, grass and
+# foliage), in dog photos and in cat photos of the sample, with a
+# permutation test of the difference.
+
+# %%
+labels = np.array([p.parent.name == "dogs" for p in photos])
+green = np.array(
+    [
+        np.mean((x[..., 1] > x[..., 0] + 10) & (x[..., 1] > x[..., 2] + 10))
+        for x in small
+    ]
+)
+observed = green[labels].mean() - green[~labels].mean()
+rng_perm = np.random.default_rng(0)
+null = np.array(
+    [
+        green[perm].mean() - green[~perm].mean()
+        for perm in (rng_perm.permutation(labels) for _ in range(10_000))
+    ]
+)
+green_p = (np.sum(np.abs(null) >= abs(observed)) + 1) / (len(null) + 1)
+print(
+    f"green pixels: dogs {green[labels].mean():.1%}, cats "
+    f"{green[~labels].mean():.1%} ({labels.sum()} and {(~labels).sum()} "
+    f"photos); permutation p = {green_p:.4f}"
+)
+
+# %% tags=["prose"]
+shares = [one_class[layer][0].mean() for layer in feature_study.LAYERS]
+p_values = {
+    layer: binomial_tail(len(dogs), int(picks.sum()), chance)
+    for layer, (picks, dogs) in one_class.items()
+}
+above = [layer.split("_")[0] for layer, p in p_values.items() if p < 0.01]
+rising = all(a < b for a, b in itertools.pairwise(shares))
+picks = np.concatenate(
+    [one_class[layer][0] for layer in feature_study.LAYERS]
+)
+dogs = np.concatenate(
+    [one_class[layer][1] for layer in feature_study.LAYERS]
+)
+dog_share = (dogs[picks] >= top - 2).mean() if picks.any() else 0.0
+Markdown(
+    f"""Against coin flips ({chance:.2%} of channels expected, one-sided
+binomial test at p < 0.01), {
+        "every layer"
+        if len(above) == len(p_values)
+        else (", ".join(f"`{a}`" for a in above) if above else "no layer")
+    } {
+        "have" if 1 < len(above) < len(p_values) else "has"
+    } more channels with 14 or more of 16 photos from one class than
+chance gives: {", ".join(f"{s:.1%}" for s in shares)} from `block3` to
+`block13`{", rising with depth" if rising else ""}, though the network was
+trained on ImageNet, not on this data set. Of those channels, {
+        dog_share:.0%}
+pick dogs. ImageNet's 1000 classes include more than a hundred dog breeds
+and five domestic cats (Russakovsky et al., 2015), so the network has more
+ways to see a dog. The control {
+        "shows" if green_p < 0.05 else "tests"
+    } the confound: {green[labels].mean():.1%}
+of a dog photo's pixels are green, against {green[~labels].mean():.1%} of a
+cat photo's (permutation p = {green_p:.4f}){
+        ": dog photos hold more green, as grass and foliage would give"
+        if green_p < 0.05 and observed > 0
+        else ", not a significant difference in this sample"
+    }. And a `block3` position's theoretical field is a {
+        fields["block3_sepconv1"].size
+    } px patch of the 299 px photo: what it
+sees is local texture and colour. A channel whose strongest photos are dogs
+may respond to grass, fur or a lead as well as to dogs."""
+)
+
+# %% [markdown]
 # ## What each ingredient contributes
 #
 # The long run at `block8` again, with one ingredient removed at a time:
 # optimising pixels instead of the spectrum, RGB directly instead of
-# decorrelated colours, no random transformations.
+# decorrelated colours, no random transformations. The fourth measure here,
+# **colourfulness**, is the mean over pixels of the largest minus the
+# smallest of red, green and blue, in grey levels.
 
 # %%
 INGREDIENTS = [
@@ -474,14 +850,30 @@ INGREDIENTS = [
     ("no-decorrelation", "no colour"),
     ("no-transforms", "no transforms"),
 ]
+
+
+def colourfulness(images):
+    """Mean of max(R, G, B) − min(R, G, B) per image, in grey levels."""
+    x = np.asarray(images, "float64")
+    return (x.max(axis=-1) - x.min(axis=-1)).mean(axis=(1, 2))
+
+
 layer = feature_study.INGREDIENT_LAYER
+ingredients = {}
 for name, title in INGREDIENTS:
     images = study.images(layer, name)
-    shown = displayed_activation(base, layer, channels, images)
+    ingredients[name] = {
+        "activation": normalised_activation(layer, images),
+        "share": high_frequency_share(images),
+        "colour": colourfulness(images),
+    }
+    m = ingredients[name]
     print(
-        f"{title:>13}: displayed activation {shown.mean():5.2f}, "
-        f"high-frequency share {high_frequency_share(images).mean():.2f}"
+        f"{title:>13}: displayed activation {m['activation'].mean():5.2f}, "
+        f"high-frequency share {m['share'].mean():.2f}, "
+        f"colourfulness {m['colour'].mean():.0f}"
     )
+print(f"{'photos':>13}: colourfulness {colourfulness(small).mean():.0f}")
 image_grid(
     [
         study.images(layer, name)[i]
@@ -495,20 +887,51 @@ image_grid(
     "then without each ingredient",
 )
 
+# %% tags=["prose"]
+full = ingredients["long"]
+
+
+def versus(name, key):
+    """How many of 4 channels the ablated run exceeds the full recipe in."""
+    return int((ingredients[name][key] > full[key]).sum())
+
+
+def change(name, key, what, digits=2):
+    """The ablated run's mean against the full recipe's, in words."""
+    a, b = full[key].mean(), ingredients[name][key].mean()
+    n = versus(name, key)
+    verb = "rises" if n >= 3 else ("falls" if n <= 1 else "changes")
+    return (
+        f"the {what} {verb} from {a:.{digits}f} to {b:.{digits}f} "
+        f"(higher in {n} of 4 channels)"
+    )
+
+
+exploited = (
+    versus("no-transforms", "activation") >= 3
+    and versus("no-transforms", "share") >= 3
+)
+Markdown(
+    f"""Against the full recipe: without the Fourier parameterisation, {
+        change("pixels", "share", "high-frequency share")
+    }. Without
+decorrelated colours, {
+        change("no-decorrelation", "colour", "colourfulness", 0)
+    } (photos: {
+        colourfulness(small).mean():.0f}). Without the transformations, {
+        change("no-transforms", "activation", "displayed activation")
+    } and {change("no-transforms", "share", "high-frequency share")}{
+        ": a fixed image can exploit high-frequency detail that the "
+        "network responds to strongly, and the transformations hold it back"
+        if exploited
+        else ""
+    }."""
+)
+
 # %% [markdown]
-# Without the Fourier parameterisation the motifs survive (the transforms
-# and the decorrelated colours still act) but under a pixel-level grain: the
-# high-frequency share rises. Without decorrelated colours the motifs remain
-# in saturated, unnatural colours. Without the transformations a fine,
-# regular mesh covers the image and the activation reached is much higher:
-# the mesh is exactly the kind of detail the transformations forbid, and the
-# network responds to it strongly.
-#
 # ## What does not work
 #
-# **Too few steps.** The same recipe stopped early. The motifs appear within
-# 16 steps, but faint and grey: contrast (the standard deviation of the grey
-# levels) keeps growing up to 256 steps.
+# **Too few steps.** The same recipe stopped early:
 
 # %%
 STEPS = [16, 32, 64, 128, 256]
@@ -519,8 +942,9 @@ def steps_run(n):
     return study.images(layer, names.get(n, f"steps-{n}"))
 
 
-for n in STEPS:
-    print(f"{n:3} steps: contrast {steps_run(n).std():5.1f} grey levels")
+step_contrast = [contrast(steps_run(n)).mean() for n in STEPS]
+for n, c in zip(STEPS, step_contrast, strict=True):
+    print(f"{n:3} steps: contrast {c:5.1f} grey levels")
 image_grid(
     [steps_run(n)[i] for i in range(4) for n in STEPS],
     ncols=len(STEPS),
@@ -529,27 +953,45 @@ image_grid(
     caption="block8_sepconv1, channels 0 to 3, after 16 to 256 steps",
 )
 
+# %% tags=["prose"]
+growing = all(a < b for a, b in itertools.pairwise(step_contrast))
+Markdown(
+    f"""After 16 steps the contrast is {step_contrast[0]:.1f} grey levels,
+against {contrast(small).mean():.0f} for photos; {
+        "it grows at every doubling, to "
+        if growing
+        else "it does not grow at every doubling; after 256 steps it is "
+    }{step_contrast[-1]:.1f} after 256 steps."""
+)
+
 # %% [markdown]
-# **Activation is not legibility.** The lecture's recipe run for as long as
-# the preconditioned one (256 steps at 200 px, about four times its compute)
-# pushes its optimised activation far above anything the preconditioned
-# images reach, and still looks like noise:
+# **The lecture's recipe, run longer.** Does the lecture's recipe catch up
+# with more steps? Its run of 256 steps, as many as the long preconditioned
+# run, against that run and its own 30 steps, all scored on the images as
+# displayed, in photo spreads:
 
 # %%
-for title, name in (
-    ("lecture, 30 steps", "lecture"),
-    ("lecture, 256 steps", "lecture-256"),
+layer = feature_study.INGREDIENT_LAYER
+long_lecture = {
+    "activation": normalised_activation(
+        layer, study.images(layer, "lecture-256")
+    ),
+    "share": high_frequency_share(study.images(layer, "lecture-256")),
+}
+for title, m in (
+    ("lecture, 30 steps", measures[layer, "lecture"]),
+    ("lecture, 256 steps", long_lecture),
+    ("preconditioned, 256", measures[layer, "long"]),
 ):
-    optimised = study.objectives(layer, name)[:, -1].mean()
-    share = high_frequency_share(study.images(layer, name)).mean()
     print(
-        f"{title:>18}: optimised {optimised:6.2f}, "
-        f"high-frequency share {share:.2f}"
+        f"{title:>19}: displayed {m['activation'].mean():6.2f}, "
+        f"high-frequency share {m['share'].mean():.2f}"
     )
-shown, share = measures[layer, "long"]
+lecture_s, lecture_px = cost(layer, "lecture-256")
+long_s, long_px = cost(layer, "long")
 print(
-    f"{'preconditioned, 256':>18}: displayed {shown:6.2f}, "
-    f"high-frequency share {share:.2f}"
+    f"lecture 256 vs preconditioned 256: {lecture_s / long_s:.2f}× the wall "
+    f"time, {lecture_px / long_px:.2f}× the pixel-steps"
 )
 image_grid(
     list(study.images(layer, "lecture-256")),
@@ -560,24 +1002,102 @@ image_grid(
     "256 steps",
 )
 
+# %% tags=["prose"]
+lecture_long = long_lecture["activation"]
+lecture_short = measures[layer, "lecture"]["activation"]
+preconditioned = measures[layer, "long"]["activation"]
+higher = int((lecture_long > preconditioned).sum())
+gained = int((lecture_long > lecture_short).sum())
+if higher == 0:
+    verdict = "More steps do not close the gap" + (
+        f": as displayed, they score below the 30-step images in {4 - gained}"
+        " of 4 channels."
+        if gained <= 1
+        else "."
+    )
+elif higher >= 3:
+    verdict = (
+        "As displayed, the lecture's long run scores higher; the "
+        "high-frequency shares above say how photo-like each image is."
+    )
+else:
+    verdict = "Neither recipe scores higher in every channel."
+Markdown(
+    f"""At {lecture_s / long_s:.2f} times the wall time and {
+        lecture_px / long_px:.2f} times the pixel-steps of the long
+preconditioned run, the lecture's 256-step images score {
+        lecture_long.mean():.2f} photo spreads as displayed, against {
+        preconditioned.mean():.2f} for the preconditioned ones (higher in {
+        higher
+    } of 4 channels) and {lecture_short.mean():.2f} for its own
+30-step images (higher in {gained} of 4). Their high-frequency share is {
+        long_lecture["share"].mean():.2f}, against {
+        measures[layer, "long"]["share"].mean():.2f} for the preconditioned
+images and {real.mean():.3f} for photos. {verdict}"""
+)
+
 # %% [markdown]
-# **Channels that stay unreadable.** Several `block13` channels above give
-# textures that repeat without a clear motif, and their strongest photos share
-# no obvious feature: a channel can take part in many concepts at once, and one
-# image per channel cannot show that. Lucid's answer is a *diversity*
-# objective (several images per channel, pushed apart), not implemented here.
+# **Channels that stay unreadable.** A channel can respond to several
+# unrelated things at once, and one image per channel cannot show that (Olah
+# et al., 2017, show such channels in GoogLeNet). Lucid's answer is a
+# *diversity* objective (several images per channel, pushed apart), not
+# implemented here.
 #
+# ## Check yourself
+
+# %% tags=["prose"]
+block8_field = fields["block8_sepconv1"].size
+Markdown(
+    f"""1. The lecture's recipe runs 30 steps on a 200 px image; the
+   preconditioned one 64 steps on a 128 px image that its transformations
+   pad to {side} px. What is the ratio of their pixel-steps?
+2. A channel's 16 strongest photos are drawn from a data set of half cats,
+   half dogs, and the channel ignores the class. How likely is it that 14 or
+   more come from one class?
+3. Why does this page not crop `block8`'s strongest photos to the
+   receptive field?
+4. A channel's strongest photos are all dogs. Does the channel detect dogs?
+
+<details><summary>Answers</summary>
+
+1. 64 × {side}² / (30 × 200²) = {pixel_ratio:.2f}.
+2. 2 × (C(16, 0) + C(16, 1) + C(16, 2)) / 2¹⁶ = {chance:.2%}.
+3. Its theoretical receptive field is {block8_field} px wide, more than the
+   299 px photo, so the crop would be the whole photo; the effective field
+   is much smaller (Luo et al., 2016), so the page shows the activation map
+   instead.
+4. Not necessarily: it is class-correlated. Dogs come with backgrounds
+   (green covers {green[labels].mean():.1%} of a dog photo, against
+   {green[~labels].mean():.1%} of a cat photo here), so the channel may
+   respond to grass or a lead.
+
+</details>"""
+)
+
+# %% [markdown]
 # ## Summary
-#
-# - Optimise the image's 1/frequency-scaled spectrum in decorrelated colours,
-#   squashed by a sigmoid, and make it survive small random transformations:
-#   deep channels show motifs instead of noise, at the lecture's compute.
-# - Score what is displayed: the lecture's standardised display keeps only
-#   part of the activation it optimised, and a high activation is no sign of a
-#   readable image.
-# - Show the photos beside the pattern: the strongest dataset examples,
-#   cropped to the receptive field, say what a channel responds to in
-#   practice, and whether it cares about cats or dogs.
-#
+
+# %% tags=["prose"]
+deep = "block8_sepconv1"
+Markdown(
+    f"""- Optimise the image's 1/frequency-scaled spectrum in decorrelated
+  colours, squashed by a sigmoid, and make it survive small random
+  transformations. At `block8`, 64 steps of it ({pixel_ratio:.2f} times the
+  lecture's pixel-steps, {time_ratio[1]:.2f} times its wall time) put
+  {measures[deep, "equal-compute"]["share"].mean():.2f} of the image's energy
+  at high frequencies, against {measures[deep, "lecture"]["share"].mean():.2f}
+  for the lecture's recipe and {real.mean():.3f} for photos.
+- Score what is displayed: the lecture's standardised display keeps a median
+  of {min(kept.values()):.0%} to {max(kept.values()):.0%} of the activation it
+  optimised; and compare activations across channels and layers in units of
+  each channel's spread over photos.
+- Show the photos beside the pattern, with the activation map over them: the
+  theoretical receptive field says little from `block8` on. Up to
+  {max(shares):.1%} of a layer's channels have 14 or more of their 16
+  strongest photos from one class: class-correlated, with backgrounds as a
+  confound."""
+)
+
+# %% [markdown]
 # To see which channels a photo of your own wakes up in the trained
 # cats-vs-dogs models, open [the lab](../../lab/).
