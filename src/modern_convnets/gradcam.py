@@ -331,6 +331,10 @@ def _area(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 class FaithfulnessCurves:
     """The explained class's probability as a map's cells are deleted or inserted.
 
+    The "probability" is the model's output for the class (for a one-unit
+    sigmoid, P or 1 − P): a probability when the model ends in a sigmoid or
+    softmax, a logit when it ends in neither.
+
     Attributes:
         fractions: Share of the map's cells changed at each point, 0 to 1.
         deletion: (n, points): probability as the highest cells are replaced,
