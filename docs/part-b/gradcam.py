@@ -26,11 +26,11 @@
 # - how to reach a layer inside a nested pretrained model, and why the
 #   package differentiates the score *before* the sigmoid;
 # - why, for classifiers that end in global average pooling and one Dense
-#   layer, as both cats-and-dogs models here do, Grad-CAM at the last feature
-#   maps is the older
-#   CAM;
+#   layer, as both cats-and-dogs models here do, Grad-CAM at the last
+#   feature maps is the older CAM;
 # - heatmaps for cats, dogs, both classes on one photo, and six kitchen
-#   classes, drawn on a scale that shows how strong each map is;
+#   classes, the classes of one photo drawn on a scale that shows how
+#   strong each map is;
 # - two tests of whether a heatmap means something, and what they find here:
 #   does it change when the learned weights are thrown away, layer by layer?
 #   Does deleting the regions it highlights destroy the prediction faster
@@ -274,7 +274,8 @@ print(
 # layer without its sigmoid.
 #
 # **1. The last feature maps.** The deepest feature maps still have a
-# spatial layout and the most class-specific content. The last layer with a
+# spatial layout and, Selvaraju et al. (2017) argue, the most class-specific
+# content. The last layer with a
 # 4-D output, searched inside nested models too:
 
 # %%
@@ -394,7 +395,7 @@ print(f"largest difference between CAM and Grad-CAM: {cam_difference:.1e}")
 # At an earlier layer the two part ways: the gradient now passes through
 # later convolutions, and differs from position to position, so Grad-CAM's
 # average is a summary, not the whole story. At `block13_sepconv2_bn`, 19 × 19
-# positions before block 14's stride-2 pooling, compare the spread of each
+# positions before block 13's stride-2 pooling, compare the spread of each
 # channel's gradient over the positions with its mean:
 
 # %%
@@ -667,7 +668,7 @@ maps is {", ".join(f"{v:.2f} ({k})" for k, v in stage_medians.items())}.
 #
 # If a heatmap points at the evidence, removing the regions it ranks highest
 # should make the class's probability fall faster than removing regions in a
-# random order; and putting them back first into an image with no evidence
+# random order; and putting them back first into a blurred copy of the photo
 # should make it rise faster. These are the deletion and insertion curves of
 # Petsiuk et al. (2018), and the area under each summarises it: lower is
 # better for deletion, higher for insertion. `faithfulness_curves` follows
@@ -684,14 +685,25 @@ maps is {", ".join(f"{v:.2f} ({k})" for k, v in stage_medians.items())}.
 # 10th: 50 cats and 50 dogs), each explained for its predicted class, and
 # counts on how many the heatmap beats the random order; under the null
 # hypothesis that it is no better than random, that count follows a
-# binomial with p = ½ (a two-sided sign test). At 299 × 299, each of the 7
-# points on 4 curves is a pass of Xception per photo, several thousand in
-# all: too slow for this page on a CPU. The test runs on the
-# [Mini-Xception](../../part-a/mini-xception/) of the first section, at
-# 180 × 180, whose head is the same GAP → Dropout → Dense and whose last
-# feature map, `block5_add`, has 6 × 6 cells.
+# binomial with p = ½ (a two-sided sign test). Each of the 7 points on 4
+# curves is one pass of the model per photo, 28 passes a photo. The test
+# runs on the [Mini-Xception](../../part-a/mini-xception/) of the first
+# section, at 180 × 180, whose head is the same GAP → Dropout → Dense and
+# whose last feature map, `block5_add`, has 6 × 6 cells, rather than on
+# Xception at 299 × 299: the cell below times a pass of each, and the
+# transfer classifier would take that many times longer.
 
 # %%
+started = time.perf_counter()
+model(photos, training=False)
+xception_time = time.perf_counter() - started
+started = time.perf_counter()
+mini(model_batch(mini, paths), training=False)
+mini_time = time.perf_counter() - started
+print(
+    f"8 photos: Xception {xception_time:.2f} s, Mini-Xception {mini_time:.2f} s "
+    f"(Mini-Xception {xception_time / mini_time:.0f} times faster)"
+)
 faith_paths = list(test.paths[::10])
 faith_photos = model_batch(mini, faith_paths)
 is_dog = np.array([path.parent.name == "dogs" for path in faith_paths])
@@ -993,10 +1005,11 @@ comes from that comparison alone."""
 # - Grad-CAM weighs the last feature maps by the averaged gradient of the
 #   class score, keeps the positive part and normalises it: six lines of
 #   TensorFlow.
-# - For a head of global average pooling and one Dense layer, as both models
-#   here have, the gradient is the same at every position of the last feature
-#   maps, and Grad-CAM is CAM; with a sigmoid output the "cat" and "dog" maps
-#   are the two signs of one map whose mean plus the bias is the logit.
+# - For a head of global average pooling and one Dense layer, as both
+#   cats-and-dogs models here have, the gradient is the same at every
+#   position of the last feature maps, and Grad-CAM is CAM; with a sigmoid
+#   output the "cat" and "dog" maps are the two signs of one map whose mean
+#   plus the bias is the logit.
 # - Differentiate the logit, not the probability: for a sigmoid that only
 #   matters where float32 saturates; for a softmax the probability's gradient
 #   mixes in the other classes.
