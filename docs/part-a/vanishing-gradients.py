@@ -246,18 +246,21 @@ glorot = np.array([relu_norms["Glorot"][f"dense{i}"] for i in depth])
 he = np.array([relu_norms["He"][f"dense{i}"] for i in depth])
 zero_layers = [int(i) for i in depth[small == 0]]
 zero_text = (
-    f"{len(zero_layers)} of the 30 layers (from layer {zero_layers[0]}) get a "
-    "gradient of exactly zero, and the others"
+    f"{len(zero_layers)} of the 30 layers"
+    + (", layer 1 among them," if 1 in zero_layers else "")
+    + " get a gradient of exactly zero, and the others at most "
+    + f"{small[small > 0].max():.0e}"
     if zero_layers
-    else "every layer gets"
+    else f"every layer gets at most {small.max():.0e}"
 )
 Markdown(
     f"""With small weights the signal dies on the way forward, so almost nothing
-comes back: {zero_text} at most {small[small > 0].max():.0e}. Glorot's
-weights keep the ReLU stack alive but faint towards the input: layer 1 gets
-{glorot[0] / glorot[-1]:.0e} of layer 30's gradient, as each ReLU halves the
-signal's variance. He's weights keep layer 1 at {he[0] / he[-1]:.1f} times
-layer 30's."""
+comes back: {zero_text}. Glorot's weights keep every layer's gradient within a
+factor of {glorot.max() / glorot.min():.1f} of the others, but faint: from
+{glorot.min():.1e} to {glorot.max():.1e}, as each ReLU halves the signal's
+variance on the way forward. He's weights, twice as large in variance, give
+{he.min():.1f} to {he.max():.1f}: within a factor of {he.max() / he.min():.1f},
+at the scale of the last layer's."""
 )
 
 # %% [markdown]
@@ -277,26 +280,39 @@ for std in scales:
     sigmoid_ratio[std] = per_layer["dense1"] / per_layer["dense30"]
     print(f"std {std:4}: layer 1 / layer 30 = {sigmoid_ratio[std]:.1e}")
 
+
 # %% tags=["prose"]
-closest = min(
-    scales, key=lambda s: abs(np.log10(max(sigmoid_ratio[s], 1e-300)))
+def share(ratio: float) -> str:
+    """Layer 1's gradient norm as a multiple of layer 30's, in words."""
+    return "exactly 0" if ratio == 0 else f"{ratio:.0e}"
+
+
+steady = [s for s in scales if 0.1 <= sigmoid_ratio[s] <= 10]
+growing = [s for s in scales if sigmoid_ratio[s] > 10]
+if steady:
+    verdict = (
+        f"Of the six scales tried, {', '.join(map(str, steady))} "
+        "keep layer 1 within a factor of 10 of layer 30."
+    )
+else:
+    verdict = "None of the six scales keeps layer 1 within a factor of 10 of layer 30."
+grows = (
+    f", and at {growing[0]} it is {sigmoid_ratio[growing[0]]:.0f} times larger:"
+    " the gradient grows towards the input instead"
+    if growing
+    else ""
 )
-growing = [s for s in scales if sigmoid_ratio[s] > 1]
 Markdown(
     f"""The scale of the initial weights matters for the sigmoid stack too: layer
-1's share of layer 30's gradient goes from {
-        sigmoid_ratio[scales[0]]:.0e} at a
-standard deviation of {scales[0]} to {sigmoid_ratio[0.5]:.0e} at four times
-Glorot's (0.5) and {sigmoid_ratio[1.0]:.0e} at 1.0.
-{
-        f"At {', '.join(map(str, growing))} it grows towards the input instead. "
-        if growing
-        else ""
-    }Of the six scales tried, {closest} keeps it closest to
-steady. These are measurements of one batch at initialisation: good initial
-weights make a deep stack trainable at the start; residual connections and
-batch normalisation keep it so while the weights change during training."""
+1's gradient, as a multiple of layer 30's, goes from
+{share(sigmoid_ratio[scales[0]])} at a standard deviation of {scales[0]} to
+{share(sigmoid_ratio[0.5])} at four times Glorot's (0.5) and
+{share(sigmoid_ratio[1.0])} at 1.0{grows}. {verdict} These are measurements of
+one batch at initialisation: good initial weights make a deep stack trainable
+at the start; residual connections and batch normalisation keep it so while
+the weights change during training."""
 )
+
 
 # %% [markdown]
 # ## Summary
@@ -304,12 +320,18 @@ batch normalisation keep it so while the weights change during training."""
 # %% tags=["prose"]
 Markdown(
     f"""- In a plain 30-layer sigmoid stack, the gradient reaching the first layer
-  at initialisation is {plain[0] / plain[-1]:.0e} of the last layer's: too small
+  at initialisation is {
+        plain[0] / plain[-1]:.0e} of the last layer's: too small
   for a float32 update to change its weights.
 - Residual connections and batch normalisation each keep the gradient within a
-  factor of {max(res.max() / res.min(), bn.max() / bn.min()):.0f} across all 30
+  factor of {
+        max(res.max() / res.min(), bn.max() / bn.min()):.0f} across all 30
   layers; modern convnets such as Xception use both.
 - Initial weights at the right scale (He for ReLU, Glorot for tanh) keep a plain
-  stack's gradient alive at initialisation; weights that are too small kill it,
-  and weights that are too large make it grow towards the input."""
+  stack's gradient alive at initialisation; weights that are too small kill
+  it{
+        ", and weights that are too large make it grow towards the input"
+        if growing
+        else ""
+    }."""
 )

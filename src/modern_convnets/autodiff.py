@@ -86,7 +86,10 @@ def _quiet_retracing() -> Iterator[None]:
 
 
 def value_and_grad(
-    function: Function, variables: Sequence[Any] = ()
+    function: Function,
+    variables: Sequence[Any] = (),
+    *,
+    then: Callable[[Any, Any], Any] | None = None,
 ) -> Callable[..., tuple[Any, Any, Any]]:
     """`f(x, *args) -> (value, aux)` made into `g(x, *args) -> (value, aux, df/dx)`.
 
@@ -98,10 +101,15 @@ def value_and_grad(
         variables: The Keras variables `function` reads (e.g. a model's
             `variables`). Only JAX needs them, to see the current weights at
             every call; elsewhere they are ignored.
+        then: `then(x, gradient)`, computed in the same compiled function and
+            returned in place of the gradient: a gradient step written out
+            (`x + rate * gradient`) compiles with the gradient, as a
+            `tf.function` step does, and rounds as it does.
 
     Returns:
         A function of the same arguments returning the value, the auxiliary
-            tensors and the gradient with respect to `x`, as backend tensors.
+            tensors and the gradient with respect to `x` (or `then`'s result),
+            as backend tensors.
             It is compiled where the backend compiles (`tf.function`,
             `jax.jit`) once per input signature: build it once and keep it
             (`modern_convnets.graph.compiled`).
@@ -127,7 +135,8 @@ def value_and_grad(
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 value, aux = function(x, *args)
-            return value, aux, tape.gradient(value, x)
+            grad = tape.gradient(value, x)
+            return value, aux, grad if then is None else then(x, grad)
 
         def tensorflow_gradient(x: Any, *args: Any) -> tuple[Any, Any, Any]:
             with _quiet_retracing():
@@ -146,11 +155,16 @@ def value_and_grad(
             with keras.StatelessScope(state_mapping=mapping):
                 return function(x, *args)
 
-        compiled = jax.jit(jax.value_and_grad(pure, argnums=1, has_aux=True))
+        gradient = jax.value_and_grad(pure, argnums=1, has_aux=True)
+
+        def step(values: list[Any], x: Any, *args: Any) -> tuple[Any, Any, Any]:
+            (value, aux), grad = gradient(values, x, *args)
+            return value, aux, grad if then is None else then(x, grad)
+
+        compiled = jax.jit(step)
 
         def jax_gradient(x: Any, *args: Any) -> tuple[Any, Any, Any]:
-            (value, aux), grad = compiled([v.value for v in variables], x, *args)
-            return value, aux, grad
+            return compiled([v.value for v in variables], x, *args)
 
         return jax_gradient
 
@@ -163,6 +177,9 @@ def value_and_grad(
         with torch.enable_grad():
             value, aux = function(x, *args)
             (grad,) = torch.autograd.grad(value, [x])
+        if then is not None:
+            with torch.no_grad():
+                grad = then(x.detach(), grad)
         aux = torch.utils._pytree.tree_map(
             lambda t: t.detach() if isinstance(t, torch.Tensor) else t, aux
         )

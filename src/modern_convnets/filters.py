@@ -8,7 +8,8 @@ configuration of the package's one ascent loop (`modern_convnets.ascent`):
 raw pixels (`PixelImage`) started from uniform noise in [0.4, 0.6], each
 filter's mean activation away from the borders (`ChannelMean(border=2)`),
 and plain gradient ascent with each image's gradient normalised to unit
-length (`keras.optimizers.SGD` on the normalised gradient). Each image in a
+length (`ascent.GradientAscent`, compiled with the gradient, so that it rounds
+as the lecture's `tf.function` step does). Each image in a
 batch maximises its own filter, so one gradient step serves the whole batch.
 
 Examples:
@@ -25,13 +26,12 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modern_convnets.ascent import AscentResult, ascend
+from modern_convnets.ascent import AscentResult, GradientAscent, ascend
 from modern_convnets.graph import feature_extractor
 from modern_convnets.images import input_size
 from modern_convnets.objectives import ChannelMean, TotalVariation
@@ -239,8 +239,6 @@ def ascend_filters(
         # True
         ```
     """
-    import keras
-
     regularizers = regularizers or Regularizers()
     indices = [int(i) for i in filter_indices]
     image_size = default_image_size(model) if image_size is None else image_size
@@ -251,8 +249,7 @@ def ascend_filters(
         indices,
         image=PixelImage(size=int(image_size)),
         objective=ChannelMean(border=BORDER),
-        optimizer=functools.partial(keras.optimizers.SGD, learning_rate),
-        normalize_gradient=True,
+        optimizer=GradientAscent(float(learning_rate)),
         steps=steps,
         transform=regularizers.transform(),
         penalty=regularizers.penalty(),
