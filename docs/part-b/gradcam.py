@@ -1028,7 +1028,7 @@ comes from that comparison alone."""
 # %% tags=["prose"]
 wins, n, p = compare("Grad-CAM", "random", "deletion")
 Markdown(
-    f"""## Check yourself
+    f"""**Check yourself.**
 
 1. A classifier ends in global average pooling and one Dense layer. What
    does Grad-CAM at its last feature maps compute?
