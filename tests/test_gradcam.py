@@ -4,7 +4,8 @@ import pytest
 
 from modern_convnets.autodiff import value_and_grad
 from modern_convnets.gradcam import (
-    deletion_curve,
+    blur,
+    faithfulness_curves,
     gradcam,
     last_feature_layer,
     randomised_copy,
@@ -218,19 +219,59 @@ def test_randomised_copy_has_new_weights_and_the_same_shape(photos):
     assert gradcam(random, photos, layer_name="conv2").shape == (6, 20, 20)
 
 
-def test_deletion_curve_orders_and_counts(photos):
+def test_randomised_copy_top_keeps_the_lower_layers(photos):
     model, _, _ = _tiny("softmax", 4)
-    heat = gradcam(model, photos[:1], target=2)[0]
-    curve = deletion_curve(model, photos[0], heat, 2, steps=4)
-    np.testing.assert_allclose(curve.fractions, [0, 0.25, 0.5, 0.75, 1])
-    start = model.predict(photos[:1], verbose=0)[0, 2]
-    assert curve.heatmap_order[0] == pytest.approx(start, rel=1e-5)
-    assert curve.random_order[0] == pytest.approx(start, rel=1e-5)
-    # Everything deleted: both orders give the same flat image.
-    assert curve.heatmap_order[-1] == pytest.approx(curve.random_order[-1], rel=1e-5)
-    assert 0 <= curve.heatmap_area <= 1
+    head_only = randomised_copy(model, seed=1, top=1)
+    trained = {w.path: w.numpy() for w in model.weights}
+    fresh = {w.path: w.numpy() for w in head_only.weights}
+    changed = [p for p in trained if not np.array_equal(trained[p], fresh[p])]
+    # conv1 and conv2 keep their weights; the Dense kernel is drawn afresh
+    # (its bias starts at zero, trained or not, in this untrained model).
+    assert changed == ["predictions/kernel"]
+    with pytest.raises(ValueError, match="top=0"):
+        randomised_copy(model, top=0)
+
+
+def test_blur_keeps_flat_photos_and_averages_detail():
+    flat = np.full((2, 9, 7, 3), 40.0)
+    np.testing.assert_allclose(blur(flat, sigma=2.0), flat, rtol=1e-6)
+    spike = np.zeros((9, 9, 1))
+    spike[4, 4] = 81.0
+    blurred = blur(spike, sigma=1.0)
+    # Renormalised at the borders, so only nearly conserved.
+    assert blurred.sum() == pytest.approx(81.0, rel=0.005)
+    assert blurred[4, 4, 0] == pytest.approx(81 / (2 * np.pi), rel=0.02)
+    with pytest.raises(ValueError, match="sigma=0"):
+        blur(spike, sigma=0)
+
+
+def test_faithfulness_curves_change_the_ranked_cells_in_order(photos):
+    """Model: the mean of the top-left quarter's red channel, as a probability."""
+    inputs = keras.Input((24, 24, 3))
+    score = keras.layers.Lambda(
+        lambda x: keras.ops.mean(x[:, :12, :12, :1], axis=(1, 2)) / 255
+    )(inputs)
+    model = keras.Model(inputs, score)
+    images = np.zeros((2, 24, 24, 3), "float32")
+    images[:, :12, :12, 0] = 255.0
+    good = np.array([[1.0, 0.0], [0.0, 0.0]])  # the top-left cell first
+    maps = np.stack([good, 1 - good])
+    curves = faithfulness_curves(model, images, maps, 1, steps=4, sigma=0.5)
+    np.testing.assert_allclose(curves.fractions, [0, 0.25, 0.5, 0.75, 1])
+    # sigma 0.5 barely blurs: deleting the top-left cell drops nearly all.
+    blurred_score = blur(images[:1], 0.5)[0, :12, :12, 0].mean() / 255
+    assert curves.deletion[0, 0] == pytest.approx(1.0)
+    assert curves.deletion[0, 1] == pytest.approx(blurred_score, rel=1e-5)
+    assert curves.deletion[1, 3] == pytest.approx(1.0)  # other cells first
+    assert curves.deletion[1, 4] == pytest.approx(blurred_score, rel=1e-5)
+    assert curves.insertion[0, 1] == pytest.approx(1.0)
+    assert curves.insertion[1, 3] == pytest.approx(blurred_score, rel=1e-5)
+    assert curves.deletion_area[0] < curves.deletion_area[1]
+    assert curves.insertion_area[0] > curves.insertion_area[1]
     with pytest.raises(ValueError, match="steps=0"):
-        deletion_curve(model, photos[0], heat, 2, steps=0)
+        faithfulness_curves(model, images, maps, 1, steps=0)
+    with pytest.raises(ValueError, match="finer than the photos"):
+        faithfulness_curves(model, images, np.zeros((2, 30, 30)), 1)
 
 
 @pytest.mark.slow

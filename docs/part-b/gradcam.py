@@ -23,13 +23,20 @@
 #
 # - Grad-CAM in plain Keras, step by step, from the gradients to the
 #   coloured overlay;
-# - how to reach a layer inside a nested pretrained model without "Graph
-#   disconnected", and why the package differentiates the score *before* the
-#   sigmoid;
-# - heatmaps for cats, dogs, both classes on one photo, and six kitchen classes;
-# - two checks that a heatmap means something: it changes when the learned
-#   weights are thrown away, and deleting the pixels it highlights destroys the
-#   prediction faster than deleting pixels at random.
+# - how to reach a layer inside a nested pretrained model, and why the
+#   package differentiates the score *before* the sigmoid;
+# - why, for classifiers that end in global average pooling and one Dense
+#   layer, as both cats-and-dogs models here do, Grad-CAM at the last
+#   feature maps is the older CAM;
+# - heatmaps for cats, dogs, both classes on one photo, and six kitchen
+#   classes, the classes of one photo drawn on a scale that shows how
+#   strong each map is;
+# - two tests of whether a heatmap means something, and what they find here:
+#   does it change when the learned weights are thrown away, layer by layer?
+#   Does deleting the regions it highlights destroy the prediction faster
+#   than deleting random regions, on 100 held-out photos?
+# - what heatmaps cannot tell you, and how the CAM family compares with
+#   gradient methods such as Integrated Gradients on the same test.
 
 # %% [markdown]
 # Cells marked **Copy this** are Grad-CAM in plain Keras and TensorFlow: they
@@ -67,7 +74,7 @@ data = (
 img_path = data / "validation/cats/cat.2001.jpg"
 img = keras.utils.load_img(img_path, target_size=(180, 180))
 img_array = np.expand_dims(keras.utils.img_to_array(img), axis=0)
-print(f"P(dog) = {model.predict(img_array, verbose=0)[0, 0]:.4f}")
+print(f"P(dog) = {float(model(img_array, training=False)[0, 0]):.4f}")
 
 # %% [markdown]
 # The recipe: a model from the input to both the last feature maps and the
@@ -114,27 +121,36 @@ plt.show()
 
 # %% [markdown]
 # `modern_convnets.gradcam.gradcam` computes the same map, for a whole batch
-# and either class. It differentiates the logit z, the score before the
-# sigmoid, instead of the probability. For one sigmoid output that changes
-# nothing after normalisation: the gradient of P(dog) = sigmoid(z) is
-# P(dog)(1 − P(dog)) times that of z, a positive factor that the division by
-# the maximum removes. It matters when the probability rounds to exactly 0 or
-# 1 in float32: the gradient of the probability is then zero and the map is
-# lost, while the logit's is not. On the same input:
+# and any class. It differentiates the logit, the score before the sigmoid or
+# softmax, instead of the probability. For one sigmoid output, as here, that
+# changes nothing after normalisation: the gradient of P(dog) = sigmoid(z) is
+# P(dog)(1 − P(dog)) times that of z, one positive factor for the whole map,
+# which the division by the maximum removes. Only where the probability
+# rounds to exactly 0 or 1 in float32 is that factor zero, and the map lost.
+# For a softmax the difference is not a factor: the gradient of p_c is
+# p_c (∇z_c − Σ_k p_k ∇z_k), the class's own gradient minus the
+# probability-weighted gradients of all classes, so a region that counts
+# against a likely rival shows up as evidence for c. The logit's gradient is
+# the class's own. On the same input:
 
 # %%
+import math
+import time
+
 from IPython.display import Markdown
 from matplotlib.figure import Figure
+from modern_convnets.autodiff import value_and_grad
 from modern_convnets.data import find_dataset, split_files
 from modern_convnets.diagram import layer_graph
 from modern_convnets.gradcam import (
-    deletion_curve,
+    blur,
+    faithfulness_curves,
     gradcam,
     last_feature_layer,
     randomised_copy,
     rank_correlation,
 )
-from modern_convnets.graph import tap_model
+from modern_convnets.graph import tap_model, walk_layers
 from modern_convnets.grids import image_grid
 from modern_convnets.heatmaps import overlay
 from modern_convnets.images import model_batch
@@ -177,13 +193,15 @@ x = layers.GlobalAveragePooling2D()(x)
 model = keras.Model(inputs, head(x))
 img = keras.utils.load_img(img_path, target_size=(299, 299))
 img_array = np.expand_dims(keras.utils.img_to_array(img), axis=0)
-print(f"P(dog) = {model.predict(img_array, verbose=0)[0, 0]:.4f}")
+print(f"P(dog) = {float(model(img_array, training=False)[0, 0]):.4f}")
 
 # %% [markdown]
 # The classic recipe fails on this model: the last feature maps,
 # `block14_sepconv2_act`, live inside `base`, whose layers are connected to
 # `base`'s own input, not to the classifier's. A model from the classifier's
-# input to an inner layer's output cannot be built:
+# input to an inner layer's output cannot be built. Keras 2 called this error
+# "Graph disconnected"; Keras 3 says that the output "is not connected to
+# `inputs`":
 
 # %% tags=["copy"]
 try:
@@ -192,9 +210,7 @@ try:
         [base.get_layer("block14_sepconv2_act").output, model.output],
     )
 except ValueError as error:
-    print(
-        type(error).__name__ + ":", str(error).splitlines()[0][:100], "..."
-    )
+    print(type(error).__name__ + ":", str(error).splitlines()[0])
 
 # %% [markdown]
 # The standard way around it splits the classifier in two at the feature
@@ -258,13 +274,19 @@ print(
 # layer without its sigmoid.
 #
 # **1. The last feature maps.** The deepest feature maps still have a
-# spatial layout and the most class-specific content. The last layer with a
+# spatial layout and, Selvaraju et al. (2017) argue, the most class-specific
+# content. The last layer with a
 # 4-D output, searched inside nested models too:
 
 # %%
 layer = last_feature_layer(model)
 grad_model = tap_model(model, [layer], logits=True)
-print(layer, grad_model.outputs[0].shape)
+side = model.input_shape[1] / grad_model.outputs[0].shape[1]
+print(
+    layer,
+    grad_model.outputs[0].shape,
+    f"one cell: {side:.1f} pixels a side",
+)
 
 # %% [markdown]
 # **2. The gradient of the class score.** The model outputs P(dog) =
@@ -287,10 +309,22 @@ print("features", features.shape, "gradients", grads.shape)
 # %% [markdown]
 # **3. Channel weights.** Averaging each channel's gradient over the 10 × 10
 # positions gives one weight per channel: how much the cat score rises, on
-# average, when that channel's activation rises.
+# average, when that channel's activation rises. Here the average is of 100
+# equal numbers. After these feature maps come global average pooling,
+# Dropout (inactive at inference) and one Dense unit with weights w: the
+# logit is z = b + Σ_k w_k · mean(A^k), so the gradient of −z with respect to
+# A^k at any position is −w_k / 100, the same at every position:
 
 # %%
 weights = tf.reduce_mean(grads, axis=(1, 2))[0]  # (2048,)
+dense = model.get_layer("predictions")
+w = keras.ops.convert_to_numpy(dense.kernel)[:, 0]
+bias = float(keras.ops.convert_to_numpy(dense.bias)[0])
+positions = grads.shape[1] * grads.shape[2]
+print(
+    "largest difference between a position's gradient and −w_k / "
+    f"{positions}: {np.abs(grads.numpy() + w / positions).max():.1e}"
+)
 order = np.argsort(weights.numpy())
 print(
     f"{(weights > 0).numpy().sum()} of 2048 channels have a positive weight"
@@ -338,17 +372,72 @@ image_grid(
 )
 
 # %% [markdown]
+# ## Grad-CAM here is CAM
+#
+# Class activation mapping, CAM (Zhou et al., 2016), came first: for a
+# network that ends in global average pooling and one Dense layer, it weighs
+# the last feature maps by the Dense weights of the class, Σ_k w_k A^k. Grad-CAM
+# (Selvaraju et al., 2017) generalised it to any head by taking the averaged
+# gradient instead. With this head, as step 3 showed, the averaged gradient
+# is w_k / 100 (for "cat", −w_k / 100): a positive factor away from CAM, which
+# the normalisation removes. (Any head that starts with global average
+# pooling makes the gradient the same at every position; it takes a single
+# Dense layer after the pooling for that gradient to be CAM's weights.) CAM
+# from the Dense weights, with no gradient at all:
+
+# %%
+cam = np.maximum(features[0].numpy() @ -w, 0)  # −w: the weights for "cat"
+cam = cam / cam.max()
+cam_difference = float(np.abs(cam - heatmap).max())
+print(f"largest difference between CAM and Grad-CAM: {cam_difference:.1e}")
+
+# %% [markdown]
+# At an earlier layer the two part ways: the gradient now passes through
+# later convolutions, and differs from position to position, so Grad-CAM's
+# average is a summary, not the whole story. At `block13_sepconv2_bn`, 19 × 19
+# positions before block 13's stride-2 pooling, compare the spread of each
+# channel's gradient over the positions with its mean:
+
+# %%
+early_layer = "block13_sepconv2_bn"
+early_model = tap_model(model, [early_layer], logits=True)
+with tf.GradientTape() as tape:
+    early_features, early_logit = early_model(cat, training=False)
+    early_score = -early_logit[:, 0]
+early_grads = tape.gradient(early_score, early_features)[0].numpy()
+spread = early_grads.std(axis=(0, 1)) / np.abs(
+    early_grads.mean(axis=(0, 1))
+)
+print(early_layer, early_features.shape)
+print(
+    "a channel's gradient: standard deviation over the positions / |mean|, "
+    f"median over channels: {np.median(spread):.1f}"
+)
+early_map = gradcam(model, cat, layer_name=early_layer, target=0)[0]
+image_grid(
+    [overlay(cat[0], heatmap), overlay(cat[0], early_map)],
+    ncols=2,
+    titles=["block14_sepconv2_act, 10 × 10", f"{early_layer}, 19 × 19"],
+    cell_size=3.0,
+    caption="Grad-CAM for 'cat' at the last feature maps and one block earlier",
+)
+
+# %% [markdown]
 # ## Cats and dogs
 #
 # Four held-out cats and four dogs, each explained for the class the model
-# predicts:
+# predicts. Each map is divided by its own maximum: it shows where the
+# evidence lies on that photo, not how strong it is compared with another
+# photo.
 
 # %%
 names = [f"cat.{i}.jpg" for i in range(2002, 2006)]
 names += [f"dog.{i}.jpg" for i in range(2002, 2006)]
 paths = [p for name in names for p in test.paths if p.name == name]
 photos = model_batch(model, paths)
-probabilities = model.predict(photos, verbose=0)[:, 0]
+probabilities = keras.ops.convert_to_numpy(model(photos, training=False))[
+    :, 0
+]
 maps = gradcam(model, photos)
 titles = [
     f"dog {p:.1%}" if p > 0.5 else f"cat {1 - p:.1%}" for p in probabilities
@@ -364,181 +453,608 @@ image_grid(
 # %% [markdown]
 # ## Both classes on one photo
 #
-# The same photo explained as "dog" and as "cat" shows where the model finds
-# evidence for each. The photo below is the one, among the first 48 held-out
-# photos, on which the model is least sure.
+# The same photo explained as "dog" and as "cat". The photo below is the
+# one, among every 20th held-out photo (50 photos), on which the model is
+# least sure.
 
 # %%
-candidates = model_batch(model, list(test.paths[::20][:48]))
-p_candidates = model.predict(candidates, verbose=0)[:, 0]
+candidate_paths = list(test.paths[::20])
+candidates = model_batch(model, candidate_paths)
+p_candidates = np.concatenate(
+    [
+        keras.ops.convert_to_numpy(model(chunk, training=False))[:, 0]
+        for chunk in np.split(candidates, 5)
+    ]
+)
 unsure = int(np.argmin(np.abs(p_candidates - 0.5)))
 photo = candidates[unsure]
 pair = gradcam(model, np.stack([photo, photo]), target=[1, 0])
 print(
-    f"{test.paths[::20][unsure].name}: P(dog) = {p_candidates[unsure]:.3f}"
+    f"{candidate_paths[unsure].name}: P(dog) = {p_candidates[unsure]:.3f}, "
+    f"one of {len(candidate_paths)} photos"
 )
-image_grid(
-    [
-        photo.astype("uint8"),
-        overlay(photo, pair[0]),
-        overlay(photo, pair[1]),
-    ],
-    ncols=3,
-    titles=["photo", "evidence for 'dog'", "evidence for 'cat'"],
-    cell_size=3.0,
-    caption="One photo explained as 'dog' and as 'cat'",
+
+# %% [markdown]
+# With one sigmoid output, the two maps are not independent. Because the
+# gradient is −w_k / 100 at every position for "cat" and +w_k / 100 for "dog",
+# both come from one signed map S = Σ_k w_k A^k: the "dog" map is ReLU(S) and
+# the "cat" map ReLU(−S), each divided by its maximum. S itself shows both
+# at once, on one scale: red for dog, blue for cat. And since the pooling
+# averages it, the mean of S plus the Dense bias is the logit:
+
+# %%
+unsure_features, unsure_logit = grad_model(photo[None], training=False)
+signed = unsure_features[0].numpy() @ w  # S, in logit units
+print(
+    f"mean of S + bias = {signed.mean() + bias:.4f}, "
+    f"logit = {float(unsure_logit[0, 0]):.4f}"
 )
+dog_from_s = np.maximum(signed, 0) / np.maximum(signed, 0).max()
+cat_from_s = np.maximum(-signed, 0) / np.maximum(-signed, 0).max()
+print(
+    "largest difference from Grad-CAM: 'dog' "
+    f"{np.abs(dog_from_s - pair[0]).max():.1e}, "
+    f"'cat' {np.abs(cat_from_s - pair[1]).max():.1e}"
+)
+
+# %% tags=["collapse"]
+limit = np.abs(signed).max()
+fig = Figure(figsize=(9, 3.2), layout="constrained")
+ax_photo, ax_signed = fig.subplots(1, 2)
+ax_photo.imshow(photo.astype("uint8"))
+ax_photo.set_title(f"P(dog) = {p_candidates[unsure]:.3f}")
+ax_signed.imshow(photo.astype("uint8"))
+shown = ax_signed.imshow(
+    signed,
+    cmap="RdBu_r",
+    vmin=-limit,
+    vmax=limit,
+    alpha=0.55,
+    extent=(0, photo.shape[1], photo.shape[0], 0),
+)
+fig.colorbar(shown, ax=ax_signed, shrink=0.85, label="S: + dog, − cat")
+ax_signed.set_title("signed map S (logit units)")
+for ax in (ax_photo, ax_signed):
+    ax.set_axis_off()
+fig
 
 # %% [markdown]
 # ## Six kitchen classes on one photo
 #
-# The kitchenware classifier (cup, fork, glass, knife, plate, spoon) is another
-# nested model: an Xception base fine-tuned at 150 × 150 under a head that
-# outputs six logits (it was trained on logits, so its last layer has no
-# softmax; we apply one to read probabilities). Grad-CAM explains every class
-# on the same photo; a class with no positive evidence gets an all-zero map.
+# The kitchenware classifier (cup, fork, glass, knife, plate, spoon) is
+# another nested model: a transfer model at 150 × 150, trained on top of the
+# ImageNet Xception base, that outputs six logits (it was trained on logits,
+# so its last layer has no softmax; we apply one to read probabilities). Its
+# base was kept frozen: the saved base is not trainable, and this package
+# reads its ImageNet weights from that very file
+# (`modern_convnets.pretrained`). The layers of its classifier:
 
 # %%
 kitchen, classes = kitchenware_classifier()
+inner = kitchen.get_layer("classifier")
+print("base trainable:", inner.get_layer("xception").trainable)
+print([f"{layer.name} ({type(layer).__name__})" for layer in inner.layers])
+
+# %% [markdown]
+# Grad-CAM explains every class on the same photo. Dividing each map by its
+# own maximum would draw a class the model all but rules out as brightly as
+# the one it predicts, and say nothing about how strong either is. Here each
+# map is instead multiplied by the class's probability: a map is as bright as
+# the model is sure of its class.
+
+# %%
 kitchen_photos = kitchenware_photos()
 kitchen_path = next(
     p for p, label in kitchen_photos.items() if label == "plate"
 )
 kitchen_photo = model_batch(kitchen, kitchen_path)[0]
-logits = kitchen.predict(kitchen_photo[None], verbose=0)
+logits = kitchen(kitchen_photo[None], training=False)
 softmax = keras.ops.convert_to_numpy(keras.ops.softmax(logits))[0]
 per_class = gradcam(
     kitchen, np.stack([kitchen_photo] * len(classes)), target=range(6)
 )
+for name, p in zip(classes, softmax, strict=True):
+    print(f"{name:<6} {p:.1%}")
 image_grid(
-    [overlay(kitchen_photo, m) for m in per_class],
+    [
+        overlay(kitchen_photo, m * p)
+        for m, p in zip(per_class, softmax, strict=True)
+    ],
     ncols=6,
     titles=[f"{c} {p:.1%}" for c, p in zip(classes, softmax, strict=True)],
     cell_size=1.6,
-    caption="One kitchen photo explained for each of the six classes",
+    caption="One kitchen photo explained for each of the six classes, "
+    "each map scaled by the class's probability",
 )
-
-# %%
-for name, m in zip(classes, per_class, strict=True):
-    print(f"{name:<6} share of the map above 0.5: {(m > 0.5).mean():.0%}")
 
 # %% [markdown]
 # ## Sanity check: does the map depend on what was learned?
 #
-# Adebayo et al. (2018) showed that some saliency methods draw nearly the same
-# map for a trained network and for the same network with random weights: they
-# show edges of the photo, not the model's reasoning. We compare each heatmap
-# with the one from a copy of the classifier whose weights are all freshly
-# initialised, by Spearman rank correlation over the 100 positions: the
-# correlation of the positions' ranks rather than of their values, 1 when both
-# maps order the positions the same way, 0 when the orders are unrelated.
+# Adebayo et al. (2018) put saliency methods through a model-randomisation
+# test: re-initialise the learned weights, from the top layer down
+# ("cascading randomisation"), and see whether the map changes. Guided
+# backpropagation and guided Grad-CAM failed it: they drew nearly the same
+# map for a network with random weights, showing edges of the photo rather
+# than the model's reasoning. The plain gradient and Grad-CAM passed. We
+# repeat their cascading test on the transfer classifier:
+# `randomised_copy(model, top=k)` re-initialises the last k layers that hold
+# weights, nested base included, and keeps the rest trained. Each map is
+# compared with the trained model's by Spearman rank correlation over the 100
+# positions: the correlation of the positions' ranks rather than of their
+# values, 1 when both maps order the positions the same way, 0 when the
+# orders are unrelated.
 
 # %%
-random_model = randomised_copy(model, seed=0)
-random_maps = gradcam(random_model, photos, layer_name=layer)
-correlations = [
-    rank_correlation(a, b) for a, b in zip(maps, random_maps, strict=True)
+weighted = [
+    layer.name
+    for _, layer in walk_layers(model)
+    if layer.weights and not isinstance(layer, keras.Model)
 ]
-print("rank correlation, trained vs random:", np.round(correlations, 2))
-print(f"median: {np.nanmedian(correlations):.2f}")
+
+
+def top_down_to(prefix):
+    """How many weighted layers, from the output, down to a block's first."""
+    first = next(
+        i for i, name in enumerate(weighted) if name.startswith(prefix)
+    )
+    return len(weighted) - first
+
+
+stages = {
+    "Dense head": 1,
+    "down to block 14": top_down_to("block14"),
+    "down to block 12": top_down_to("block12"),
+    "every layer": None,
+}
+threshold = 0.5  # |median correlation| at which a map counts as unchanged
+print(f"threshold: {threshold}")
+stage_maps, stage_medians = {}, {}
+for stage, top in stages.items():
+    randomised = randomised_copy(model, seed=0, top=top)
+    stage_maps[stage] = gradcam(
+        randomised,
+        photos,
+        layer_name=layer,
+        target=(probabilities > 0.5).astype("int32"),  # the trained model's
+    )
+    stage_medians[stage] = np.nanmedian(
+        [
+            rank_correlation(a, b)
+            for a, b in zip(maps, stage_maps[stage], strict=True)
+        ]
+    )
+    print(
+        f"{stage:<17} ({len(weighted) if top is None else top:>3} layers "
+        f"re-initialised): median rank correlation with the trained maps "
+        f"{stage_medians[stage]:.2f}"
+    )
+
+# %% tags=["collapse"]
 image_grid(
-    [overlay(p, m) for p, m in zip(photos[:4], maps[:4], strict=True)]
-    + [
+    [
         overlay(p, m)
-        for p, m in zip(photos[:4], random_maps[:4], strict=True)
+        for row in [maps, *stage_maps.values()]
+        for p, m in zip(photos[:4], row[:4], strict=True)
     ],
     ncols=4,
-    titles=["trained"] * 4 + ["random weights"] * 4,
-    cell_size=2.2,
-    caption="Heatmaps of the trained classifier (top) and of the same "
-    "architecture with random weights (bottom)",
+    titles=[
+        f"{name}" if i == 0 else ""
+        for name in ["trained", *(f"random: {s}" for s in stages)]
+        for i in range(4)
+    ],
+    cell_size=2.0,
+    caption="Grad-CAM of the trained classifier (top row), then with its "
+    "weights re-initialised from the top layer down (one stage a row)",
+)
+
+# %% tags=["prose"]
+worst = max(stage_medians, key=lambda s: abs(stage_medians[s]))
+Markdown(
+    f"""Over the eight photos, the median rank correlation with the trained
+maps is {", ".join(f"{v:.2f} ({k})" for k, v in stage_medians.items())}.
+{
+        f"Every stage stays below {threshold} in absolute value: Grad-CAM"
+        " passes the test here, its maps depend on the learned weights from"
+        " the head down."
+        if abs(stage_medians[worst]) < threshold
+        else f"At the stage '{worst}' the maps still correlate with the trained"
+        f" ones at {threshold} or more: there, the map reflects the"
+        " architecture and the photo more than what was learned."
+    }"""
 )
 
 # %% [markdown]
-# ## Faithfulness: the deletion curve
+# ## Faithfulness: deletion and insertion
 #
-# If the heatmap points at the evidence, removing the pixels it highlights
-# first should make the predicted class's probability fall faster than removing
-# pixels in a random order (Petsiuk et al., 2018). Removed pixels take the
-# photo's mean colour. The area under each curve summarises it: lower means the
-# pixels removed first mattered more. Here for the eight photos above, each
-# explained for its predicted class.
+# If a heatmap points at the evidence, removing the regions it ranks highest
+# should make the class's probability fall faster than removing regions in a
+# random order; and putting them back first into a blurred copy of the photo
+# should make it rise faster. These are the deletion and insertion curves of
+# Petsiuk et al. (2018), and the area under each summarises it: lower is
+# better for deletion, higher for insertion. `faithfulness_curves` follows
+# them with three choices:
+#
+# - a removed region takes the same region of a blurred copy of the photo
+#   (a Gaussian of 10 pixels' standard deviation), not a flat colour, which
+#   adds sharp edges and a colour of its own;
+# - it works at the map's own resolution: the map ranks its cells, and a cell
+#   is removed or inserted whole, since the map says nothing finer;
+# - the chance level is a random map of the same shape on the same photo.
+#
+# One test photo decides nothing. The test uses 100 held-out photos (every
+# 10th: 50 cats and 50 dogs), each explained for its predicted class, and
+# counts on how many the heatmap beats the random order; under the null
+# hypothesis that it is no better than random, that count follows a
+# binomial with p = ½ (a two-sided sign test). Each of the 7 points on 4
+# curves is one pass of the model per photo, 28 passes a photo. The test
+# runs on the [Mini-Xception](../../part-a/mini-xception/) of the first
+# section, at 180 × 180, whose head is the same GAP → Dropout → Dense and
+# whose last feature map, `block5_add`, has 6 × 6 cells, rather than on
+# Xception at 299 × 299: the cell below times a pass of each, and the
+# transfer classifier would take that many times longer.
 
 # %%
-curves = [
-    deletion_curve(model, photo, heat, int(p > 0.5), steps=10)
-    for photo, heat, p in zip(photos, maps, probabilities, strict=True)
-]
-print(f"{'photo':<13}{'heatmap order':>15}{'random order':>14}")
-for name, curve in zip(names, curves, strict=True):
-    print(
-        f"{name:<13}{curve.heatmap_area:>15.2f}{curve.random_area:>14.2f}"
-    )
-heat_areas = np.array([c.heatmap_area for c in curves])
-random_areas = np.array([c.random_area for c in curves])
+started = time.perf_counter()
+model(photos, training=False)
+xception_time = time.perf_counter() - started
+started = time.perf_counter()
+mini(model_batch(mini, paths), training=False)
+mini_time = time.perf_counter() - started
 print(
-    f"mean area: heatmap {heat_areas.mean():.2f}, "
-    f"random {random_areas.mean():.2f}; "
-    f"heatmap lower on {(heat_areas < random_areas).sum()} of 8 photos"
+    f"8 photos: Xception {xception_time:.2f} s, Mini-Xception {mini_time:.2f} s "
+    f"(Mini-Xception {xception_time / mini_time:.0f} times faster)"
+)
+faith_paths = list(test.paths[::10])
+faith_photos = model_batch(mini, faith_paths)
+is_dog = np.array([path.parent.name == "dogs" for path in faith_paths])
+started = time.perf_counter()
+p_faith = np.concatenate(
+    [
+        keras.ops.convert_to_numpy(mini(chunk, training=False))[:, 0]
+        for chunk in np.split(faith_photos, 4)
+    ]
+)
+predicted = (p_faith > 0.5).astype("int32")
+faith_maps = gradcam(mini, faith_photos, target=predicted)
+random_maps = np.random.default_rng(0).random(faith_maps.shape)
+curves = {
+    "Grad-CAM": faithfulness_curves(
+        mini, faith_photos, faith_maps, predicted
+    ),
+    "random": faithfulness_curves(
+        mini, faith_photos, random_maps, predicted
+    ),
+}
+blurred_p = np.concatenate(
+    [
+        keras.ops.convert_to_numpy(mini(chunk, training=False))[:, 0]
+        for chunk in np.split(blur(faith_photos, 10.0), 4)
+    ]
+)
+print(
+    f"{len(faith_paths)} photos ({is_dog.sum()} dogs), maps "
+    f"{faith_maps.shape[1]} × {faith_maps.shape[2]}; accuracy "
+    f"{np.mean(predicted == is_dog):.0%}; {time.perf_counter() - started:.0f} s"
+)
+print(
+    f"P(dog) of the fully blurred photos: cats {blurred_p[~is_dog].mean():.3f}, "
+    f"dogs {blurred_p[is_dog].mean():.3f}; all: P(dog) {blurred_p.mean():.3f}, "
+    f"P(cat) {1 - blurred_p.mean():.3f}"
 )
 
 # %% tags=["collapse"]
+significance = 0.05
+
+
+def sign_test(wins, n):
+    """Two-sided p-value of `wins` successes in `n` fair coin tosses."""
+    tail = sum(math.comb(n, i) for i in range(min(wins, n - wins) + 1))
+    return min(1.0, 2 * tail / 2**n)
+
+
+def compare(a, b, kind, subset=slice(None)):
+    """Photos on which map `a` beats map `b` on the `kind` curve, and the p-value."""
+    x = getattr(curves[a], f"{kind}_area")[subset]
+    y = getattr(curves[b], f"{kind}_area")[subset]
+    wins = int(np.sum(x < y) if kind == "deletion" else np.sum(x > y))
+    n = int(np.sum(x != y))
+    return wins, n, sign_test(wins, n)
+
+
+def result_table(pairs):
+    print(f"sign test, two-sided; significance level {significance:.0%}")
+    print(
+        f"{'':<22}{'curve':<11}{'wins':>10}{'cats':>8}{'dogs':>8}{'p':>10}"
+    )
+    for a, b in pairs:
+        for kind in ("deletion", "insertion"):
+            wins, n, p = compare(a, b, kind)
+            cats = compare(a, b, kind, ~is_dog)
+            dogs = compare(a, b, kind, is_dog)
+            print(
+                f"{a + ' vs ' + b:<22}{kind:<11}{f'{wins}/{n}':>10}"
+                f"{f'{cats[0]}/{cats[1]}':>8}{f'{dogs[0]}/{dogs[1]}':>8}{p:>10.2g}"
+            )
+
+
+for name, c in curves.items():
+    print(
+        f"{name:<9} mean area: deletion {c.deletion_area.mean():.3f}, "
+        f"insertion {c.insertion_area.mean():.3f}"
+    )
+result_table([("Grad-CAM", "random")])
+
+# %% tags=["collapse"]
 fig = Figure(figsize=(9, 3.4), layout="constrained")
-ax_cats, ax_dogs = fig.subplots(1, 2, sharey=True)
-for ax, group, title in (
-    (ax_cats, curves[:4], "cats"),
-    (ax_dogs, curves[4:], "dogs"),
+for ax, kind in zip(
+    fig.subplots(1, 2, sharey=True), ("deletion", "insertion"), strict=True
 ):
-    fractions = group[0].fractions
-    for curve in group:
-        ax.plot(fractions, curve.heatmap_order, color="C0", alpha=0.25)
-        ax.plot(fractions, curve.random_order, color="C1", alpha=0.25)
-    heat_mean = np.mean([c.heatmap_order for c in group], axis=0)
-    random_mean = np.mean([c.random_order for c in group], axis=0)
-    ax.plot(fractions, heat_mean, "o-", color="C0", label="heatmap order")
-    ax.plot(fractions, random_mean, "s--", color="C1", label="random order")
-    ax.set_title(f"four {title}: mean (bold) and each photo")
-    ax.set_xlabel("share of pixels removed")
+    for (name, c), style in zip(curves.items(), ("o-", "s--"), strict=True):
+        for group, colour, animals in (
+            (~is_dog, "C0", "cats"),
+            (is_dog, "C1", "dogs"),
+        ):
+            label = f"{name}, {animals}"
+            ax.plot(
+                c.fractions,
+                getattr(c, kind)[group].mean(axis=0),
+                style,
+                color=colour,
+                alpha=1.0 if name == "Grad-CAM" else 0.6,
+                label=label,
+            )
+    ax.set_title(f"{kind}: mean over 50 photos a class")
+    done = "deleted" if kind == "deletion" else "inserted"
+    ax.set_xlabel(f"share of the 6 × 6 cells {done}")
     ax.grid(alpha=0.3)
-ax_cats.set_ylabel("probability of the predicted class")
-ax_cats.legend()
+ax.legend(fontsize=8)
+fig.axes[0].set_ylabel("probability of the predicted class")
 fig
 
 
 # %% tags=["prose"]
-def half_gone(group, order):
-    """Share of pixels removed when the mean probability first drops below 0.5."""
-    mean = np.mean([getattr(c, order) for c in group], axis=0)
-    below = np.flatnonzero(mean < 0.5)
-    return f"{curves[0].fractions[below[0]]:.0%}" if below.size else "never"
+favoured = "cat" if blurred_p.mean() < 0.5 else "dog"
+favoured_end = (
+    1 - blurred_p.mean() if favoured == "cat" else blurred_p.mean()
+)
+
+
+def verdict(a, b, kind):
+    wins, n, p = compare(a, b, kind)
+    faster = "falls" if kind == "deletion" else "rises"
+    if p < significance and wins > n / 2:
+        return (
+            f"in {kind}, {a} beats {b} on {wins} of {n} photos (p = {p:.2g}): "
+            f"the probability {faster} faster with {a}'s order, more often than"
+            " chance explains"
+        )
+    if p < significance:
+        return (
+            f"in {kind}, {b} beats {a} on {n - wins} of {n} photos"
+            f" (p = {p:.2g}): {a}'s order is worse than {b}'s"
+        )
+    return (
+        f"in {kind}, {a} beats {b} on {wins} of {n} photos (p = {p:.2g}):"
+        " no difference that chance cannot explain"
+    )
 
 
 Markdown(
-    f"""The two halves disagree, and that is the useful lesson. For the cats,
-removing the highlighted pixels first drops the mean probability of "cat" below
-one half once {half_gone(curves[:4], "heatmap_order")} of the pixels are gone;
-in random order that takes {half_gone(curves[:4], "random_order")}. For the
-dogs (heatmap order: {half_gone(curves[4:], "heatmap_order")}; random order:
-{half_gone(curves[4:], "random_order")}), neither order moves the probability
-much until most of the photo is gone: this model finds dog evidence all over a
-dog, more widely than the brightest cells of one 10 × 10 map. (Both curves end
-at the same point: a photo of one flat colour, which the model calls a cat.)
-Deletion curves measure how faithful a map is; they do not promise that it
-is."""
+    f"""On these 100 photos, {verdict("Grad-CAM", "random", "deletion")};
+{verdict("Grad-CAM", "random", "insertion")}. The fill-in is not neutral:
+the model calls a fully blurred photo a dog with probability
+{blurred_p[~is_dog].mean():.3f} (cats) and {blurred_p[is_dog].mean():.3f}
+(dogs). {
+        f'Blurring pushes every photo towards "{favoured}": for the photos'
+        f' predicted "{favoured}", the deletion curve ends, and the insertion'
+        f" curve starts, near a probability of {favoured_end:.3f}, so only the"
+        " middle of their curves can tell the orders apart. That is why the"
+        " table splits the wins by class."
+        if abs(blurred_p.mean() - 0.5) > 0.3
+        else "That is close enough to one half that neither class is favoured"
+        " much."
+    } A deletion test measures how faithful a map is; it does not promise
+that it is."""
+)
+
+# %% [markdown]
+# ## What heatmaps do not tell you, and other methods
+#
+# A Grad-CAM map says *where*, at the resolution of the feature maps it is
+# computed from: 10 × 10 cells for Xception at 299 × 299, 6 × 6 for
+# Mini-Xception at 180 × 180. It does not say *what* the model saw there (a
+# texture, a shape, a colour), and it cannot separate two things in one
+# cell. The CAM family weighs feature maps:
+#
+# - **CAM** (Zhou et al., 2016): the Dense weights of a GAP → Dense head;
+# - **Grad-CAM** (Selvaraju et al., 2017): gradients averaged per channel,
+#   for any head;
+# - **Grad-CAM++** (Chattopadhay et al., 2018): weights from the positive
+#   gradients with higher-order terms, meant for several objects of a class;
+# - **HiResCAM** (Draelos and Carin, 2020): the gradient times the
+#   activation at each position, summed over channels, without averaging.
+#   Where the gradient is the same at every position, as behind every head
+#   on this page, which all start with global average pooling (step 3
+#   above), HiResCAM equals Grad-CAM;
+# - **Score-CAM** (Wang et al., 2020): no gradients: each channel is weighed
+#   by the class score of the photo masked with that channel's upsampled
+#   map.
+#
+# Gradient methods work at the pixel level instead: **saliency** (Simonyan
+# et al., 2014), the gradient of the class score with respect to the pixels;
+# **SmoothGrad** (Smilkov et al., 2017), that gradient averaged over noisy
+# copies of the photo; **Integrated Gradients** (Sundararajan et al., 2017),
+# the gradient averaged along the straight path from a baseline image to the
+# photo, times the difference between them. Its attributions add up to the
+# score of the photo minus that of the baseline ("completeness"), which
+# checks the integral. Here it is, with `modern_convnets.autodiff`'s
+# `value_and_grad`, so it runs on any Keras backend; the baseline is the
+# blurred photo, the same one the faithfulness test fills in with, and the
+# score is the logit of the predicted class, as for Grad-CAM:
+
+# %%
+logit_model = tap_model(mini, [last_feature_layer(mini)], logits=True)
+
+
+def signed_logit(x, sign):
+    """The predicted class's logit: z for "dog", −z for "cat"."""
+    _, logit = logit_model(x, training=False)
+    return keras.ops.sum(logit[:, 0] * sign), logit[:, 0] * sign
+
+
+logit_gradient = value_and_grad(signed_logit, logit_model.variables)
+
+
+ig_steps = 8
+
+
+def integrated_gradients(images, baselines, sign, steps=ig_steps, chunk=25):
+    """Attributions per pixel and channel, midpoint rule with `steps` points."""
+    attributions, gaps = [], []
+    for start in range(0, len(images), chunk):
+        x = images[start : start + chunk]
+        base = baselines[start : start + chunk]
+        s = keras.ops.convert_to_tensor(sign[start : start + chunk])
+        total = np.zeros_like(x)
+        for alpha in (np.arange(steps) + 0.5) / steps:
+            path_point = (base + alpha * (x - base)).astype("float32")
+            _, _, grad = logit_gradient(path_point, s)
+            total += keras.ops.convert_to_numpy(grad)
+        attributions.append((x - base) * total / steps)
+        ends = [
+            keras.ops.convert_to_numpy(logit_gradient(end, s)[1])
+            for end in (x, base)
+        ]
+        gaps.append(ends[0] - ends[1])
+    return np.concatenate(attributions), np.concatenate(gaps)
+
+
+started = time.perf_counter()
+sign = np.where(predicted == 1, 1.0, -1.0).astype("float32")
+attributions, logit_gaps = integrated_gradients(
+    faith_photos, blur(faith_photos, 10.0), sign
+)
+completeness = np.abs(
+    attributions.sum(axis=(1, 2, 3)) - logit_gaps
+) / np.abs(logit_gaps)
+print(
+    f"completeness: |sum of attributions − logit difference| / |difference|, "
+    f"median {np.median(completeness):.1%}; {time.perf_counter() - started:.0f} s"
+)
+
+# %% [markdown]
+# For the same test, the pixel attributions are summed over each of the
+# 6 × 6 cells (completeness makes a cell's sum its share of the logit), and
+# the cells ranked as before:
+
+
+# %%
+def cell_sums(pixels, rows, cols):
+    """(n, h, w) values summed over each of rows × cols cells."""
+    height, width = pixels.shape[1:]
+    # one-hot: which cell row (column) each pixel row (column) falls in
+    in_row = np.arange(height)[:, None] * rows // height == np.arange(rows)
+    in_col = np.arange(width)[:, None] * cols // width == np.arange(cols)
+    return np.einsum(
+        "nhw,hr,wc->nrc", pixels, in_row, in_col, optimize=True
+    )
+
+
+ig_maps = cell_sums(attributions.sum(axis=-1), *faith_maps.shape[1:])
+curves["IG"] = faithfulness_curves(mini, faith_photos, ig_maps, predicted)
+for name, c in curves.items():
+    print(
+        f"{name:<9} mean area: deletion {c.deletion_area.mean():.3f}, "
+        f"insertion {c.insertion_area.mean():.3f}"
+    )
+result_table([("IG", "random"), ("Grad-CAM", "IG")])
+
+# %% tags=["collapse"]
+shown = [0, 1, 50, 51]  # two cats, two dogs
+limit = np.abs(attributions[shown].sum(axis=-1)).max()
+fig = Figure(figsize=(9, 4.6), layout="constrained")
+axes = fig.subplots(2, 4)
+for column, i in enumerate(shown):
+    axes[0, column].imshow(overlay(faith_photos[i], faith_maps[i]))
+    axes[0, column].set_title(
+        f"{faith_paths[i].name}\nGrad-CAM", fontsize=9
+    )
+    pixel = attributions[i].sum(axis=-1)
+    axes[1, column].imshow(
+        pixel, cmap="RdBu_r", vmin=-limit / 4, vmax=limit / 4
+    )
+    axes[1, column].set_title("Integrated Gradients", fontsize=9)
+for ax in axes.ravel():
+    ax.set_axis_off()
+fig
+
+# %% tags=["prose"]
+Markdown(
+    f"""With the same photos, fill-in and cells: {verdict("IG", "random", "deletion")};
+{verdict("IG", "random", "insertion")}. Against each other,
+{verdict("Grad-CAM", "IG", "deletion")}; {verdict("Grad-CAM", "IG", "insertion")}.
+Integrated Gradients costs {ig_steps} gradient passes a photo against Grad-CAM's
+one. Its maps have the photo's resolution; summed over cells, they were
+judged here on Grad-CAM's terms, at 6 × 6 cells, and the verdict above
+comes from that comparison alone."""
 )
 
 # %% [markdown]
 # ## Summary
 #
-# - Grad-CAM weighs the last feature maps by the averaged gradient of the class
-#   score, keeps the positive part and normalises it: six lines of TensorFlow.
-# - Use the logit, not the probability: a confident sigmoid or softmax has
-#   almost no gradient left.
+# - Grad-CAM weighs the last feature maps by the averaged gradient of the
+#   class score, keeps the positive part and normalises it: six lines of
+#   TensorFlow.
+# - For a head of global average pooling and one Dense layer, as both
+#   cats-and-dogs models here have, the gradient is the same at every
+#   position of the last feature maps, and Grad-CAM is CAM; with a sigmoid
+#   output the "cat" and "dog" maps are the two signs of one map whose mean
+#   plus the bias is the logit.
+# - Differentiate the logit, not the probability: for a sigmoid that only
+#   matters where float32 saturates; for a softmax the probability's gradient
+#   mixes in the other classes.
 # - Reach layers inside a nested base by re-running the graph
 #   (`tap_model`), not by wiring the base's inner tensors to the outer input.
-# - Check the maps: they should change when the weights are randomised, and the
-#   pixels they highlight should matter more than random ones.
+# - A map divided by its own maximum shows where, not how much: to compare
+#   classes, draw them on one scale.
+# - Test the maps rather than trust them: re-initialise the weights from the
+#   top down and check that the maps change, and compare deletion and
+#   insertion curves with random maps over many photos, with a test.
 #
 # Try it on your own photo: [the lab](../../lab/) draws both trained models'
 # Grad-CAM maps, for "dog" and for "cat", for any photo you give it, in your
 # browser.
+
+# %% tags=["prose"]
+wins, n, p = compare("Grad-CAM", "random", "deletion")
+Markdown(
+    f"""**Check yourself.**
+
+1. A classifier ends in global average pooling and one Dense layer. What
+   does Grad-CAM at its last feature maps compute?
+2. For the one-sigmoid cats-and-dogs classifier, how is the "cat" map
+   related to the "dog" map?
+3. How many input pixels does one cell of Xception's Grad-CAM map cover, at
+   {model.input_shape[1]} × {model.input_shape[2]}?
+4. Why does the faithfulness test compare with a random map on the same
+   photo, over many photos, rather than look at one deletion curve?
+
+<details markdown="1">
+<summary>Answers</summary>
+
+1. CAM: its averaged gradient is the class's Dense weight divided by the
+   number of positions, the same at every position. On the cat above, CAM
+   and Grad-CAM differ by at most {cam_difference:.1e}.
+2. Both come from one signed map S = Σ_k w_k A^k: "dog" is ReLU(S), "cat"
+   ReLU(−S). Its mean plus the bias is the logit: {
+        signed.mean() + bias:.4f} against
+   {float(unsure_logit[0, 0]):.4f} on the photo above.
+3. The map is {maps.shape[1]} × {maps.shape[2]}: a cell covers about
+   {side:.1f} × {side:.1f} pixels.
+4. Any removal changes the prediction, and the fill-in itself pushes it
+   towards one class; only the paired difference with a random order, counted
+   over photos, separates the map from chance. Here Grad-CAM won the
+   deletion comparison on {wins} of {n} photos (p = {p:.2g}).
+
+</details>"""
+)
