@@ -146,7 +146,7 @@ def _python_mosaic(maps: np.ndarray) -> np.ndarray:
 
 def _python_overlay(pixels: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
     """`explain.plot_explanations`'s Grad-CAM overlay, as RGBA bytes."""
-    from modern_convnets.gradcam import overlay
+    from modern_convnets.heatmaps import overlay
     from modern_convnets.panel import COLORMAPS, OVERLAY_ALPHA
 
     return _rgba(
@@ -261,12 +261,12 @@ def test_the_browser_draws_what_python_draws(
 ):
     """Given Python's pixels, maps and activations: Python's overlays and mosaics."""
     from modern_convnets.activations import get_activations
-    from modern_convnets.data import load_image
     from modern_convnets.explain import explain_pixels
+    from modern_convnets.photos import read_photo
 
     blank = 0
     for relative in PARITY_PHOTOS[::4]:
-        pixels = load_image(real_data / "validation" / relative)
+        pixels = read_photo(real_data / "validation" / relative)
         for entry in manifest["models"]:
             name = entry["name"]
             model = keras_models[name]
@@ -314,8 +314,9 @@ def test_the_page_draws_a_chosen_photo_as_python_does(
     lab_tab, manifest, keras_models, real_data, report_dir
 ):
     """The page's canvases against `explain`'s drawing of the same JPEG."""
-    from modern_convnets.explain import explain_pixels, read_photo
+    from modern_convnets.explain import explain_pixels
     from modern_convnets.panel import COLORMAPS, OVERLAY_ALPHA
+    from modern_convnets.photos import read_photo
 
     path = real_data / "validation" / "dogs" / "dog.2012.jpg"
     kind, message = _choose(lab_tab, str(path))
