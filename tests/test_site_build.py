@@ -581,3 +581,17 @@ def test_setup_fetches_the_photos_unless_a_folder_is_named(tmp_path, monkeypatch
         "train",
         "validation",
     ]
+
+
+def test_code_inputs_are_left_out_of_the_search_index():
+    from site_build.cell_markup import exclude_code_from_search
+
+    page = (
+        '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-inputWrapper">'
+        '<div class="jp-InputArea jp-Cell-inputArea"><pre>x = 1</pre></div></div>'
+        '<div class="jp-Cell-outputWrapper"><p>the output stays</p></div></div>'
+    )
+    marked = exclude_code_from_search(page)
+    assert marked.count("data-search-exclude") == 1
+    assert '<div class="jp-InputArea jp-Cell-inputArea" data-search-exclude>' in marked
+    assert '<div class="jp-Cell-outputWrapper"><p>the output stays' in marked

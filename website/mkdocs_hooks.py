@@ -88,7 +88,7 @@ def on_page_content(html, page, config, files):
     path = notebook_files.notebook_path(source, Path(page.file.abs_dest_path))
     notebook_files.write_notebook(notebook, path)
     page.meta["notebook"] = path.name  # the header's "Download notebook"
-    return html
+    return cell_markup.exclude_code_from_search(html)
 
 
 def on_post_page(output, page, config):

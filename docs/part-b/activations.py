@@ -576,6 +576,39 @@ plot_activation_overview(dog_maps, channels=8)
 plot_channel_grid(dog_maps["block5_conv"], layer_name="block5_conv")
 
 # %% [markdown]
+# ## Check yourself
+
+# %% tags=["prose"]
+b4 = by_layer["block4_conv"]
+Markdown(
+    f"""1. A random 3 × 3 kernel already puts most of its energy into change.
+   Why, and what does that mean for Finding 1?
+2. How much of the 180 × 180 photo does one unit of `block5_conv` see?
+3. In `block4_conv`, which is larger: the share of zero values or the share
+   of blank channels? What does the difference say?
+4. A channel is blank on `cat.2000.jpg`. Is it dead?
+
+<details><summary>Answers</summary>
+<ol>
+<li>Removing the mean of nine independent numbers removes one ninth of their
+expected energy, so a random kernel carries {8 / 9:.0%} in change on average.
+A trained share of {np.median(share):.0%} means something only next to the
+same kernels before training ({np.median(share_before):.0%}).</li>
+<li>{field.size} × {field.size} pixels, {field.size**2 / 180**2:.0%} of the
+photo. Each 3 × 3 convolution widens the field by twice the jump (the input
+pixels between neighbouring positions), each 2 × 2 pooling widens it by one
+jump and doubles the jump.</li>
+<li>Zero values, {b4.zero_fraction:.1%}, against {b4.blank_fraction:.1%}
+blank channels: most channels fire somewhere on a photo, but on few of their
+positions.</li>
+<li>Not necessarily: blank on one photo is not blank on all. Over the 1,000
+held-out photos, {b4.dead_channels} of the {b4.channels} channels of
+<code>block4_conv</code> never fire.</li>
+</ol>
+</details>"""
+)
+
+# %% [markdown]
 # ## Summary
 
 # %% tags=["prose"]
@@ -611,37 +644,4 @@ Markdown(
 Try it on your own photo: [the lab](../../lab/) shows every layer's
 activations of both trained models for any photo you give it, in your
 browser."""
-)
-
-# %% [markdown]
-# ## Check yourself
-
-# %% tags=["prose"]
-b4 = by_layer["block4_conv"]
-Markdown(
-    f"""1. A random 3 × 3 kernel already puts most of its energy into change.
-   Why, and what does that mean for Finding 1?
-2. How much of the 180 × 180 photo does one unit of `block5_conv` see?
-3. In `block4_conv`, which is larger: the share of zero values or the share
-   of blank channels? What does the difference say?
-4. A channel is blank on `cat.2000.jpg`. Is it dead?
-
-<details><summary>Answers</summary>
-<ol>
-<li>Removing the mean of nine independent numbers removes one ninth of their
-expected energy, so a random kernel carries {8 / 9:.0%} in change on average.
-A trained share of {np.median(share):.0%} means something only next to the
-same kernels before training ({np.median(share_before):.0%}).</li>
-<li>{field.size} × {field.size} pixels, {field.size**2 / 180**2:.0%} of the
-photo. Each 3 × 3 convolution widens the field by twice the jump (the input
-pixels between neighbouring positions), each 2 × 2 pooling widens it by one
-jump and doubles the jump.</li>
-<li>Zero values, {b4.zero_fraction:.1%}, against {b4.blank_fraction:.1%}
-blank channels: most channels fire somewhere on a photo, but on few of their
-positions.</li>
-<li>Not necessarily: blank on one photo is not blank on all. Over the 1,000
-held-out photos, {b4.dead_channels} of the {b4.channels} channels of
-<code>block4_conv</code> never fire.</li>
-</ol>
-</details>"""
 )

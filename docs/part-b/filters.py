@@ -453,33 +453,6 @@ print(f"largest / smallest: {high / low:.1f}")
 # - **Not what the network uses.** A pattern says what excites a filter, not
 #   whether the network relies on that filter for a decision. Grad-CAM, later in
 #   this part, answers that question for one photo.
-#
-# ## Summary
-
-# %% tags=["prose"]
-batch_line = (
-    "filter 2 ended at exactly the image it reaches alone"
-    if alone == 0
-    else f"filter 2 ended within {alone:.1e} of the image it reaches alone"
-)
-Markdown(
-    f"""- Gradient ascent on the input finds a pattern each filter responds to
-  strongly: a local optimum after 30 steps from one noise start, in an input
-  range ({final.min():.2f} to {final.max():.2f}) wider than any photo's. The
-  feature extractor truncated at the layer keeps it cheap.
-- Batching many filters, each maximising its own channel with its own normalised
-  gradient, takes one compiled step; {batch_line}.
-- Xception's patterns go from parallel stripes (`block2`) to a small repeated
-  motif (`block4`) to larger, less regular motifs (`block8`).
-- On `{plain_layer}`, jitter, small rotations and scalings and a
-  total-variation penalty made the patterns
-  {verdict(smoother, p_rough, "smoother", "rougher")}, with a gain
-  {verdict(weaker, p_gain, "lower", "higher")}. Filters that never wake up,
-  high frequencies and one local optimum per filter are the method's limits.
-
-To see what the trained cats-vs-dogs models make of a photo of your own,
-layer by layer, open [the lab](../../lab/)."""
-)
 
 # %% [markdown]
 # ## Check yourself
@@ -511,4 +484,32 @@ its values outside that range.</li>
 {depthwise * pointwise // 64:,}.</li>
 </ol>
 </details>"""
+)
+
+# %% [markdown]
+# ## Summary
+
+# %% tags=["prose"]
+batch_line = (
+    "filter 2 ended at exactly the image it reaches alone"
+    if alone == 0
+    else f"filter 2 ended within {alone:.1e} of the image it reaches alone"
+)
+Markdown(
+    f"""- Gradient ascent on the input finds a pattern each filter responds to
+  strongly: a local optimum after 30 steps from one noise start, in an input
+  range ({final.min():.2f} to {final.max():.2f}) wider than any photo's. The
+  feature extractor truncated at the layer keeps it cheap.
+- Batching many filters, each maximising its own channel with its own normalised
+  gradient, takes one compiled step; {batch_line}.
+- Xception's patterns go from parallel stripes (`block2`) to a small repeated
+  motif (`block4`) to larger, less regular motifs (`block8`).
+- On `{plain_layer}`, jitter, small rotations and scalings and a
+  total-variation penalty made the patterns
+  {verdict(smoother, p_rough, "smoother", "rougher")}, with a gain
+  {verdict(weaker, p_gain, "lower", "higher")}. Filters that never wake up,
+  high frequencies and one local optimum per filter are the method's limits.
+
+To see what the trained cats-vs-dogs models make of a photo of your own,
+layer by layer, open [the lab](../../lab/)."""
 )

@@ -4,6 +4,10 @@
   (`model_files` says what they find there): each gets a visible label.
 - Cells tagged `collapse` (bookkeeping: table layout, figure layout) show
   their output, with their code folded away behind a "Show the code" toggle.
+- Every code cell's input is left out of the site's search index
+  (`data-search-exclude`, which the theme's search honours): the index loads
+  on every page, the lab's included, and code would make up much of it; the
+  API reference keeps every function findable by name.
 
 The patterns match the markup of the nbconvert and mkdocs-jupyter versions
 pinned in pyproject.toml; `tests/test_notebook_markup.py` fails when it
@@ -35,6 +39,17 @@ COPY_LABEL = (
     "runs as pasted after the copy cells above it</p>"
 )
 COLLAPSE_OPEN = '<details class="mc-collapse"><summary>Show the code</summary>'
+CODE_INPUT = re.compile(r'<div class="jp-InputArea jp-Cell-inputArea"')
+
+
+def exclude_code_from_search(html: str) -> str:
+    """Mark every code cell's input `data-search-exclude`, before indexing.
+
+    Example:
+        >>> exclude_code_from_search('<div class="jp-InputArea jp-Cell-inputArea">')
+        '<div class="jp-InputArea jp-Cell-inputArea" data-search-exclude>'
+    """
+    return CODE_INPUT.sub(lambda m: m[0] + " data-search-exclude", html)
 
 
 def mark_cells(html: str) -> str:
