@@ -587,11 +587,14 @@ def test_code_inputs_are_left_out_of_the_search_index():
     from site_build.cell_markup import exclude_code_from_search
 
     page = (
+        '<div class="jp-Cell jp-MarkdownCell"><div class="jp-InputArea '
+        'jp-Cell-inputArea"><p>prose stays</p></div></div>'
         '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-inputWrapper">'
-        '<div class="jp-InputArea jp-Cell-inputArea"><pre>x = 1</pre></div></div>'
-        '<div class="jp-Cell-outputWrapper"><p>the output stays</p></div></div>'
+        '<div class="highlight-ipynb hl-python"><pre>x = 1</pre></div></div>'
+        '<div class="jp-Cell-outputWrapper"><pre>the output stays</pre></div></div>'
     )
     marked = exclude_code_from_search(page)
     assert marked.count("data-search-exclude") == 1
-    assert '<div class="jp-InputArea jp-Cell-inputArea" data-search-exclude>' in marked
-    assert '<div class="jp-Cell-outputWrapper"><p>the output stays' in marked
+    assert "<pre data-search-exclude>x = 1</pre>" in marked
+    assert "<p>prose stays</p>" in marked
+    assert "<pre>the output stays</pre>" in marked

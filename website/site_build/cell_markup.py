@@ -39,17 +39,20 @@ COPY_LABEL = (
     "runs as pasted after the copy cells above it</p>"
 )
 COLLAPSE_OPEN = '<details class="mc-collapse"><summary>Show the code</summary>'
-CODE_INPUT = re.compile(r'<div class="jp-InputArea jp-Cell-inputArea"')
+# The code's own <pre>: the theme's search parser skips an excluded element
+# until the next end tag of the same name, so the mark goes on the innermost
+# block (a <div> would end at the first nested </div>).
+CODE_INPUT = re.compile(r'(<div class="highlight-ipynb hl-python"><pre)>')
 
 
 def exclude_code_from_search(html: str) -> str:
-    """Mark every code cell's input `data-search-exclude`, before indexing.
+    """Mark every code cell's source `data-search-exclude`, before indexing.
 
     Example:
-        >>> exclude_code_from_search('<div class="jp-InputArea jp-Cell-inputArea">')
-        '<div class="jp-InputArea jp-Cell-inputArea" data-search-exclude>'
+        >>> exclude_code_from_search('<div class="highlight-ipynb hl-python"><pre>')
+        '<div class="highlight-ipynb hl-python"><pre data-search-exclude>'
     """
-    return CODE_INPUT.sub(lambda m: m[0] + " data-search-exclude", html)
+    return CODE_INPUT.sub(lambda m: m[1] + " data-search-exclude>", html)
 
 
 def mark_cells(html: str) -> str:
