@@ -38,7 +38,8 @@
 #
 # The lecture's first listing. A 3 × 3 convolution (`C1`) turns the 32 × 32 RGB
 # input into 32 feature maps; the block then applies two 3 × 3 convolutions
-# with 64 filters and "same" padding (`C2l1`, `C2l2`). Its output has 64
+# with 64 filters and "same" padding (`C2l1`, `C2l2`; padding and the
+# output-size formula are on [A small convnet](../small-convnet/)). Its output has 64
 # channels, its input 32: a 1 × 1 convolution with 64 filters (`C2b`) projects
 # the residual to 64 channels. Plain Keras, to copy, with the lecture's layer
 # and model names:
