@@ -29,6 +29,7 @@ import numpy as np
 
 from modern_convnets.graph import tap_model, walk_layers
 from modern_convnets.images import ImageLike, model_batch
+from modern_convnets.inference import infer
 
 if TYPE_CHECKING:
     import keras
@@ -146,10 +147,8 @@ def get_activations(
     names = _names(model, layer_names)
     act_model = tap_model(model, names, include_output=False)
     batch = model_batch(model, images)
-    outputs = act_model.predict(batch, batch_size=batch_size, verbose=0)
-    if not isinstance(outputs, list | tuple):
-        outputs = [outputs]
-    return dict(zip(names, (np.asarray(o) for o in outputs), strict=True))
+    outputs = infer(act_model, batch, batch_size=batch_size)
+    return dict(zip(names, outputs, strict=True))
 
 
 @dataclasses.dataclass(frozen=True)

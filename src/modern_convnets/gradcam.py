@@ -55,6 +55,7 @@ from modern_convnets.graph import (
     tap_model,
 )
 from modern_convnets.images import ImageLike, model_batch
+from modern_convnets.inference import infer
 
 if TYPE_CHECKING:
     import keras
@@ -361,16 +362,7 @@ class FaithfulnessCurves:
 def _class_probabilities(
     model: keras.Model, batch: np.ndarray, target: np.ndarray, batch_size: int
 ) -> np.ndarray:
-    from keras import ops
-
-    # Eager calls in fixed-size chunks: no traced function to retrace.
-    chunks = []
-    for start in range(0, len(batch), batch_size):
-        out = model(
-            ops.convert_to_tensor(batch[start : start + batch_size]), training=False
-        )
-        chunks.append(ops.convert_to_numpy(out))
-    output = np.concatenate(chunks).astype("float64")
+    output = infer(model, batch, batch_size=batch_size)[0].astype("float64")
     if output.shape[-1] == 1:
         return np.where(target == 1, output[:, 0], 1 - output[:, 0])
     return output[np.arange(len(output)), target]
