@@ -190,21 +190,33 @@ Markdown(
 # first four of each layer, not chosen for looks.
 
 # %%
+import html
+
+from IPython.display import HTML
 from modern_convnets import feature_study
 from modern_convnets.pretrained import xception_base
 
 study = feature_study.load()
 hardware = study.manifest["hardware"]
-print(
+scan = study.manifest["dataset_examples"]
+provenance = (
     f"Keras {hardware['keras']}, {hardware['backend']} "
     f"{hardware['backend_version']}, {hardware['cpu_count']} CPU cores: "
-    f"{study.manifest['wall_seconds'] / 60:.0f} minutes in all"
-)
-scan = study.manifest["dataset_examples"]
-print(
+    f"{study.manifest['wall_seconds'] / 60:.0f} minutes in all\n"
     f"dataset examples: top {scan['top']} of {scan['photos']} photos "
     f"per channel, {scan['wall_seconds'] / 60:.0f} minutes"
 )
+
+
+def folded(summary, text):
+    """Bookkeeping for the curious, folded out of the reading path."""
+    return HTML(
+        f"<details class='mc-collapse'><summary>{html.escape(summary)}</summary>"
+        f"<pre>{html.escape(text)}</pre></details>"
+    )
+
+
+folded("How the study was run", provenance)
 
 # %% [markdown]
 # What does each recipe cost? Two measures, both per run of four channels:
@@ -240,15 +252,18 @@ def cost(layer, name):
     return record["wall_seconds"], settings["steps"] * side * side
 
 
-print("layer             run              wall s  pixel-steps  (× lecture)")
+rows = [
+    "layer             run              wall s  pixel-steps  (× lecture)"
+]
 for layer in feature_study.LAYERS:
     lecture_s, lecture_px = cost(layer, "lecture")
     for name in ("lecture", "equal-compute", "long"):
         seconds, pixels = cost(layer, name)
-        print(
+        rows.append(
             f"{layer:17} {name:15} {seconds:7.1f} {pixels / 1e6:9.2f} M"
             f"   {seconds / lecture_s:.2f}, {pixels / lecture_px:.2f}"
         )
+folded("The cost of every run: wall time and pixel-steps", "\n".join(rows))
 
 # %% tags=["prose"]
 time_ratio = np.array(
