@@ -231,9 +231,17 @@ def test_the_browser_computes_what_keras_computes(
                 worst["activations"] = max(
                     worst["activations"], np.abs(got - want).max()
                 )
+            classes = manifest["classes"]
             for layer in entry["gradcam_layers"]:
-                for index, label in enumerate(manifest["classes"]):
-                    want = gradcam(model, batch, layer_name=layer, target=index)[0]
+                # Both classes' maps on one scale, as the page draws them.
+                maps = gradcam(
+                    model,
+                    np.repeat(batch, len(classes), axis=0),
+                    layer_name=layer,
+                    target=list(range(len(classes))),
+                    scale="shared",
+                )
+                for want, label in zip(maps, classes, strict=True):
                     got = _floats(result["gradcam"][layer][label]).reshape(want.shape)
                     worst["gradcam"] = max(worst["gradcam"], np.abs(got - want).max())
     REPORT["parity"] = {"photos": len(PARITY_PHOTOS)} | {
