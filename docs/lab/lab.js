@@ -199,11 +199,11 @@ function showModel(name, result) {
     if (!(peaks[label] > 0)) {
       text = `No evidence for “${label}” at ${layerName}: the map is empty.`;
     } else if (label === strongest) {
-      text = `Evidence for “${label}” ${where}: the stronger map, it sets the shared scale.`;
+      text = `Evidence for “${label}” ${where}: the higher peak, which sets the shared scale.`;
     } else {
       text =
         `Evidence for “${label}” ${where}, on the same scale: ` +
-        `its peak is ${percent(peaks[label])} of “${strongest}”'s.`;
+        `its peak is ${percent(peaks[label])} of the “${strongest}” map's.`;
     }
     caption.textContent = text;
     canvas.setAttribute("aria-label", `Grad-CAM heatmap over the photo. ${text}`);
