@@ -430,7 +430,7 @@ image_grid(
 # evidence lies on that photo, not how strong it is compared with another
 # photo.
 
-# %%
+# %% tags=["home"]
 names = [f"cat.{i}.jpg" for i in range(2002, 2006)]
 names += [f"dog.{i}.jpg" for i in range(2002, 2006)]
 paths = [p for name in names for p in test.paths if p.name == name]
