@@ -10,6 +10,7 @@ from modern_convnets.explain import (
     explain_pixels,
     plot_explanations,
 )
+from modern_convnets.gradcam import gradcam
 from modern_convnets.heatmaps import overlay
 from modern_convnets.images import model_batch
 from modern_convnets.photos import read_photo
@@ -34,6 +35,30 @@ def test_explain_pixels_gives_the_models_probability(photo):
     assert result.gradcam["dog"].shape == (7, 7)
     assert result.first_layer == "block1_conv"
     assert result.activations.shape == (178, 178, 32)
+
+
+def test_both_classes_maps_share_one_scale(real_data):
+    """Both maps are divided by the larger peak: the weaker class's is dimmer."""
+    model = load_trained("small_convnet")
+    validation = real_data / "validation"
+    cat = explain_pixels(
+        "small_convnet", model, read_photo(validation / "cats" / "cat.2000.jpg")
+    )
+    assert round(cat.p_dog, 4) == 0.0108
+    peaks = {label: round(float(m.max()), 4) for label, m in cat.gradcam.items()}
+    assert peaks == {"cat": 1.0, "dog": 0.7839}
+    # The same maps as Grad-CAM's, each divided by its own maximum, times its peak.
+    alone = gradcam(model, cat.pixels[None], layer_name=cat.gradcam_layer, target=1)[0]
+    np.testing.assert_allclose(
+        cat.gradcam["dog"], alone * cat.gradcam["dog"].max(), atol=1e-6
+    )
+    dog = explain_pixels(
+        "small_convnet", model, read_photo(validation / "dogs" / "dog.2000.jpg")
+    )
+    assert round(dog.p_dog, 4) == 1.0
+    # No position has positive evidence for "cat": its map is empty.
+    peaks = {label: round(float(m.max()), 4) for label, m in dog.gradcam.items()}
+    assert peaks == {"cat": 0.0, "dog": 1.0}
 
 
 def test_the_panel_draws_the_shared_overlay_and_mosaic():

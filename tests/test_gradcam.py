@@ -13,6 +13,9 @@ from modern_convnets.gradcam import (
 )
 from modern_convnets.graph import tap_model
 
+# The peak of "dog"'s map on one scale with "cat"'s (tiny model, seed 1).
+PEAK_DOG = 0.440
+
 
 def reference_gradcam(features_model, head, images, target):
     """Grad-CAM written out independently, in NumPy, without autodiff.
@@ -122,6 +125,26 @@ def test_sigmoid_classes_are_opposite_evidence(photos):
     assert not np.any((dog > 0) & (cat > 0))
 
 
+def test_shared_scale_divides_every_map_by_the_batchs_largest_value(photos):
+    # Seed 1: the photo has positive evidence for both classes, more for "cat".
+    model, features_model, head = _tiny("sigmoid", 1, seed=1)
+    kernel = head.get_layer("predictions").kernel.numpy()
+    features = keras.ops.convert_to_numpy(features_model(photos[:1], training=False))
+    positions = features.shape[1] * features.shape[2]
+    signed = features[0] @ (kernel[:, 0] / positions)  # + dog, - cat
+    copies = np.repeat(photos[:1], 2, axis=0)
+    shared = gradcam(model, copies, layer_name="conv2", target=[1, 0], scale="shared")
+    limit = np.abs(signed).max()
+    np.testing.assert_allclose(shared[0], np.maximum(signed, 0) / limit, atol=1e-5)
+    np.testing.assert_allclose(shared[1], np.maximum(-signed, 0) / limit, atol=1e-5)
+    # "cat" peaks at 1; "dog" at its evidence's share of the cat's.
+    assert [round(float(p), 3) for p in shared.max(axis=(1, 2))] == [PEAK_DOG, 1.0]
+    # Each map divided by its own maximum: both peak at 1.
+    each = gradcam(model, copies, layer_name="conv2", target=[1, 0])
+    np.testing.assert_array_equal(each.max(axis=(1, 2)), [1.0, 1.0])
+    np.testing.assert_allclose(shared[0], each[0] * PEAK_DOG, atol=1e-3)
+
+
 def test_saturated_softmax_still_gives_a_map():
     """Huge logits saturate the softmax; gradients of the logit survive."""
     keras.utils.set_random_seed(3)
@@ -189,6 +212,8 @@ def test_bad_input_is_named(photos):
         ValueError, match=r"target=\[0, 1\] must be None .*\(6 images\)"
     ):
         gradcam(model, photos, target=[0, 1])
+    with pytest.raises(ValueError, match=r"scale='max' is not one of 'each', 'shared'"):
+        gradcam(model, photos, scale="max")
     with pytest.raises(ValueError, match=r"target='dog' must be None"):
         gradcam(model, photos, target="dog")
     with pytest.raises(ValueError, match=r"target=1.0 must be None"):

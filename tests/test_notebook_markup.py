@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 import pytest
-from site_build import cell_markup, mathjax
+from site_build import cell_markup, home_figures, mathjax
 from site_build.figure_files import FigureFiles
 from site_build.shared_styles import STYLE, SharedStyles
 
@@ -113,6 +113,13 @@ def _check_edits(html: str, tmp_path: Path) -> None:
     (name,) = styles.sheets
     assert out.count("<style") == 1  # mermaid's, without a type: left alone
     assert out.count(f'href="../assets/stylesheets/{name}"') == 1
+
+    # The figure of the `home` cell, as the home page takes it.
+    figure = home_figures.tagged_figure(out)
+    assert figure is not None
+    assert f'src="data:image/png;base64,{figure.data}"' in out
+    assert figure.alt == "No description has been provided for this image"
+    assert home_figures.tagged_figure(out, tag="copy") is None  # no figure there
 
     # The figure becomes a file beside the page.
     out = FigureFiles(tmp_path / "cache").extract(out, tmp_path / "page")

@@ -19,6 +19,7 @@ from PIL import Image
 from site_build import kernel_profile, lab_assets, model_files, notebook_files
 from site_build.build_state import SitePaths
 from site_build.figure_files import INLINE_LIMIT, FigureFiles, encode
+from site_build.home_figures import HomeFigures, PageFigure, tagged_figure
 from site_build.page_cache import (
     PackageDependencies,
     PageCache,
@@ -47,6 +48,7 @@ def test_every_job_is_a_module():
         "build_state",
         "cell_markup",
         "figure_files",
+        "home_figures",
         "kernel_profile",
         "lab_assets",
         "mathjax",
@@ -598,3 +600,54 @@ def test_code_inputs_are_left_out_of_the_search_index():
     assert "<pre data-search-exclude>x = 1</pre>" in marked
     assert "<p>prose stays</p>" in marked
     assert "<pre>the output stays</pre>" in marked
+
+
+def _cell(classes: str, body: str) -> str:
+    """A code cell as nbconvert writes it: an outer and an inner opening."""
+    return (
+        f'<div class="jp-Cell jp-CodeCell jp-Notebook-cell {classes}">\n'
+        f'<div class="jp-Cell jp-CodeCell jp-Notebook-cell {classes}" id="cell-id=0">'
+        f"{body}</div></div>"
+    )
+
+
+def test_the_home_figure_is_the_first_figure_of_a_home_cell():
+    page = (
+        _cell("", '<img alt="before" src="data:image/png;base64,AAAA">')
+        + _cell("celltag_home", "<pre>printed first</pre>")
+        + _cell(
+            "celltag_home",
+            '<img alt="Loss &amp; accuracy" src="data:image/png;base64,iVBO">',
+        )
+        + _cell("", '<img alt="after" src="data:image/png;base64,BBBB">')
+    )
+    assert tagged_figure(page) == PageFigure("iVBO", "Loss &amp; accuracy")
+    # A home cell without a figure does not take the next cell's.
+    assert (
+        tagged_figure(
+            _cell("celltag_home", "<pre>no figure</pre>")
+            + _cell("", '<img src="data:image/png;base64,BBBB">')
+        )
+        is None
+    )
+
+
+def test_home_placeholders_get_their_pages_figures_or_fail():
+    figures = HomeFigures()
+    figures.collect(
+        "part-b/a.py",
+        _cell("celltag_home", '<img alt="A" src="data:image/png;base64,AAAA">'),
+    )
+    figures.collect(
+        "part-b/b.py", _cell("", '<img alt="B" src="data:image/png;base64,BBBB">')
+    )
+    assert list(figures.figures) == ["part-b/a.py"]
+    home = '<figure><img data-mc-figure-from="part-b/a.py" alt="">…</figure>'
+    assert figures.fill(home) == (
+        '<figure><img alt="A" src="data:image/png;base64,AAAA">…</figure>'
+    )
+    assert figures.fill("<p>no placeholder</p>") == "<p>no placeholder</p>"
+    with pytest.raises(
+        ValueError, match=r'"part-b/b.py" names no page .* pages with one: part-b/a.py'
+    ):
+        figures.fill('<img data-mc-figure-from="part-b/b.py">')

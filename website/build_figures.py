@@ -1,4 +1,4 @@
-"""Rebuild the standalone figures that the README and the home page show.
+"""Rebuild the standalone figures that the README shows.
 
 Usage: python website/build_figures.py [--out docs/assets/figures]
 

@@ -11,6 +11,8 @@
   a reader's session would; the site offers the same files under `models/`.
 - `figure_files`, `shared_styles`: figures become WebP files beside their
   page, nbconvert's stylesheet one file for every page.
+- `home_figures`: the home page shows the figure of each page's cell tagged
+  `home`, the same PNG the page shows, from the same build.
 - `mathjax`: the site works offline: nbconvert's CDN scripts out, the
   installed MathJax in.
 - `cell_markup`: "Copy this" labels, "Show the code" toggles.
@@ -30,6 +32,7 @@ import os
 from pathlib import Path
 
 import jupytext
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from site_build import (
     cell_markup,
@@ -75,6 +78,7 @@ def on_page_content(html, page, config, files):
     if not page.file.src_uri.endswith(".py"):
         return html
     build = config[CONFIG_KEY]
+    build.home_figures.collect(page.file.src_uri, html)
     site_url = config["site_url"]
     source = Path(page.file.abs_src_path)
     notebook = notebook_files.build_notebook(
@@ -94,6 +98,11 @@ def on_page_content(html, page, config, files):
 def on_post_page(output, page, config):
     build = config[CONFIG_KEY]
     output = mathjax.remove_cdn_scripts(output)
+    # Every page's content is rendered before any page is written.
+    try:
+        output = build.home_figures.fill(output)
+    except ValueError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from None
     output = build.figures.extract(output, Path(page.file.abs_dest_path).parent)
     output = build.styles.extract(output, site_root(page.url))
     return cell_markup.mark_cells(output)

@@ -73,6 +73,12 @@ function megabytes(bytes) {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** A fraction as a percentage: whole percents from 10%, two digits below. */
+function percent(fraction) {
+  const value = 100 * fraction;
+  return `${value >= 10 ? Math.round(value) : Number(value.toPrecision(2))}%`;
+}
+
 // ---- The result panels ------------------------------------------------------
 
 function element(tag, attributes = {}, text) {
@@ -180,13 +186,25 @@ function showModel(name, result) {
   const layerName = cards.gradcamLayer.value;
   const maps = result.gradcam[layerName];
   const [height, width] = entry.input_size;
+  // Both maps share one scale (models.js): the stronger peaks at 1.
+  const peaks = Object.fromEntries(
+    Object.keys(cards.gradcam).map((label) => [label, maps[label].reduce((a, b) => Math.max(a, b), 0)]),
+  );
+  const strongest = Object.keys(peaks).reduce((a, b) => (peaks[b] > peaks[a] ? b : a));
   for (const [label, { canvas, caption }] of Object.entries(cards.gradcam)) {
     const rgba = overlayRGBA(lab.photo.pixels, height, width, maps[label], ...maps.shape, drawing);
     drawRGBA(canvas, rgba, width, height);
-    const empty = !maps[label].some((v) => v > 0);
-    const text = empty
-      ? `No evidence for “${label}” at ${layerName}: the map is empty.`
-      : `Evidence for “${label}” at ${layerName} (${maps.shape[0]} × ${maps.shape[1]} map).`;
+    const where = `at ${layerName} (${maps.shape[0]} × ${maps.shape[1]} map)`;
+    let text;
+    if (!(peaks[label] > 0)) {
+      text = `No evidence for “${label}” at ${layerName}: the map is empty.`;
+    } else if (label === strongest) {
+      text = `Evidence for “${label}” ${where}: the higher peak, which sets the shared scale.`;
+    } else {
+      text =
+        `Evidence for “${label}” ${where}, on the same scale: ` +
+        `its peak is ${percent(peaks[label])} of the “${strongest}” map's.`;
+    }
     caption.textContent = text;
     canvas.setAttribute("aria-label", `Grad-CAM heatmap over the photo. ${text}`);
   }

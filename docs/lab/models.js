@@ -7,9 +7,10 @@
  *   last Dense layer's logit; Grad-CAM for both classes from one gradient;
  * - modern_convnets.activations.get_activations: any layer's output, from
  *   one forward pass that keeps them all;
- * - modern_convnets.gradcam.gradcam: Grad-CAM on the logit (its negative for
- *   class 0), channels weighed by their mean gradient, positive part divided
- *   by its maximum.
+ * - modern_convnets.gradcam.gradcam with scale="shared": Grad-CAM on the
+ *   logit (its negative for class 0), channels weighed by their mean
+ *   gradient, positive parts of both classes divided by the largest value
+ *   of either, so that each map is as bright as its evidence is strong.
  *
  * The models are run layer by layer over their graph (`run`), so that any
  * layer's output can be read and replaced by a variable to differentiate.
@@ -184,8 +185,8 @@ function run(item, input, known = new Map(), replaced = new Map()) {
 
 /**
  * Grad-CAM maps at one layer for `classes` (class names by index: the logit
- * speaks for classes[1], its negative for classes[0]), each divided by its
- * maximum.
+ * speaks for classes[1], its negative for classes[0]), on one scale: both
+ * divided by the largest value of either (all zeros if neither has one).
  */
 function gradcamMaps(item, values, layerName, classes) {
   const below = downstream(item.model, item.parents, layerName);
@@ -210,9 +211,10 @@ function gradcamMaps(item, values, layerName, classes) {
   const features = values.get(layerName);
   const grads = tf.grad(score)(features);
   const cam = tf.sum(tf.mul(features, tf.mean(grads, [1, 2], true)), -1).squeeze([0]);
+  // The largest value of either class's positive part: max |cam|.
+  const top = tf.max(tf.abs(cam));
   const normalise = (map) => {
     const positive = tf.relu(map);
-    const top = tf.max(positive);
     return tf.where(tf.greater(top, 0), tf.div(positive, tf.maximum(top, 1e-30)), positive);
   };
   return { [classes[1]]: normalise(cam), [classes[0]]: normalise(tf.neg(cam)) };

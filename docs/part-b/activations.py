@@ -568,7 +568,7 @@ show_image(
     width=3.5,
 )
 
-# %%
+# %% tags=["home"]
 dog_maps = get_activations(model, dog)
 plot_activation_overview(dog_maps, channels=8)
 

@@ -624,7 +624,7 @@ side_by_side("block3_sepconv1", RECIPES)
 # %% tags=["prose"]
 Markdown(layer_prose("block3_sepconv1"))
 
-# %%
+# %% tags=["home"]
 side_by_side("block8_sepconv1", RECIPES + NEURON)
 
 # %% tags=["prose"]

@@ -311,7 +311,7 @@ for name, result in by_depth.items():
     gain = np.median(result.objectives[:, -1] - result.objectives[:, 0])
     print(f"{name}: median activation gain {gain:.2f}")
 
-# %%
+# %% tags=["home"]
 image_grid(
     np.concatenate([result.images for result in by_depth.values()]),
     ncols=8,

@@ -430,7 +430,7 @@ image_grid(
 # evidence lies on that photo, not how strong it is compared with another
 # photo.
 
-# %%
+# %% tags=["home"]
 names = [f"cat.{i}.jpg" for i in range(2002, 2006)]
 names += [f"dog.{i}.jpg" for i in range(2002, 2006)]
 paths = [p for name in names for p in test.paths if p.name == name]
@@ -517,6 +517,26 @@ ax_signed.set_title("signed map S (logit units)")
 for ax in (ax_photo, ax_signed):
     ax.set_axis_off()
 fig
+
+# %% [markdown]
+# Drawn as two heatmaps, the classes keep this one scale when both maps are
+# divided by the largest value of either, the largest |S|, rather than each
+# by its own maximum: `gradcam(..., scale="shared")`, which is how
+# [the lab](../../lab/) and `python -m modern_convnets explain` draw
+# them. The class whose map peaks lower is then drawn dimmer:
+
+# %%
+shared = gradcam(
+    model, np.stack([photo, photo]), target=[1, 0], scale="shared"
+)
+print(
+    "largest difference from ReLU(±S) / max |S|: "
+    f"{np.abs(shared[0] - np.maximum(signed, 0) / limit).max():.1e}, "
+    f"{np.abs(shared[1] - np.maximum(-signed, 0) / limit).max():.1e}"
+)
+print(
+    f"peaks on one scale: dog {shared[0].max():.3f}, cat {shared[1].max():.3f}"
+)
 
 # %% [markdown]
 # ## Six kitchen classes on one photo

@@ -4,7 +4,8 @@
 
 For each photo, a panel with one row per shipped model: the photo as the
 model sees it with P(dog), the Grad-CAM overlays for "dog" and "cat" at the
-model's last feature map, and the first layer's activations. The numbers and
+model's last feature map (both on one scale: the largest value of either
+map), and the first layer's activations. The numbers and
 the drawing are the lab page's (`modern_convnets.lab`) for the same decoded
 pixels: both take what they show, and how, from `modern_convnets.panel`.
 Photos are read by `modern_convnets.photos.read_photo`, as everywhere in the
@@ -65,7 +66,10 @@ class Explanation:
         pixels: The photo as the model sees it, (height, width, 3) in [0, 255].
         gradcam_layer: The layer the heatmaps explain with.
         gradcam: Class name (`modern_convnets.panel.CLASSES`) → heatmap in
-            [0, 1].
+            [0, 1], both maps divided by the largest value of either
+            (`gradcam(..., scale="shared")`): the class with the stronger
+            evidence peaks at 1, the other is drawn as much dimmer as its
+            evidence is weaker.
         first_layer: The name of the model's first convolution layer.
         activations: That layer's feature maps, (height, width, channels).
     """
@@ -97,9 +101,16 @@ def explain_pixels(name: str, model: keras.Model, pixels: np.ndarray) -> Explana
     batch = model_batch(model, pixels)
     layer = GRADCAM_LAYERS[name][0]
     first = activation_layers(model)[0]
-    # Every class's map in one gradient computation: one copy per class.
+    # Every class's map in one gradient computation: one copy per class, on
+    # one scale, so that a class's map is as bright as its evidence is strong.
     copies = np.repeat(batch, len(CLASSES), axis=0)
-    maps = gradcam(model, copies, layer_name=layer, target=list(range(len(CLASSES))))
+    maps = gradcam(
+        model,
+        copies,
+        layer_name=layer,
+        target=list(range(len(CLASSES))),
+        scale="shared",
+    )
     return Explanation(
         model=name,
         p_dog=float(model.predict(batch, verbose=0)[0, 0]),

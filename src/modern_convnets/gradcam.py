@@ -7,6 +7,12 @@ gradient of y over the map, then keeps the positive part of the weighted sum:
     weight_k = mean over (i, j) of dy / dA_ij^k
     heatmap  = ReLU(sum_k weight_k A^k), divided by its maximum
 
+A map divided by its own maximum peaks at 1 whatever the class's
+probability: it shows where the evidence for a class lies, not how strong it
+is. `scale="shared"` divides every map of a batch by the batch's largest
+value instead: given copies of one photo, one per class, the classes' maps
+are on one scale, and a class with weaker evidence is drawn dimmer.
+
 This implementation differs from the usual published recipe where it breaks:
 
 - the score is the *logit* (the last layer without its softmax or sigmoid),
@@ -41,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -61,6 +67,9 @@ if TYPE_CHECKING:
     import keras
 
 logger = logging.getLogger(__name__)
+
+# What `gradcam` divides maps by: each map's own maximum, or the batch's.
+_SCALES = ("each", "shared")
 
 
 def last_feature_layer(model: keras.Model) -> str:
@@ -158,6 +167,7 @@ def gradcam(
     *,
     layer_name: str | None = None,
     target: int | Sequence[int] | None = None,
+    scale: Literal["each", "shared"] = "each",
 ) -> np.ndarray:
     """Grad-CAM heatmaps for a batch of photos, in one pass.
 
@@ -172,16 +182,21 @@ def gradcam(
             sequence of one per photo, or None (the default) for each photo's
             predicted class. For a one-unit sigmoid model, 1 is the positive
             class and 0 the negative one.
+        scale: "each" (the default) divides each map by its own maximum;
+            "shared" divides every map by the largest value of any map in
+            the batch, so that the maps of one photo's copies, one per
+            class, show how strong each class's evidence is.
 
     Returns:
-        Heatmaps (n, height, width) at the layer's resolution, each in [0, 1]:
-            divided by its maximum, all zeros where no position has positive
-            evidence.
+        Heatmaps (n, height, width) at the layer's resolution, in [0, 1]:
+            divided by their maximum (`scale`), all zeros where no position
+            has positive evidence.
 
     Raises:
         ValueError: Unknown layer (the valid ones are listed), a layer that is
             not a 4-D feature map, a target out of range or of the wrong
-            length, or images that cannot be read as RGB photos.
+            length, a `scale` other than "each" or "shared", or images that
+            cannot be read as RGB photos.
 
     Examples:
         ```python
@@ -190,8 +205,16 @@ def gradcam(
         maps.shape
         # (2, 10, 10)
         gradcam(model, ["cat.2000.jpg", "dog.2000.jpg"], target=[0, 1])  # cat, dog
+        # One photo as "cat" and as "dog", on one scale: the weaker is dimmer.
+        gradcam(model, ["cat.2000.jpg"] * 2, target=[0, 1], scale="shared")
         ```
     """
+    if scale not in _SCALES:
+        raise ValueError(
+            f"scale={scale!r} is not one of {', '.join(map(repr, _SCALES))}: "
+            "'each' divides each map by its own maximum, 'shared' every map "
+            "by the batch's largest value"
+        )
     if layer_name is None:
         layer_name = last_feature_layer(model)
         logger.info("Grad-CAM on layer %r of model %r", layer_name, model.name)
@@ -199,7 +222,8 @@ def gradcam(
     batch = model_batch(model, images)
     requested = _requested(target, classes, len(batch))
     cams = step(batch, requested)
-    peak = cams.max(axis=(1, 2), keepdims=True)
+    axes = (1, 2) if scale == "each" else (0, 1, 2)
+    peak = cams.max(axis=axes, keepdims=True)
     return np.divide(cams, peak, out=np.zeros_like(cams), where=peak > 0)
 
 

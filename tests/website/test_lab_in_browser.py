@@ -231,9 +231,17 @@ def test_the_browser_computes_what_keras_computes(
                 worst["activations"] = max(
                     worst["activations"], np.abs(got - want).max()
                 )
+            classes = manifest["classes"]
             for layer in entry["gradcam_layers"]:
-                for index, label in enumerate(manifest["classes"]):
-                    want = gradcam(model, batch, layer_name=layer, target=index)[0]
+                # Both classes' maps on one scale, as the page draws them.
+                maps = gradcam(
+                    model,
+                    np.repeat(batch, len(classes), axis=0),
+                    layer_name=layer,
+                    target=list(range(len(classes))),
+                    scale="shared",
+                )
+                for want, label in zip(maps, classes, strict=True):
                     got = _floats(result["gradcam"][layer][label]).reshape(want.shape)
                     worst["gradcam"] = max(worst["gradcam"], np.abs(got - want).max())
     REPORT["parity"] = {"photos": len(PARITY_PHOTOS)} | {
@@ -364,6 +372,20 @@ def test_the_page_draws_a_chosen_photo_as_python_does(
     _write_report(report_dir)
     assert all(worst[kind] <= bound[kind] for kind in worst), (worst, bound)
     assert all(value <= DRAWING_DIFFERENT_SHARE for value in share.values()), share
+
+
+def test_each_panel_states_the_manifests_accuracy_and_download(lab_tab, manifest):
+    """The numbers before any photo come from lab.json, not from the page's text."""
+    for entry in manifest["models"]:
+        facts = lab_tab.text_content(
+            f'section[data-model="{entry["name"]}"] [data-testid="facts"]'
+        )
+        accuracy = f"{100 * entry['test_accuracy']:.1f}%"
+        assert f"{accuracy} of the {entry['test_photos']:,} held-out photos" in facts
+        assert f"a {entry['download_bytes'] / 1e6:.1f} MB download" in facts
+    models = sum(entry["download_bytes"] for entry in manifest["models"])
+    download = lab_tab.text_content("#mc-lab-download")
+    assert f"{models / 1e6:.1f} MB of model weights and " in download
 
 
 def test_a_photo_chosen_while_the_models_load_runs_once_they_are_ready(
@@ -603,12 +625,18 @@ def test_the_lab_is_keyboard_operable(lab_tab):
         if wanted <= reached:
             break
     assert wanted <= reached, wanted - reached
-    # Enter on a sample photo runs it.
+    # Enter on a sample photo runs it (waited for by count: the status may
+    # still say "done" from the photo before).
+    before = lab_tab.evaluate("() => window.modernConvnetsLab.processed")
     lab_tab.focus("#mc-lab-samples button")
     lab_tab.keyboard.press("Enter")
     lab_tab.wait_for_function(
-        "document.getElementById('mc-lab-status').dataset.kind === 'done'"
+        "(n) => window.modernConvnetsLab.processed > n", arg=before
     )
+    kind = lab_tab.evaluate(
+        "() => document.getElementById('mc-lab-status').dataset.kind"
+    )
+    assert kind == "done"
 
 
 def test_a_sideways_phone_photo_is_turned_upright_as_on_the_command_line(

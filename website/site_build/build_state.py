@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_build.figure_files import FigureFiles
+from site_build.home_figures import HomeFigures
 from site_build.page_cache import PageCache
 from site_build.shared_styles import SharedStyles
 
@@ -88,6 +89,7 @@ class SiteBuild:
         page_cache: Keys executed pages, or None to execute every page.
         figures: Collects the figures written beside their pages.
         styles: Collects nbconvert's stylesheet, written once after the build.
+        home_figures: Collects the pages' `home` figures for the home page.
 
     Example:
         ```python
@@ -100,3 +102,4 @@ class SiteBuild:
     page_cache: PageCache | None
     figures: FigureFiles
     styles: SharedStyles = field(default_factory=SharedStyles)
+    home_figures: HomeFigures = field(default_factory=HomeFigures)

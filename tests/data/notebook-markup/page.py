@@ -15,7 +15,7 @@
 #
 # The markup that `website/site_build/` edits, as the pinned mkdocs-jupyter
 # and nbconvert write it: math, a `copy` cell, a `collapse` cell, a `prose`
-# cell and a figure. Some math: $y = \max(0, x)$.
+# cell and a figure in a `home` cell. Some math: $y = \max(0, x)$.
 
 # %% tags=["copy"]
 x = 1
@@ -26,7 +26,7 @@ print("collapsed", x)
 # %% tags=["prose"]
 print("prose")
 
-# %%
+# %% tags=["home"]
 import random
 
 from IPython.display import display
