@@ -297,12 +297,12 @@ def compare_convolutions(
 
 
 # Layout, in inches: the axes fill the figure with one data unit per inch.
-_WIDTH = 4.4
+_WIDTH = 4.0
 _PIXEL = 0.085  # side of one pixel of a map or filter
 _DEPTH = 0.07  # offset between the channels of a map
 _FILTER_DEPTH = 0.045  # offset between the slices of a filter
 _GAP = 0.09  # between filters in their column
-_COLUMNS = (0.8, 2.2, 3.6)  # centres of input, filters, output
+_COLUMNS = (0.75, 2.0, 3.25)  # centres of input, filters, output
 
 
 def _tint(colour: str) -> tuple[float, float, float]:
@@ -429,13 +429,14 @@ def _row(
         (filters_right + 0.08, boxes[-1][0] - 0.06),
     ):
         ax.annotate("", xy=(end, middle), xytext=(start, middle), arrowprops=arrow)
-    label_top = top - height - 0.08
+    label_top = top - height - 0.1
+    lines = max(label.count("\n") + 1 for label in labels)
     for x, label in zip(_COLUMNS, labels, strict=True):
         ax.text(
-            x, label_top, label, ha="center", va="top", fontsize=9,
-            linespacing=1.25, color="#222222",
+            x, label_top, label, ha="center", va="top", fontsize=10.5,
+            linespacing=1.2, color="#222222",
         )  # fmt: skip
-    return label_top - 0.36
+    return label_top - lines * 10.5 * 1.2 * 1.2 / 72 - 0.02
 
 
 def plot_separable_vs_regular(
@@ -447,8 +448,10 @@ def plot_separable_vs_regular(
     every input channel), the depthwise step (one single-channel filter per
     input channel, each giving one map in that channel's colour) and the
     pointwise step (1 × 1 filters across all the maps). Squares are drawn to
-    scale, one grid cell per pixel; under each row, the kernel's shape as
-    Keras stores it and its weights and biases; at the foot, both totals.
+    scale, one grid cell per pixel. Under each filter column, the filters'
+    shape and weights; under each row, the kernel's shape as Keras stores it
+    and the bias; at the foot, both layers' parameters. The type is large
+    enough to read with the figure shrunk to a phone's width.
 
     Args:
         comparison: From `compare_convolutions`; at most 6 input channels and
@@ -458,7 +461,7 @@ def plot_separable_vs_regular(
             `comparison.describe()`.
 
     Returns:
-        The figure, 4.4 inches wide.
+        The figure, 4.0 inches wide.
 
     Raises:
         ValueError: More than 6 input channels or filters.
@@ -472,9 +475,8 @@ def plot_separable_vs_regular(
         >>> fig = plot_separable_vs_regular(
         ...     compare_convolutions(separable, regular, (9, 9, 5))
         ... )
-        >>> texts = [text.get_text() for text in fig.axes[0].texts]
-        >>> texts[-2]
-        'separable: 45 + 15 + 3 = 63 parameters, 46% of 138'
+        >>> [text.get_text() for text in fig.axes[0].texts][-3]
+        'separable: 45 + 15 + 3 = 63 parameters'
     """
     from matplotlib.figure import Figure
 
@@ -495,78 +497,81 @@ def plot_separable_vs_regular(
     channels = CHANNEL_COLOURS[: r.input_shape[2]]
     mixed = [MIXED_COLOUR] * r.output_shape[2]
     size = _layer_args(r.output_shape[2], comparison.kernel_size)
+    fh, fw = comparison.kernel_size
 
-    def heading(y: float, text: str, *, size: float = 10.5) -> float:
-        ax.text(0.1, y, text, fontsize=size, fontweight="bold", va="top",
-                color="#222222")  # fmt: skip
-        return y - 0.3
-
-    def counts(y: float, step: ConvStep) -> float:
-        biases = {0: "no bias", 1: "1 bias"}.get(step.biases, f"{step.biases} biases")
+    def line(
+        y: float,
+        text: str,
+        fontsize: float,
+        *,
+        bold: bool = False,
+        colour: str = "#222222",
+    ) -> float:
+        """A line of text from the left margin; returns the next line's top."""
         ax.text(
-            0.1, y,
-            f"{step.kernel_name} {step.kernel_shape}: {step.weights:,} weights, "
-            f"{biases}",
-            fontsize=9, va="top", color="#222222",
+            0.1, y, text, fontsize=fontsize, va="top", color=colour,
+            fontweight="bold" if bold else "normal",
         )  # fmt: skip
-        return y - 0.34
+        return y - fontsize * 1.5 / 72
+
+    def kernel_line(y: float, step: ConvStep) -> float:
+        bias = f"bias ({step.biases},)" if step.biases else "no bias"
+        return line(y, f"{step.kernel_name} {step.kernel_shape}, {bias}", 10.5)
+
+    def filters(step: ConvStep) -> str:
+        return (
+            f"{step.filter_count} filters, each\n{_dims(step.filter_shape)}"
+            f"\n= {step.weights:,} weights"
+        )
 
     def rule(y: float) -> float:
         ax.plot([0.1, _WIDTH - 0.1], [y, y], color="#bbbbbb", linewidth=0.8)
-        return y - 0.16
+        return y - 0.18
 
-    y = heading(-0.1, f"Regular: Conv2D({size})")
+    y = line(-0.1, f"Regular: Conv2D({size})", 12.5, bold=True) - 0.05
     y = _row(
         drawing, y, r,
-        (
-            f"input\n{_dims(r.input_shape)}",
-            f"{r.filter_count} filters, each\n{_dims(r.filter_shape)}",
-            f"output\n{_dims(r.output_shape)}",
-        ),
+        (f"input\n{_dims(r.input_shape)}", filters(r),
+         f"output\n{_dims(r.output_shape)}"),
         (channels, [channels] * r.filter_count, mixed),
     )  # fmt: skip
-    y = counts(y, r)
-    ax.text(0.1, y + 0.1, f"regular: {comparison.regular_params:,} parameters",
-            fontsize=9.5, fontweight="bold", va="top", color="#222222")  # fmt: skip
-    y = rule(y - 0.22)
-    y = heading(y, f"Separable: SeparableConv2D({size})")
-    fh, fw = comparison.kernel_size
-    y = heading(y, f"1 · depthwise: one {fh} × {fw} filter per channel", size=9.5)
+    y = kernel_line(y, r)
+    y = line(
+        y, f"regular: {r.weights:,} + {r.biases:,} = "
+        f"{comparison.regular_params:,} parameters", 11, bold=True,
+    )  # fmt: skip
+    y = rule(y - 0.08)
+    y = line(y, f"Separable: SeparableConv2D({size})", 12.5, bold=True)
+    y = line(y, f"1 · depthwise: one {fh} × {fw} filter per channel", 11)
     y = _row(
-        drawing, y, d,
-        (
-            f"input\n{_dims(d.input_shape)}",
-            f"{d.filter_count} filters, each\n{_dims(d.filter_shape)}",
-            f"{d.output_shape[2]} maps\n{_dims(d.output_shape)}",
-        ),
+        drawing, y - 0.05, d,
+        (f"input\n{_dims(d.input_shape)}", filters(d),
+         f"{d.output_shape[2]} maps\n{_dims(d.output_shape)}"),
         (channels, [[c] for c in channels], channels),
     )  # fmt: skip
-    y = counts(y, d)
-    y = heading(y, "2 · pointwise: 1 × 1 filters mix the maps", size=9.5)
+    y = kernel_line(y, d) - 0.12
+    y = line(y, "2 · pointwise: 1 × 1 filters mix the maps", 11)
     y = _row(
-        drawing, y, p,
-        (
-            f"{p.input_shape[2]} maps\n{_dims(p.input_shape)}",
-            f"{p.filter_count} filters, each\n{_dims(p.filter_shape)}",
-            f"output\n{_dims(p.output_shape)}",
-        ),
+        drawing, y - 0.05, p,
+        (f"{p.input_shape[2]} maps\n{_dims(p.input_shape)}", filters(p),
+         f"output\n{_dims(p.output_shape)}"),
         (channels, [channels] * p.filter_count, mixed),
     )  # fmt: skip
-    y = counts(y, p)
+    y = kernel_line(y, p)
     share = comparison.separable_params / comparison.regular_params
-    ax.text(
-        0.1, y + 0.1,
-        f"separable: {d.weights:,} + {p.weights:,} + {p.biases:,} = "
-        f"{comparison.separable_params:,} parameters, {share:.0%} of "
-        f"{comparison.regular_params:,}",
-        fontsize=9.5, fontweight="bold", va="top", color="#222222",
+    y = line(
+        y, f"separable: {d.weights:,} + {p.weights:,} + {p.biases:,} = "
+        f"{comparison.separable_params:,} parameters", 11, bold=True,
     )  # fmt: skip
-    ax.text(
-        0.1, y - 0.22,
-        "A colour per input channel; grey: every channel mixed.",
-        fontsize=8.5, va="top", color="#444444",
+    y = line(
+        y, f"{share:.0%} of the regular convolution's "
+        f"{comparison.regular_params:,}", 11, bold=True,
     )  # fmt: skip
-    height = -(y - 0.5)
+    y = line(
+        y - 0.1, "A colour per input channel; grey: every channel mixed.",
+        9.5, colour="#444444",
+    )  # fmt: skip
+    height = -(y - 0.05)
     fig.set_size_inches(_WIDTH, height)
     ax.set_xlim(0, _WIDTH)
     ax.set_ylim(-height, 0)
