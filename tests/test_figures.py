@@ -3,10 +3,18 @@ import inspect
 import pytest
 from matplotlib.figure import Figure
 
-from modern_convnets import activation_plots, charts, diagram, gradcam, grids, heatmaps
+from modern_convnets import (
+    activation_plots,
+    charts,
+    diagram,
+    gradcam,
+    grids,
+    heatmaps,
+    separable_diagram,
+)
 from modern_convnets.figures import STYLE, describe
 
-DRAWING_MODULES = (activation_plots, charts, diagram, grids)
+DRAWING_MODULES = (activation_plots, charts, diagram, grids, separable_diagram)
 
 
 def test_describe_prefers_the_label_then_the_titles():
@@ -45,8 +53,9 @@ def test_every_drawing_module_is_searched():
         "plot_diagram",
         "plot_histories",
         "plot_runs",
+        "plot_separable_vs_regular",
     } <= names
-    assert len(names) == 10
+    assert len(names) == 11
 
 
 @pytest.mark.parametrize("function", FIGURE_FUNCTIONS)

@@ -98,6 +98,7 @@ def test_keras_internals_are_read_in_one_module_at_the_bottom():
 def test_drawing_modules_build_only_on_what_they_draw():
     graph = import_graph()
     assert graph["figures"] == graph["grids"] == graph["charts"] == set()
+    assert graph["separable_diagram"] == set()  # reads the layers it is given
     assert graph["activation_plots"] == {"activations", "grids"}
     assert graph["heatmaps"] == {"photos"}
     # Grad-CAM computes maps; drawing them is left to the drawing modules.

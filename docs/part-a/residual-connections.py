@@ -194,7 +194,68 @@ print(
 # before it; a residual block degrades gracefully to the identity. That is why
 # very deep residual networks can be trained: each block only has to learn a
 # correction to its input.
+
+# %% [markdown]
+# ## Check yourself
 #
+# 1. In case 2, what is the output shape of the 1 × 1 projection on the
+#    residual, and how many parameters does it have?
+# 2. What would go wrong in case 2 if that projection had no `strides=2`?
+# 3. A block with 128 filters receives 64 channels and keeps the height and
+#    width. What does its residual need, and how many parameters does that
+#    add?
+# 4. Zero every weight of a residual block whose input and output shapes
+#    match. What does it output, and what would a plain block output?
+
+# %% tags=["collapse"]
+from IPython.display import Markdown
+from modern_convnets.arithmetic import conv_output_size
+
+[projection] = [
+    layer
+    for layer in model3.layers
+    if isinstance(layer, layers.Conv2D) and layer.kernel_size == (1, 1)
+]
+q1_shape = tuple(projection.output.shape[1:])
+q1_params = projection.count_params()
+assert q1_params == conv2d_params(1, 32, 64)
+main_path = model3.layers[-1].input[0]  # the addition's first input
+try:  # the projection without its stride, on the same 30 × 30 × 32 residual
+    layers.add([main_path, layers.Conv2D(64, 1)(projection.input)])
+    q2_error = None
+except ValueError as error:
+    q2_error = str(error).splitlines()[0]
+q2_unstrided = conv_output_size(30, 1)
+q3_params = conv2d_params(1, 64, 128)
+print(f"1. {projection.name}: {q1_shape}, {q1_params:,} parameters")
+print(f"2. {q2_error}")
+print(f"3. 1 × 1 × 64 × 128 + 128 = {q3_params:,}")
+
+# %% tags=["prose"]
+Markdown(
+    f"""<details><summary>Answers</summary>
+
+1. {" × ".join(map(str, q1_shape))}: the stride of 2 halves 30 to 15, like
+   the pooling on the main path. It has 1 × 1 × 32 × 64 weights and 64
+   biases, {q1_params:,} parameters.
+2. The residual would stay {q2_unstrided} × {q2_unstrided} while the main
+   path is {main_path.shape[1]} × {main_path.shape[2]}, and the addition
+   needs equal shapes. {
+        f"Keras refuses to build it: “{q2_error}”."
+        if q2_error
+        else "Here Keras did not object."
+    }
+3. A 1 × 1 convolution with 128 filters, from 64 channels to 128, and no
+   stride: 1 × 1 × 64 × 128 weights and 128 biases, {q3_params:,}
+   parameters.
+4. Its input, exactly, as the last section showed: the convolutions output
+   ReLU(0) = 0, and the addition gives back the residual, the input itself.
+   A plain block would output zeros, and everything before it would be lost.
+
+</details>"""
+)
+
+# %% [markdown]
 # ## Summary
 #
 # - `layers.add([block(x), x])` needs equal shapes.

@@ -50,6 +50,10 @@ from modern_convnets.arithmetic import (
     separable_conv2d_params,
 )
 from modern_convnets.models import mini_xception, small_convnet
+from modern_convnets.separable_diagram import (
+    compare_convolutions,
+    plot_separable_vs_regular,
+)
 from modern_convnets.shipped import trained_manifest
 from modern_convnets.variants import build_variant
 
@@ -71,6 +75,38 @@ print(
 )
 print("as in Keras:     ", separable_conv2d_params(3, 5, 3))
 print("Keras counts:    ", layer.count_params())
+
+# %% [markdown]
+# ## The two steps, drawn
+#
+# The same layer beside a regular `Conv2D(3, 3)` built for the same 9 × 9 × 5
+# input, drawn from the two layers' own kernels (`depthwise_kernel`,
+# `pointwise_kernel`, `kernel`) and `count_params()`. Every input channel,
+# filter and output map is a square, one grid cell per pixel; each input
+# channel keeps its colour until a filter mixes the channels, and mixed maps
+# are grey. Without padding, a 3 × 3 filter fits 7 × 7 times in 9 × 9.
+
+# %%
+regular_layer = keras.layers.Conv2D(3, 3)
+regular_layer.build((None, 9, 9, 5))
+example = compare_convolutions(layer, regular_layer, (9, 9, 5))
+plot_separable_vs_regular(example)
+
+# %% tags=["prose"]
+f_h, f_w, c_in, c_out = example.regular.kernel_shape
+Markdown(
+    f"""Each of the regular convolution's {c_out} filters spans all {c_in}
+input channels, so one filter filters space and mixes channels at once, and
+its kernel holds {f_h} × {f_w} × {c_in} × {c_out} =
+{example.regular.weights:,} weights. The depthwise step gives each channel
+its own {f_h} × {f_w} filter and keeps the channels apart:
+{example.depthwise.filter_count} maps from {example.depthwise.weights:,}
+weights. Only the pointwise step mixes channels, with
+{example.pointwise.filter_count} filters of 1 × 1 × {c_in}:
+{example.pointwise.weights:,} weights. Together the regular kernel's weights
+are a product, {f_h} × {f_w} × {c_in} × {c_out}; apart they are a sum,
+{f_h} × {f_w} × {c_in} + {c_in} × {c_out}."""
+)
 
 # %% [markdown]
 # ## In a model

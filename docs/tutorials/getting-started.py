@@ -199,7 +199,79 @@ image_grid(
 # The [Grad-CAM](../../part-b/gradcam/) page puts the whole network to work: a
 # classifier built on this base names six kinds of kitchenware, and one built for
 # this guide tells cats from dogs.
+
+# %% [markdown]
+# ## Check yourself
 #
+# 1. How many photos does each of the three sets hold, and how many of each
+#    are cats?
+# 2. With `validation_fraction=0.3` instead of 0.2, how many photos would be
+#    left to train on?
+# 3. How many batches of 32 make one epoch of training?
+# 4. What does the augmentation change in a photo, and what does it do at
+#    inference?
+# 5. Why does no decision look at the test set, not even the choice of the
+#    number of epochs?
+
+# %% tags=["collapse"]
+from IPython.display import Markdown
+
+q1 = {name: split.counts() for name, split in splits.items()}
+left_to_train = {}  # validation fraction -> photos left to train on
+for fraction in (0.2, 0.3):
+    kept, _, _ = data.split_files(
+        root, validation_fraction=fraction, seed=1337
+    )
+    left_to_train[fraction] = len(kept.paths)
+q2 = left_to_train[0.3]
+train_folder = len(train.paths) + len(validation.paths)  # the train/ photos
+q3 = int(train_ds.cardinality())
+# What the augmentation does, read from its layers; rotation in turns.
+flip = augment.get_layer("random_flip").mode
+turn = max(augment.get_layer("random_rotation").factor)
+zoom = augment.get_layer("random_zoom").height_factor
+for name, counts in q1.items():
+    print(
+        f"1. {name}: {sum(counts.values()):,} photos, {counts['cats']} cats"
+    )
+for fraction, count in left_to_train.items():
+    print(
+        f"2. validation_fraction={fraction}: {count:,} photos to train on"
+    )
+print(f"3. batches per epoch: {q3}")
+print(
+    f"4. flip {flip}; rotation ±{turn:.0%} of a turn = ±{turn * 360:.0f}°"
+)
+print(f"   zoom ±{zoom:.0%}")
+
+# %% tags=["prose"]
+Markdown(
+    f"""<details><summary>Answers</summary>
+
+1. {
+        "; ".join(
+            f"{name}: {sum(counts.values()):,}, of them {counts['cats']:,} cats"
+            for name, counts in q1.items()
+        )
+    }.
+2. {q2:,}: the validation set takes 30% of the {train_folder:,} `train/`
+   photos, class by class, and the test set stays the data set's
+   `validation/` folder.
+3. {q3}: {len(train.paths):,} photos in batches of 32, the last one
+   {"full" if len(train.paths) % 32 == 0 else "partly filled"}.
+4. At every epoch, each photo is flipped ({flip}ly) or not, rotated by up
+   to ±{turn:.0%} of a full turn (±{turn * 360:.0f}°) and zoomed by up to
+   ±{zoom:.0%}, at random; its label stays.
+   At inference the block passes the photo through untouched (identity at
+   inference: {unchanged}).
+5. A number chosen by looking at the test set is fitted to those photos, so
+   the test accuracy would no longer say how the model does on photos it has
+   never met. The validation set is there for such choices.
+
+</details>"""
+)
+
+# %% [markdown]
 # ## Summary
 #
 # - The photos are found by argument, `MODERN_CONVNETS_DATA`, Keras's cache or
