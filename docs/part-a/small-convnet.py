@@ -14,9 +14,10 @@
 # # A small convnet, the baseline
 #
 # Before the building blocks of modern convnets, the model they improve on: a
-# plain stack of convolutions and poolings, trained from scratch on 1,600 of
-# the 2,000 photos of cats and dogs in the data set's `train/` folder (the
-# other 400 choose the epoch to keep). The lecture's Part B opens this model
+# plain stack of convolutions and poolings, trained from scratch on most of
+# the photos of cats and dogs in the data set's `train/` folder (the rest
+# choose the epoch to keep; the Training section counts them). The lecture's
+# Part B opens this model
 # from a file (`convnet_from_scratch_with_augmentation.keras`) to look at its
 # activations; here it is built, counted, and evaluated. The
 # [Mini-Xception](../mini-xception/) page compares the two.
@@ -25,11 +26,11 @@
 #
 # - how a convolution or a pooling changes the height and width of its
 #   input, with the output-size formula, stride and padding;
-# - the model in plain Keras, its nine feature-map shapes and where its
+# - the model in plain Keras, its feature-map shapes and where its
 #   parameters sit;
 # - why it ends with `Flatten` and dropout, and what global average pooling
 #   would change;
-# - how it trained and how it does on the 1,000 held-out photos.
+# - how it trained and how it does on the held-out photos.
 #
 # Cells marked **Copy this** are plain Keras: they run as pasted, one after
 # the other, in a fresh Python session.
@@ -52,6 +53,9 @@
 # with stride 2 halves the size, rounding down:
 
 # %%
+import math
+
+
 def output_size(n: int, f: int, s: int = 1, p: int = 0) -> int:
     """Output height of a convolution or pooling (the formula above)."""
     return (n + 2 * p - f) // s + 1
@@ -66,13 +70,16 @@ for step in range(1, 6):
         line += f" → pool {pool}"
     print(line)
     size = pool
+# The residual page's case 2 pools with padding="same": ⌈n / 2⌉, not the
+# formula's ⌊(n − 2) / 2⌋ + 1 = ⌊n / 2⌋. The two agree only for even n.
+conv = output_size(32, 3)
 print(
-    "residual page, case 2:",
-    32,
-    "→",
-    output_size(32, 3),
-    "→",
-    output_size(30, 2, 2),
+    f"residual page, case 2: 32 → conv {conv} → 'same' pool "
+    f"{math.ceil(conv / 2)} (formula, 'valid' pool: {output_size(conv, 2, 2)})"
+)
+print(
+    f"odd input, 31: 'same' pool {math.ceil(31 / 2)}, "
+    f"'valid' pool {output_size(31, 2, 2)}"
 )
 print("'same' padding, 3 × 3:", 30, "→", output_size(30, 3, p=1))
 
@@ -81,8 +88,9 @@ print("'same' padding, 3 × 3:", 30, "→", output_size(30, 3, p=1))
 #
 # Five 3 × 3 convolutions with ReLU, doubling the filters from 32 to 256; a
 # 2 × 2 max pooling after each of the first four; then the feature maps are
-# flattened into one long vector, half of it dropped at random during
-# training, and a single sigmoid unit gives P(dog). The augmentation block
+# flattened into one long vector, each of its numbers dropped with
+# probability one half during training, and a single sigmoid unit gives
+# P(dog). The augmentation block
 # (random flips, rotations and zooms, active only during training) and the
 # rescaling to [0, 1] come first. The lecture only loads this model from a
 # file; the listing and its names follow the book the lecture is drawn from
@@ -122,10 +130,22 @@ for layer in model.layers:
         print(f"{layer.name:<16} {layer.output.shape}")
 print(f"{model.count_params():,} parameters")
 
+# %% tags=["prose"]
+from IPython.display import Markdown
+
+maps = [
+    layer.output.shape
+    for layer in model.layers
+    if isinstance(layer, (layers.Conv2D, layers.MaxPooling2D))
+]
+Markdown(
+    f"""These are the {len(maps)} feature-map shapes that the lecture lists for
+its activation model, from {maps[0]} to {maps[-1]}, as the formula
+predicted."""
+)
+
 # %% [markdown]
-# These are the nine feature-map shapes that the lecture lists for its
-# activation model, from (None, 178, 178, 32) to (None, 7, 7, 256), as the
-# formula predicted. `modern_convnets.models.small_convnet` builds the same
+# `modern_convnets.models.small_convnet` builds the same
 # model with its layers named by block (`block1_conv`, `block1_pool`, …), the
 # names the [Activations](../../part-b/activations/) page uses; the
 # augmentation block is an argument (`modern_convnets.data.augmentation()`
@@ -192,11 +212,11 @@ del vgg
 # small convnet has a single output unit, so its weight sits elsewhere.
 # Each convolution has f × f × C<sub>in</sub> × C<sub>out</sub> weights and
 # C<sub>out</sub> biases, so the last two, with 128 → 256 and 256 → 256
-# channels, hold most of them. `Flatten` turns the last 7 × 7 × 256 maps into
-# 12,544 numbers, one weight each in the dense layer: it keeps *where* each
-# feature was found. Global average pooling, which Mini-Xception uses instead,
-# averages each channel over the map: 256 numbers, 256 weights, and the
-# answer no longer depends on where in the photo a feature sits.
+# channels, hold most of them. `Flatten` turns the last maps into one long
+# vector, one weight each in the dense layer: it keeps *where* in the last
+# map each feature was found. Global average pooling (Lin et al., 2014, the
+# *Network in Network* paper), which Mini-Xception uses instead, averages each
+# channel over the map: one number and one weight per channel.
 
 # %%
 total = ours.count_params()
@@ -204,30 +224,48 @@ for layer in ours.layers:
     if layer.count_params():
         share = layer.count_params() / total
         print(f"{layer.name:<12} {layer.count_params():>9,}  {share:6.1%}")
+last_map = ours.get_layer("block5_conv").output.shape[1:]
 flat = int(np.prod(ours.get_layer("flatten").output.shape[1:]))
-print(f"Flatten: {flat:,} features; global average pooling: 256")
+channels = last_map[-1]
+print(f"last map: {last_map}")
+print(f"Flatten: {flat:,} features; global average pooling: {channels}")
 print(
-    f"dense layer after Flatten: {flat + 1:,} parameters; after pooling: {256 + 1}"
+    f"dense layer after Flatten: {flat + 1:,} parameters; "
+    f"after pooling: {channels + 1}"
+)
+
+# %% tags=["prose"]
+height, width, _ = last_map
+dropped = ours.get_layer("dropout").rate
+Markdown(
+    f"""`Flatten` turns the last {height} × {width} × {channels} maps into
+{flat:,} numbers; global average pooling would give {channels} numbers and
+{channels} weights. The pooled answer no longer depends on where within the
+final {height} × {width} map a feature was found, but the network as a whole
+still depends on position: its strided poolings sample the maps on a grid,
+so a shift of the photo by a pixel or two can change the features and the
+prediction (Azulay and Weiss, 2019; Zhang, 2019).
+
+**Dropout** (Srivastava et al., 2014) sets each of those {flat:,} numbers
+to zero with probability {dropped:g} at each training step (and scales the
+rest up by
+1 / (1 − {dropped:g}) = {1 / (1 - dropped):g}), so the dense layer cannot lean
+on any few of them: a defence against memorising the training photos. At
+inference it does nothing."""
 )
 
 # %% [markdown]
-# **Dropout** sets a random half of those 12,544 numbers to zero at each
-# training step (and scales the rest up by two), so the dense layer cannot
-# lean on any few of them: a cheap defence against memorising 1,600 training
-# photos. At inference it does nothing.
 #
 # ## Training
 #
-# The shipped model was trained once with `nox -s train -- small_convnet`:
-# the 1,600 training photos (the other 400 of `train/` kept for validation),
-# RMSprop at 10⁻³, batches of 32, 100 epochs, keeping the weights of the
-# epoch with the best validation accuracy. To train the listing above the
-# same way, compile it with
-# `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]`.
-# The run's manifest and history ship with the package:
+# The shipped model was trained once with `nox -s train -- small_convnet`,
+# keeping the weights of the epoch with the best validation accuracy. The
+# run's manifest (its settings and results) and history (the metrics of every
+# epoch) ship with the package, and its settings rebuild its split:
 
 # %%
 from modern_convnets.charts import plot_confusion_matrices, plot_histories
+from modern_convnets.data import cats_vs_dogs
 from modern_convnets.shipped import (
     load_trained,
     trained_history,
@@ -236,6 +274,16 @@ from modern_convnets.shipped import (
 
 manifest = trained_manifest("small_convnet")
 history = trained_history("small_convnet")
+config = manifest["config"]
+print("settings:", config)
+train_ds, val_ds, test = cats_vs_dogs(
+    image_size=(config["image_size"], config["image_size"]),
+    batch_size=config["batch_size"],
+    validation_fraction=config["validation_fraction"],
+    seed=config["seed"],
+)
+n_train, n_val = len(train_ds.file_paths), len(val_ds.file_paths)
+print(f"training photos: {n_train:,}, validation photos: {n_val:,}")
 print(f"epochs: {manifest['epochs']}, best epoch: {manifest['best_epoch']}")
 print(f"best validation accuracy: {manifest['best_val_accuracy']:.1%}")
 hours = manifest["wall_seconds"] / 3600
@@ -248,55 +296,97 @@ plot_histories(
     "validation photos",
 )
 
+# %% tags=["prose"]
+Markdown(
+    f"""The recipe: the {n_train:,} training photos, the other {n_val:,} of the
+{n_train + n_val:,} in `train/` kept for validation; { {"rmsprop": "RMSprop"}.get(config["optimizer"], config["optimizer"])} with
+a learning rate of {config["learning_rate"]:g}, batches of
+{config["batch_size"]}, {config["epochs"]} epochs. To train the listing above
+the same way, compile it with
+`optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]`."""
+)
+
 # %% tags=["collapse"]
 train_acc = np.array(history["accuracy"])
 val_acc = np.array(history["val_accuracy"])
 val_loss = np.array(history["val_loss"])
-lowest_loss = int(val_loss.argmin()) + 1
+lowest_loss = int(val_loss.argmin()) + 1  # epochs count from 1
+around = slice(max(lowest_loss - 10, 0), lowest_loss + 10)  # 20 epochs
+best = manifest["best_epoch"]
 print(
-    f"first 20 epochs: training {train_acc[:20].mean():.1%}, validation "
-    f"{val_acc[:20].mean():.1%}; "
-    f"last 20: training {train_acc[-20:].mean():.1%}, "
-    f"validation {val_acc[-20:].mean():.1%}"
+    f"validation loss: lowest {val_loss.min():.2f} at epoch {lowest_loss} "
+    f"(validation accuracy {val_acc[lowest_loss - 1]:.2%}), "
+    f"{val_loss[-20:].mean():.2f} on average over the last 20 epochs"
 )
 print(
-    f"validation loss: lowest {val_loss.min():.2f} at epoch {lowest_loss}, "
-    f"{val_loss[-20:].mean():.2f} on average over the last 20 epochs"
+    f"validation accuracy: {val_acc[around].mean():.1%} on average in epochs "
+    f"{around.start + 1}-{around.stop}, {val_acc[-20:].mean():.1%} over the "
+    "last 20"
+)
+print(
+    f"kept epoch {best}: validation accuracy {val_acc[best - 1]:.1%}, "
+    f"validation loss {val_loss[best - 1]:.2f}"
+)
+gaps = {
+    f"{start + 1}-{start + 10}": 100
+    * (train_acc[start : start + 10] - val_acc[start : start + 10]).mean()
+    for start in range(0, len(train_acc), 10)
+}
+print(
+    "training minus validation accuracy, points, by epochs:",
+    {epochs: round(float(gap), 1) for epochs, gap in gaps.items()},
 )
 
 # %% tags=["prose"]
-from IPython.display import Markdown
-
-gap_late = train_acc[-20:].mean() - val_acc[-20:].mean()
-if gap_late > 0 and val_loss[-20:].mean() > val_loss.min():
-    memorising = (
-        "the model fits its training photos far better than new ones, and "
-        "its validation loss has risen: it memorises despite augmentation "
-        "and dropout"
+rising = val_acc[-20:].mean() > val_acc[around].mean()
+loss_up = val_loss[-20:].mean() > val_loss.min()
+if loss_up and rising:
+    loss_story = (
+        "yet validation accuracy kept rising"
+    )
+elif loss_up:
+    loss_story = (
+        "and validation accuracy did not rise either: the model stopped "
+        "improving on new photos"
     )
 else:
-    memorising = "these numbers show no sign of memorising"
+    loss_story = "so validation loss did not rise"
+over_confident = (
+    " The extra loss does not come from more mistakes. Cross-entropy charges "
+    "a wrong answer more the more confident it is, so a loss that rises while "
+    "accuracy climbs points to mistakes made with more confidence "
+    "(over-confidence), not to more of them."
+    if loss_up and rising
+    else ""
+)
+spans = list(gaps)
 Markdown(
-    f"""Averaged over the last 20 epochs, training accuracy is
-{train_acc[-20:].mean():.1%} and validation accuracy {val_acc[-20:].mean():.1%},
-a gap of {100 * gap_late:.1f} points, and validation loss, lowest at epoch
-{lowest_loss} ({val_loss.min():.2f}), averages {val_loss[-20:].mean():.2f}
-over those epochs: {memorising}.
-The run kept the weights of epoch {manifest["best_epoch"]}, the best on
-validation."""
+    f"""Validation loss was lowest at epoch {lowest_loss}
+({val_loss.min():.2f}) and averages {val_loss[-20:].mean():.2f} over the last
+20 epochs, {loss_story}: {val_acc[around].mean():.1%} on average over epochs
+{around.start + 1}–{around.stop}, around the loss minimum, and
+{val_acc[-20:].mean():.1%} over the last 20.{over_confident}
+
+Training accuracy ran ahead of validation accuracy by
+{gaps[spans[1]]:.1f} points on average in epochs {spans[1].replace("-", "–")},
+{gaps[spans[4]]:.1f} in epochs {spans[4].replace("-", "–")} and
+{gaps[spans[7]]:.1f} in epochs {spans[7].replace("-", "–")}. The two are
+measured differently, though: training accuracy on augmented photos with
+dropout active, validation accuracy on plain photos without dropout, so the
+gap is not a pure measure of memorising. The run kept the weights of epoch
+{best}, the best by validation accuracy ({val_acc[best - 1]:.1%}, validation
+loss {val_loss[best - 1]:.2f})."""
 )
 
 # %% [markdown]
-# ## On the 1,000 held-out photos
+# ## On the held-out photos
 #
 # The `validation/` folder played no part in training or in choosing the
 # epoch:
 
 # %%
-from modern_convnets.data import cats_vs_dogs
 from modern_convnets.evaluation import confusion_matrix, predict
 
-_, _, test = cats_vs_dogs()
 result = predict(load_trained("small_convnet"), test)
 print(
     f"held-out accuracy: {result.accuracy:.1%} of {result.labels.size:,} photos"
@@ -305,8 +395,8 @@ matrix = confusion_matrix(result.labels, result.probabilities)
 plot_confusion_matrices(
     {"small_convnet": matrix},
     test.class_names,
-    caption="small_convnet on the 1,000 held-out photos: rows the true class, "
-    "columns the prediction",
+    caption=f"small_convnet on the {result.labels.size:,} held-out photos: rows "
+    "the true class, columns the prediction",
 )
 
 # %% tags=["prose"]
@@ -320,13 +410,20 @@ it misses {missed[test.class_names[1]]:.1%} of the dogs (taken for cats, the
 bottom-left cell) and {missed[test.class_names[0]]:.1%} of the cats."""
 )
 
-# %% [markdown]
-# The book reports 83.9% test accuracy for this model trained with
-# augmentation (Chollet, *Deep Learning with Python*, 2nd edition, 2021), on
-# its own split: 2,000 training photos, 1,000 for validation and a test set
-# of 2,000. Here the model learns from 1,600 photos, keeps 400 aside to choose
-# its epoch and is tested on the data set's 1,000 `validation/` photos, so the
-# two figures are not directly comparable.
+# %% tags=["prose"]
+by_loss = val_acc[lowest_loss - 1]
+Markdown(
+    f"""The book reports 83.5% test accuracy for this model trained with
+augmentation (Chollet, *Deep Learning with Python*, 2nd edition, 2021,
+chapter 8; its Keras 3 edition, Chollet and Watson, 2025, reports 83.9%), on
+its own split: 2,000 training photos, 1,000 for validation and a test set of
+2,000. Its checkpoint keeps the epoch with the lowest validation loss; this
+run kept the best validation accuracy, and by validation loss it would have
+kept epoch {lowest_loss} (validation accuracy {by_loss:.2%}) instead of epoch
+{best}. Here the model learns from {n_train:,} photos, keeps {n_val:,} aside
+to choose its epoch and is tested on the data set's {result.labels.size:,}
+`validation/` photos, so the figures are not directly comparable."""
+)
 
 # %% [markdown]
 # ## Summary
@@ -337,12 +434,14 @@ Markdown(
   padding trims one pixel per side, a 2 × 2 pooling with stride 2 halves,
   rounding down.
 - The baseline: five Conv2D/MaxPooling2D stages, `Flatten`, dropout and one
-  sigmoid unit, {ours.count_params():,} parameters; the lecture's nine feature
-  maps run from 178 × 178 × 32 down to 7 × 7 × 256.
-- `Flatten` keeps positions and costs a weight per position and channel;
-  global average pooling keeps one number per channel.
-- Trained on 1,600 photos, it is right on {result.accuracy:.1%} of the 1,000
-  held-out photos (the book's figure, on its own split, is 83.9%).
+  sigmoid unit, {ours.count_params():,} parameters; the lecture's
+  {len(maps)} feature maps run from {" × ".join(map(str, maps[0][1:]))} down
+  to {" × ".join(map(str, maps[-1][1:]))}.
+- `Flatten` keeps positions within the last map and costs a weight per
+  position and channel; global average pooling keeps one number per channel.
+- Trained on {n_train:,} photos, it is right on {result.accuracy:.1%} of the
+  {result.labels.size:,} held-out photos (the book's figure, on its own split,
+  is 83.5%).
 - It is the baseline that [Mini-Xception](../mini-xception/) is measured
   against, and the model whose activations
   [Part B](../../part-b/activations/) looks inside."""
@@ -371,12 +470,15 @@ Markdown(
 <li>3 × 3 × 256 × 256 weights plus 256 biases: {conv5:,}.</li>
 <li>The dense layer shrinks from {flat + 1:,} to 257 parameters:
 {with_gap:,} in all, against {total:,}.</li>
-<li>Because the last epoch is not necessarily the best one on new photos:
-validation loss was lowest at epoch {lowest_loss} and higher afterwards.
-Here the choice mattered little, {best_val:.1%} on validation at the best
-epoch ({manifest["best_epoch"]}) against {last_val:.1%} at the last, and
-the best of {len(val_acc)} noisy scores flatters itself; the held-out
-photos give the fair figure.</li>
+<li>Because the last epoch is not necessarily the best one on new photos.
+This run kept the epoch with the best validation accuracy, epoch
+{manifest["best_epoch"]} ({best_val:.1%}, validation loss
+{val_loss[manifest["best_epoch"] - 1]:.2f}); keeping the lowest validation
+loss instead, as the book does, would have picked epoch {lowest_loss}
+({val_acc[lowest_loss - 1]:.2%}). Here the choice mattered little,
+{best_val:.1%} on validation at the kept epoch against {last_val:.1%} at the
+last, and the best of {len(val_acc)} noisy scores flatters itself; the
+held-out photos give the fair figure.</li>
 </ol>
 </details>"""
 )

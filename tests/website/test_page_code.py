@@ -183,19 +183,9 @@ NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d+%)(?![\w])")
 
 # Numbers that a page's prose may state without computing them, with the reason.
 DEFINITIONS: dict[str, dict[str, str]] = {
-    "tutorials/getting-started/": {
-        "10%": "the augmentation's rotation range, a setting",
-        "20%": "the augmentation's zoom range, a setting",
-    },
     "part-a/vanishing-gradients/": {
         "0.25": "the sigmoid's largest slope, a mathematical fact",
         "0.01": "the standard deviation of the 'small' initial weights, a setting",
-    },
-    "part-a/small-convnet/": {
-        "2,000": "the data set's training photos, from its README",
-        "1,600": "the training split, a setting of the recipe",
-        "12,544": "7 × 7 × 256, worked out in the sentence",
-        "83.9": "the book's accuracy for this model, quoted from the book",
     },
     "part-a/mini-xception/": {
         "1,600": "the training split, a setting of the recipe",
