@@ -402,13 +402,20 @@ gaps = {
     }
     for pair in pairs
 }
+measures = {
+    "median difference, 1 step": lambda g: f"{np.median(g['after_1']):.1e}",
+    "largest difference, 1 step": lambda g: f"{g['after_1'].max():.1e}",
+    "values off by more than 1e-5, 1 step": (
+        lambda g: f"{np.mean(g['after_1'] > 1e-5):.1%}"
+    ),
+    "largest difference, 30 steps": lambda g: f"{g['after_30'].max():.2f}",
+}
+header = " | ".join(f"{names[a]} and {names[b]}" for a, b in pairs)
 rows = "\n".join(
-    f"| {names[a]} and {names[b]} "
-    f"| {np.median(gaps[a, b]['after_1']):.1e} "
-    f"| {gaps[a, b]['after_1'].max():.1e} "
-    f"| {np.mean(gaps[a, b]['after_1'] > 1e-5):.1%} "
-    f"| {gaps[a, b]['after_30'].max():.2f} |"
-    for a, b in pairs
+    f"| {measure} | "
+    + " | ".join(cell(gaps[pair]) for pair in pairs)
+    + " |"
+    for measure, cell in measures.items()
 )
 losses = [float(runs[b]["loss"]) for b in names]
 spread = (max(losses) - min(losses)) / max(losses)
@@ -416,9 +423,8 @@ eps = np.finfo(np.float32).eps
 spacing = np.spacing(np.float32(0.5))
 median_1 = max(np.median(g["after_1"]) for g in gaps.values())
 Markdown(
-    f"""| backends | median difference, 1 step | largest, 1 step \
-| values off by more than 1e-5, 1 step | largest, 30 steps |
-|---|---|---|---|---|
+    f"""| difference in pixel values | {header} |
+|---|---|---|---|
 {rows}
 
 *Differences between the pixel values that the backends' listings reach

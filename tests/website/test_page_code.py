@@ -160,6 +160,7 @@ def snippet_python() -> Path:
         [str(python), "-c", "import modern_convnets"],
         capture_output=True,
         cwd=SNIPPET_ENV,
+        env={"PATH": os.environ["PATH"]},  # no PYTHONPATH to a checkout
         check=False,
     )
     assert found.returncode != 0, "the snippet environment must not have the package"
@@ -237,7 +238,12 @@ def test_backend_tabs_run_as_pasted_on_their_backend(
     pins = [f"{name}=={importlib.metadata.version(name)}" for name in names]
     python = _environment(SNIPPET_ENV.with_name(f"snippet-env-{backend}"), pins)
     for absent in ("modern_convnets", "tensorflow"):
-        found = subprocess.run([str(python), "-c", f"import {absent}"], check=False)
+        found = subprocess.run(
+            [str(python), "-c", f"import {absent}"],
+            capture_output=True,
+            env={"PATH": os.environ["PATH"]},  # no PYTHONPATH to a checkout
+            check=False,
+        )
         assert found.returncode != 0, f"the {backend} environment has {absent}"
     cells = _parse(page).backend_cells(backend)
     _run_pasted(cells, python, tmp_path, KERAS_BACKEND=backend)
