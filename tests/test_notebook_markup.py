@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 import pytest
-from site_build import cell_markup, home_figures, mathjax
+from site_build import backend_tabs, cell_markup, home_figures, mathjax
 from site_build.figure_files import FigureFiles
 from site_build.shared_styles import STYLE, SharedStyles
 
@@ -68,8 +68,60 @@ def render() -> str:
     )
 
 
+TABS_OPENING = (
+    '<div class="tabbed-set tabbed-alternate mc-backend-tabs" data-tabs="1:3">'
+    '<input checked="checked" id="__tabbed_1_1" name="__tabbed_1" type="radio">'
+    '<input id="__tabbed_1_2" name="__tabbed_1" type="radio">'
+    '<input id="__tabbed_1_3" name="__tabbed_1" type="radio">'
+    '<div class="tabbed-labels"><label for="__tabbed_1_1">TensorFlow</label>'
+    '<label for="__tabbed_1_2">JAX</label><label for="__tabbed_1_3">PyTorch</label>'
+    '</div>\n<div class="tabbed-content">\n'
+)
+
+
+def _check_tabs(html: str) -> str:
+    """The backend cells in one set of tabs, each cell whole in its block."""
+    cells = html.count('<div class="jp-Cell ')
+    out = backend_tabs.tab_cells(html)
+    assert out.count('<div class="jp-Cell ') == cells  # nothing lost or doubled
+    assert out.count(TABS_OPENING) == 1
+    inside = out[out.index(TABS_OPENING) + len(TABS_OPENING) :]
+    blocks = re.findall(
+        r'<div class="tabbed-block" data-backend="(\w+)">'
+        r'<div class="jp-Cell jp-CodeCell jp-Notebook-cell[^"]*'
+        r'celltag_copy celltag_backend-(\w+)[^"]*">\n'
+        r'<div class="jp-Cell [^"]*" id="cell-id=0">',
+        inside,
+    )
+    assert blocks == [("tensorflow",) * 2, ("jax",) * 2, ("torch",) * 2]
+    # The TensorFlow cell ran; the others are shown, not run.
+    tensorflow, jax, torch = inside.split('<div class="tabbed-block"')[1:4]
+    assert "<pre>tensorflow 1\n</pre>" in tensorflow
+    assert re.search(r"In\s\[\s\]:", jax)
+    assert "jp-OutputArea" not in jax
+    assert (
+        '<div class="clipboard-copy-txt" id="cell-3">import jax  # noqa: F401</div>'
+        in jax
+    )
+    assert (
+        '<div class="clipboard-copy-txt" id="cell-4">import torch  # noqa: F401</div>'
+        in torch
+    )
+    # The set closes where the torch cell did; the collapse cell follows.
+    assert re.search(
+        r"import torch  # noqa: F401</div>\n(</div>\n){5}</div></div>\n</div>\n</div>"
+        r'<div class="jp-Cell jp-CodeCell jp-Notebook-cell celltag_collapse">',
+        out,
+    )
+    # Each cell's code leaves the search index, in the tabs as elsewhere.
+    searched = cell_markup.exclude_code_from_search(out)
+    assert searched.count("<pre data-search-exclude>") == 6
+    return out
+
+
 def _check_edits(html: str, tmp_path: Path) -> None:
     """Every edit of the site build does exactly what it should to `html`."""
+    html = _check_tabs(html)
     # MathJax and mermaid.js loaders: three scripts out, nothing else.
     loaders = mathjax.NOTEBOOK_SCRIPTS.findall(html)
     assert len(loaders) == 2
@@ -90,6 +142,15 @@ def _check_edits(html: str, tmp_path: Path) -> None:
         + r'<div class="jp-Cell-inputWrapper"',
         out,
     )
+    # Each backend's cell names its backend in its label.
+    for backend, name in backend_tabs.BACKENDS.items():
+        label = cell_markup.BACKEND_COPY_LABEL.format(label=name, backend=backend)
+        assert re.search(
+            rf'celltag_backend-{backend}[^"]*" id="cell-id=0">\s*'
+            + re.escape(label)
+            + r'<div class="jp-Cell-inputWrapper"',
+            out,
+        ), backend
     # The collapse cell's code folded, its output outside the toggle.
     (folded,) = re.findall(
         re.escape(cell_markup.COLLAPSE_OPEN)

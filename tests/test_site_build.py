@@ -45,6 +45,7 @@ def test_docstring_examples(name, monkeypatch):
 
 def test_every_job_is_a_module():
     assert [name.split(".")[1] for name in MODULES] == [
+        "backend_tabs",
         "build_state",
         "cell_markup",
         "figure_files",

@@ -16,6 +16,9 @@
 - `mathjax`: the site works offline: nbconvert's CDN scripts out, the
   installed MathJax in.
 - `cell_markup`: "Copy this" labels, "Show the code" toggles.
+- `backend_tabs`: a listing's TensorFlow, JAX and PyTorch versions as
+  linked content tabs. The kernel that executes a page finds the page's
+  source in MODERN_CONVNETS_PAGE_SOURCE, to run those versions itself.
 - `notebook_files`: each tutorial page as a notebook of its prose and its
   "Copy this" cells, written beside the page at every build and offered by
   the "Download notebook" button of the page header
@@ -35,6 +38,7 @@ import jupytext
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from site_build import (
+    backend_tabs,
     cell_markup,
     kernel_profile,
     lab_assets,
@@ -70,6 +74,9 @@ def on_pre_page(page, config, files):
     cache = config[CONFIG_KEY].page_cache
     if cache is not None and page.file.src_uri.endswith((".py", ".ipynb")):
         cache.select(Path(page.file.abs_src_path))
+    if page.file.src_uri.endswith(".py"):
+        # The kernel, a child process started for this page, inherits it.
+        os.environ["MODERN_CONVNETS_PAGE_SOURCE"] = page.file.abs_src_path
     return page
 
 
@@ -81,8 +88,13 @@ def on_page_content(html, page, config, files):
     build.home_figures.collect(page.file.src_uri, html)
     site_url = config["site_url"]
     source = Path(page.file.abs_src_path)
+    cells = jupytext.read(source)
+    try:
+        backend_tabs.check_groups(cells["cells"])
+    except ValueError as error:
+        raise ValueError(f"{page.file.src_uri}: {error}") from error
     notebook = notebook_files.build_notebook(
-        jupytext.read(source),
+        cells,
         notebook_files.prose_outputs(html),
         title=page.title,
         page_url=site_url + page.url,
@@ -92,7 +104,7 @@ def on_page_content(html, page, config, files):
     path = notebook_files.notebook_path(source, Path(page.file.abs_dest_path))
     notebook_files.write_notebook(notebook, path)
     page.meta["notebook"] = path.name  # the header's "Download notebook"
-    return cell_markup.exclude_code_from_search(html)
+    return cell_markup.exclude_code_from_search(backend_tabs.tab_cells(html))
 
 
 def on_post_page(output, page, config):

@@ -24,16 +24,19 @@
 # You will learn:
 #
 # - how to truncate a pretrained network at a layer and turn gradient ascent on
-#   the input into a few lines of TensorFlow;
+#   the input into a few lines of TensorFlow, JAX or PyTorch;
 # - what the patterns of Xception's filters look like at three depths;
 # - how to optimise 64 filters at once, and what simple regularisers change;
 # - where the method falls short: filters that never wake up, patterns full of
 #   high frequencies, one pattern per filter.
 
 # %% [markdown]
-# Cells marked **Copy this** are the lecture's code in plain Keras and
-# TensorFlow: they run as pasted, one after the other, in a fresh Python
-# session. The other cells use this package to check them and to go further.
+# Cells marked **Copy this** are the lecture's code in plain Keras: they run
+# as pasted, one after the other, in a fresh Python session. The listing that
+# takes a gradient comes in three tabs, one per Keras backend (the lecture's
+# TensorFlow, JAX and PyTorch), for a session started with `KERAS_BACKEND`
+# set to that backend; the cells around it run on all three. The other cells
+# use this package to check them and to go further.
 #
 # ## The convolution layers of Xception
 #
@@ -109,11 +112,17 @@ for layer in feature_extractor.layers:
 # 2. Compute the filter's mean activation, ignoring the two pixels along each
 #    border of the feature map (their values are distorted by padding). This is
 #    the quantity to *maximise*, computed by `compute_loss`.
-# 3. Take its gradient with respect to the image (`tf.GradientTape`),
-#    normalise it to unit length (`tf.math.l2_normalize`, so every step has the
-#    same size whatever the scale of the activations), and add 10 times it to
-#    the image. `@tf.function` traces the step into a graph once per filter
-#    index, instead of running it operation by operation 30 times.
+# 3. Take its gradient with respect to the image, normalise it to unit
+#    length (divide by its Euclidean norm, so every step has the same size
+#    whatever the scale of the activations), and add 10 times it to the
+#    image. Each backend takes the gradient its own way. TensorFlow records
+#    the computation on a `tf.GradientTape` and `@tf.function` traces the
+#    step into a graph once per filter index, instead of running it operation
+#    by operation 30 times. JAX differentiates a function (`jax.grad`), which
+#    must be pure: the model's weights go in as arguments of
+#    `stateless_call`, and `jax.jit` compiles the step. PyTorch records the
+#    computation on tensors that `requires_grad`, and `loss.backward()`
+#    leaves the gradient in the image's `.grad`.
 # 4. Repeat 30 times.
 #
 # For display, `deprocess_image` standardises the image, scales it to a
@@ -121,8 +130,7 @@ for layer in feature_extractor.layers:
 # crops 25 pixels from each side, where the pattern is least constrained. The
 # lecture's four functions, with its names (`conv_names`, above, is ours):
 
-# %% tags=["copy"]
-import matplotlib.pyplot as plt
+# %% tags=["copy", "backend-tensorflow"]
 import tensorflow as tf
 
 
@@ -156,6 +164,92 @@ def generate_filter_pattern(filter_index):
     for _ in range(iterations):
         image = gradient_ascent_step(image, filter_index, learning_rate)
     return image[0].numpy()
+
+
+# %% tags=["copy", "backend-jax", "skip-execution"]
+import jax
+import jax.numpy as jnp
+
+trainable = [v.value for v in feature_extractor.trainable_variables]
+non_trainable = [v.value for v in feature_extractor.non_trainable_variables]
+
+
+def compute_loss(image, filter_index, trainable, non_trainable):
+    activation, _ = feature_extractor.stateless_call(
+        trainable, non_trainable, image
+    )
+    filter_activation = activation[:, 2:-2, 2:-2, filter_index]
+    return jnp.mean(filter_activation)
+
+
+@jax.jit
+def gradient_ascent_step(image, filter_index, learning_rate):
+    grads = jax.grad(compute_loss)(
+        image, filter_index, trainable, non_trainable
+    )
+    grads = grads / jnp.sqrt(jnp.maximum(jnp.sum(grads**2), 1e-12))
+    image += learning_rate * grads
+    return image
+
+
+img_width = 200
+img_height = 200
+
+
+def generate_filter_pattern(filter_index, seed=0):
+    iterations = 30
+    learning_rate = 10.0
+    image = jax.random.uniform(
+        jax.random.key(seed),
+        minval=0.4,
+        maxval=0.6,
+        shape=(1, img_width, img_height, 3),
+    )
+    for _ in range(iterations):
+        image = gradient_ascent_step(image, filter_index, learning_rate)
+    return np.array(image[0])
+
+
+# %% tags=["copy", "backend-torch", "skip-execution"]
+import torch
+
+
+def compute_loss(image, filter_index):
+    activation = feature_extractor(image)
+    filter_activation = activation[:, 2:-2, 2:-2, filter_index]
+    return torch.mean(filter_activation)
+
+
+def gradient_ascent_step(image, filter_index, learning_rate):
+    image = image.detach().requires_grad_(True)
+    loss = compute_loss(image, filter_index)
+    loss.backward()
+    grads = image.grad
+    grads = grads / torch.sqrt(torch.clamp(torch.sum(grads**2), min=1e-12))
+    image = image + learning_rate * grads
+    return image.detach()
+
+
+img_width = 200
+img_height = 200
+
+
+def generate_filter_pattern(filter_index):
+    iterations = 30
+    learning_rate = 10.0
+    image = torch.empty(1, img_width, img_height, 3).uniform_(0.4, 0.6)
+    for _ in range(iterations):
+        image = gradient_ascent_step(image, filter_index, learning_rate)
+    return image[0].detach().cpu().numpy()
+
+
+# %% [markdown]
+# Whatever the backend, `generate_filter_pattern` returns a NumPy array, and
+# the rest is NumPy and matplotlib: `deprocess_image` turns the pattern into
+# an 8-bit picture.
+
+# %% tags=["copy"]
+import matplotlib.pyplot as plt
 
 
 def deprocess_image(image):
@@ -254,6 +348,111 @@ picture.imshow(one.images[0])
 picture.set_axis_off()
 picture.set_title("the pattern it found")
 fig
+
+# %% [markdown]
+# ## The same listing on three backends
+#
+# The three versions of the lecture's listing above compute the same
+# gradient ascent. To check, the page runs each in a fresh Python process
+# with `KERAS_BACKEND` set (Keras picks its backend once per process): the
+# copy cells of that backend, as a reader pastes them, then 30 steps of its
+# `gradient_ascent_step` from one start image, drawn with NumPy (seed 0)
+# so that all three start from the same pixels. The code each process runs
+# is read from this page's source, so the table below comes from the
+# listings shown.
+
+# %%
+import jupytext
+from modern_convnets.listings import backend_code, run_listing
+
+page = jupytext.read(
+    os.environ.get("MODERN_CONVNETS_PAGE_SOURCE", "filters.py")
+)
+probe = """
+image = keras.ops.convert_to_tensor(start)
+for step in range(1, 31):
+    image = gradient_ascent_step(image, 2, 10.0)
+    if step in (1, 30):
+        outputs[f"after_{step}"] = image
+activation = feature_extractor(image)
+outputs["loss"] = keras.ops.mean(activation[:, 2:-2, 2:-2, 2])
+"""
+rng = np.random.default_rng(0)
+start = rng.uniform(0.4, 0.6, size=(1, 200, 200, 3)).astype("float32")
+runs = {
+    backend: run_listing(
+        backend_code(page.cells, backend) + "\n" + probe,
+        backend,
+        {"start": start},
+    )
+    for backend in ("tensorflow", "jax", "torch")
+}
+for backend, run in runs.items():
+    print(
+        f"{backend:<11} mean activation after 30 steps: {run['loss']:.6f}"
+    )
+
+# %% tags=["prose"]
+names = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+pairs = [("tensorflow", "jax"), ("tensorflow", "torch"), ("jax", "torch")]
+gaps = {
+    pair: {
+        key: np.abs(runs[pair[0]][key] - runs[pair[1]][key])
+        for key in ("after_1", "after_30")
+    }
+    for pair in pairs
+}
+measures = {
+    "median difference, 1 step": lambda g: f"{np.median(g['after_1']):.1e}",
+    "largest difference, 1 step": lambda g: f"{g['after_1'].max():.1e}",
+    "values off by more than 1e-5, 1 step": (
+        lambda g: f"{np.mean(g['after_1'] > 1e-5):.1%}"
+    ),
+    "largest difference, 30 steps": lambda g: f"{g['after_30'].max():.2f}",
+}
+header = " | ".join(f"{names[a]} and {names[b]}" for a, b in pairs)
+rows = "\n".join(
+    f"| {measure} | "
+    + " | ".join(cell(gaps[pair]) for pair in pairs)
+    + " |"
+    for measure, cell in measures.items()
+)
+losses = [float(runs[b]["loss"]) for b in names]
+spread = (max(losses) - min(losses)) / max(losses)
+eps = np.finfo(np.float32).eps
+spacing = np.spacing(np.float32(0.5))
+median_1 = max(np.median(g["after_1"]) for g in gaps.values())
+Markdown(
+    f"""| difference in pixel values | {header} |
+|---|---|---|---|
+{rows}
+
+*Differences between the pixel values that the backends' listings reach
+from the same start, filter 2 of `block3_sepconv1`.*
+
+After one step most values agree to the rounding of float32: the median
+difference is at most {median_1:.1e}, {median_1 / spacing:.1f} times the
+gap between neighbouring float32 numbers near 0.5 ({spacing:.1e}).
+Float32 keeps 24 significant bits, a relative rounding error of up to
+{eps / 2:.1e} per operation, and its addition is not associative: a sum of
+the same products in another order ends in other last bits. Each backend
+computes the convolutions and their gradients its own way: JAX compiles
+the whole step with XLA, TensorFlow runs its own kernels on the graph that
+`tf.function` traced, PyTorch runs its kernels one operation at a time,
+and PyTorch's convolutions take the channels first, so Keras transposes
+the image around each of them. A few values, up
+to {max(np.mean(g["after_1"] > 1e-5) for g in gaps.values()):.1%}, differ by
+more, up to {max(g["after_1"].max() for g in gaps.values()):.1e}: the
+gradient passes ReLUs and a max pooling, which route it by comparisons (is
+a value above zero, which value of a window is the largest), and where
+rounding flips a comparison, the gradient takes another path. Each step
+starts from the last one's result, so the differences grow: after 30 steps
+values differ by up to {max(g["after_30"].max() for g in gaps.values()):.2f},
+in an image whose values span {np.ptp(runs["tensorflow"]["after_30"]):.1f}.
+The three end at about the same mean activation, {min(losses):.3f} to
+{max(losses):.3f}, {spread:.1%} apart: the same climb, along paths that
+rounding has pulled apart."""
+)
 
 # %% [markdown]
 # ## Sixty-four filters

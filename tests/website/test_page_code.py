@@ -5,7 +5,10 @@
   Pillow (the versions the site was built with) but not this package. The
   model files the pages offer for download sit in the working folder; the
   photos and the offline ImageNet weights are named by the same environment
-  variables the pages mention.
+  variables the pages mention. A listing's JAX and PyTorch tabs run the
+  same way, with the page's copy cells that name no backend, each in an
+  environment of its own with `KERAS_BACKEND` set: Keras, JAX (or
+  PyTorch's CPU build), NumPy, matplotlib and Pillow, and no TensorFlow.
 - Every result number in a page's prose (a decimal, a percentage, a number
   with a thousands separator) appears in that page's outputs, so it was
   computed on the page rather than typed. Definitions (image sizes, the
@@ -43,6 +46,11 @@ pytestmark = pytest.mark.site
 
 SNIPPET_ENV = REPO / "build" / "snippet-env"
 SNIPPET_PACKAGES = ("keras", "tensorflow", "numpy", "matplotlib", "pillow")
+# The other backends' environments: the same libraries, another backend.
+BACKEND_SNIPPET_PACKAGES = {
+    "jax": ("keras", "jax", "jaxlib", "numpy", "matplotlib", "pillow"),
+    "torch": ("keras", "torch", "numpy", "matplotlib", "pillow"),
+}
 MODEL_FILES = sorted((REPO / "src" / "modern_convnets" / "trained").glob("*.keras"))
 
 
@@ -51,7 +59,8 @@ class _NotebookPage(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.copy_cells: list[str] = []
+        self.all_copy_cells: list[str] = []
+        self.copy_backends: list[str | None] = []  # each copy cell's tab
         self.prose: list[str] = []
         self.outputs: list[str] = []
         self._stack: list[str] = []  # what each open element is part of
@@ -65,7 +74,11 @@ class _NotebookPage(HTMLParser):
         part = self._part()
         if "celltag_copy" in classes:
             part = "copy-cell"
-            self.copy_cells.append("")
+            self.all_copy_cells.append("")
+            tabs = [c for c in classes if c.startswith("celltag_backend-")]
+            self.copy_backends.append(
+                tabs[0].removeprefix("celltag_backend-") if tabs else None
+            )
         elif part == "copy-cell" and "jp-OutputArea" in classes:
             part = "output"
         elif part == "copy-cell" and "mc-copy-label" in classes:
@@ -88,11 +101,29 @@ class _NotebookPage(HTMLParser):
     def handle_data(self, data: str) -> None:
         part = self._part()
         if part == "copy-cell" and self._code:
-            self.copy_cells[-1] += data
+            self.all_copy_cells[-1] += data
         elif part == "prose" and not self._code:
             self.prose.append(data)
         elif part == "output":
             self.outputs.append(data)
+
+    def backend_cells(self, backend: str) -> list[str]:
+        """The copy cells a reader of `backend` pastes: shared ones and its own."""
+        return [
+            cell
+            for cell, tab in zip(self.all_copy_cells, self.copy_backends, strict=True)
+            if tab in (None, backend)
+        ]
+
+    @property
+    def copy_cells(self) -> list[str]:
+        """The copy cells that run on TensorFlow, the pages' own backend."""
+        return self.backend_cells("tensorflow")
+
+    @property
+    def backends(self) -> set[str]:
+        """The backends other than TensorFlow that the page has tabs for."""
+        return {tab for tab in self.copy_backends if tab} - {"tensorflow"}
 
 
 @functools.cache
@@ -124,32 +155,23 @@ def test_the_lecture_listings_are_on_their_pages() -> None:
 def snippet_python() -> Path:
     """A Python with the pages' libraries at the site's versions, not this package."""
     pins = [f"{name}=={importlib.metadata.version(name)}" for name in SNIPPET_PACKAGES]
-    python = SNIPPET_ENV / "bin" / "python"
-    marker = SNIPPET_ENV / "pins.txt"
-    if not (marker.is_file() and marker.read_text() == "\n".join(pins)):
-        shutil.rmtree(SNIPPET_ENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(SNIPPET_ENV)], check=True)
-        install = [str(python), "-m", "pip", "install", "--quiet", *pins]
-        subprocess.run(install, check=True)
-        marker.write_text("\n".join(pins))
+    python = _environment(SNIPPET_ENV, pins)
     found = subprocess.run(
         [str(python), "-c", "import modern_convnets"],
         capture_output=True,
         cwd=SNIPPET_ENV,
+        env={"PATH": os.environ["PATH"]},  # no PYTHONPATH to a checkout
         check=False,
     )
     assert found.returncode != 0, "the snippet environment must not have the package"
     return python
 
 
-@pytest.mark.parametrize("page", COPY_PAGES)
-def test_copy_cells_run_as_pasted_without_the_package(
-    page: str, snippet_python: Path, tmp_path: Path
-) -> None:
+def _run_pasted(cells: list[str], python: Path, tmp_path: Path, **env: str) -> None:
+    """Run `cells` as one script in `python`, as a reader pastes them."""
     from modern_convnets.data import find_dataset
     from modern_convnets.pretrained import find_xception_weights
 
-    cells = _parse(page).copy_cells
     script = tmp_path / "pasted.py"
     script.write_text("\n\n".join(cells))
     for path in MODEL_FILES:  # the files the pages offer under models/
@@ -163,9 +185,10 @@ def test_copy_cells_run_as_pasted_without_the_package(
         "MODERN_CONVNETS_XCEPTION_WEIGHTS": str(
             find_xception_weights(download=False).path
         ),
+        **env,
     }
     result = subprocess.run(
-        [str(snippet_python), str(script)],
+        [str(python), str(script)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -173,9 +196,57 @@ def test_copy_cells_run_as_pasted_without_the_package(
         timeout=900,
         check=False,
     )
-    assert result.returncode == 0, (
-        f"{page}, {len(cells)} cells:\n{result.stderr[-3000:]}"
-    )
+    assert result.returncode == 0, f"{len(cells)} cells:\n{result.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("page", COPY_PAGES)
+def test_copy_cells_run_as_pasted_without_the_package(
+    page: str, snippet_python: Path, tmp_path: Path
+) -> None:
+    _run_pasted(_parse(page).copy_cells, snippet_python, tmp_path)
+
+
+def _environment(folder: Path, pins: list[str]) -> Path:
+    """A virtual environment in `folder` with exactly `pins`, made once."""
+    python = folder / "bin" / "python"
+    marker = folder / "pins.txt"
+    if not (marker.is_file() and marker.read_text() == "\n".join(pins)):
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        install = [str(python), "-m", "pip", "install", "--quiet", *pins]
+        subprocess.run(install, check=True)
+        marker.write_text("\n".join(pins))
+    return python
+
+
+BACKEND_COPY_PAGES = [
+    (page, backend) for page in COPY_PAGES for backend in sorted(_parse(page).backends)
+]
+
+
+def test_the_filters_listing_has_every_backend() -> None:
+    assert ("part-b/filters/", "jax") in BACKEND_COPY_PAGES
+    assert ("part-b/filters/", "torch") in BACKEND_COPY_PAGES
+
+
+@pytest.mark.parametrize(("page", "backend"), BACKEND_COPY_PAGES)
+def test_backend_tabs_run_as_pasted_on_their_backend(
+    page: str, backend: str, tmp_path: Path
+) -> None:
+    """The page's shared copy cells and its tabs of `backend`, on that backend."""
+    names = BACKEND_SNIPPET_PACKAGES[backend]
+    pins = [f"{name}=={importlib.metadata.version(name)}" for name in names]
+    python = _environment(SNIPPET_ENV.with_name(f"snippet-env-{backend}"), pins)
+    for absent in ("modern_convnets", "tensorflow"):
+        found = subprocess.run(
+            [str(python), "-c", f"import {absent}"],
+            capture_output=True,
+            env={"PATH": os.environ["PATH"]},  # no PYTHONPATH to a checkout
+            check=False,
+        )
+        assert found.returncode != 0, f"the {backend} environment has {absent}"
+    cells = _parse(page).backend_cells(backend)
+    _run_pasted(cells, python, tmp_path, KERAS_BACKEND=backend)
 
 
 # A result number: a decimal, a percentage, or a number with thousands separators.

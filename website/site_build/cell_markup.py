@@ -1,7 +1,9 @@
 """Markup for tagged code cells: "Copy this" labels and "Show the code" toggles.
 
 - Cells tagged `copy` are plain Keras that readers paste into a fresh session
-  (`model_files` says what they find there): each gets a visible label.
+  (`model_files` says what they find there): each gets a visible label. A
+  cell tagged `backend-<name>` too (one tab of `backend_tabs`) names the
+  backend its session needs.
 - Cells tagged `collapse` (bookkeeping: table layout, figure layout) show
   their output, with their code folded away behind a "Show the code" toggle.
 - Every code cell's input is left out of the site's search index
@@ -17,6 +19,8 @@ changes.
 from __future__ import annotations
 
 import re
+
+from site_build.backend_tabs import BACKENDS
 
 
 def _tagged_cell(tag: str) -> str:
@@ -38,6 +42,12 @@ COPY_LABEL = (
     '<p class="mc-copy-label"><strong>Copy this</strong>: plain Keras, '
     "runs as pasted after the copy cells above it</p>"
 )
+BACKEND_COPY_LABEL = (
+    '<p class="mc-copy-label"><strong>Copy this</strong>: plain Keras on '
+    "{label}, runs as pasted after the copy cells above it, in a session "
+    "started with <code>KERAS_BACKEND={backend}</code></p>"
+)
+BACKEND_TAG = re.compile(r"\bcelltag_backend-([a-z]+)\b")
 COLLAPSE_OPEN = '<details class="mc-collapse"><summary>Show the code</summary>'
 # The code's own <pre>: the theme's search parser skips an excluded element
 # until the next end tag of the same name, so the mark goes on the innermost
@@ -66,4 +76,21 @@ def mark_cells(html: str) -> str:
     html = COLLAPSE_CELL.sub(
         lambda m: m[1] + COLLAPSE_OPEN + m[2] + "</details>" + m[3], html
     )
-    return COPY_CELL.sub(lambda m: m[1] + COPY_LABEL, html)
+    return COPY_CELL.sub(lambda m: m[1] + copy_label(m[1]), html)
+
+
+def copy_label(cell_opening: str) -> str:
+    """The "Copy this" label for a copy cell, from the cell's opening tag.
+
+    Example:
+        >>> label = copy_label('<div class="jp-Cell celltag_copy celltag_backend-jax">')
+        >>> "plain Keras on JAX" in label, "<code>KERAS_BACKEND=jax</code>" in label
+        (True, True)
+    """
+    found = BACKEND_TAG.search(cell_opening)
+    if not found:
+        return COPY_LABEL
+    backend = found[1]
+    if backend not in BACKENDS:
+        raise ValueError(f"tag backend-{backend}: not one of {', '.join(BACKENDS)}")
+    return BACKEND_COPY_LABEL.format(label=BACKENDS[backend], backend=backend)

@@ -17,6 +17,10 @@ element is kept as HTML, which Jupyter renders in Markdown cells too.
 
 Links relative to the page become absolute on the site, so they still lead
 somewhere from a notebook opened anywhere.
+
+The notebook runs on TensorFlow: a listing's JAX and PyTorch versions
+(`backend_tabs`) follow its TensorFlow cell as Markdown cells holding their
+code, to paste into a session of that backend.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from modern_convnets._atomic import atomic_path
+from modern_convnets.listings import cell_backend
+from site_build.backend_tabs import BACKENDS
 
 DATASET_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
 COMPUTED = "*Computed when the site was built.*"
@@ -355,7 +361,11 @@ def build_notebook(
             f"but {len(prose)} prose outputs were given; each prose cell needs "
             f"its outputs from the executed page"
         )
-    copy_code = "\n\n".join(str(c["source"]) for c in cells if "copy" in _tags(c))
+    copy_code = "\n\n".join(
+        str(c["source"])
+        for c in cells
+        if "copy" in _tags(c) and cell_backend(_tags(c)) in (None, "tensorflow")
+    )
     models = [name for name in model_names if name in copy_code]
     page_link = f"[{title}]({page_url})"
     if copy_code:
@@ -395,6 +405,8 @@ def build_notebook(
         elif "prose" in tags:
             written = "\n\n".join(next(outputs))
             text = absolute_links(written, page_url) + "\n\n" + COMPUTED
+        elif "copy" in tags and cell_backend(tags) not in (None, "tensorflow"):
+            text = other_backend(str(cell["source"]), cell_backend(tags) or "")
         elif "copy" in tags:
             out.append(_cell("code", str(cell["source"]), len(out)))
             continue
@@ -414,6 +426,25 @@ def build_notebook(
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+
+
+def other_backend(source: str, backend: str) -> str:
+    """A Markdown cell showing a copy cell's version for another backend.
+
+    Example:
+        >>> print(other_backend("import jax", "jax"))
+        The same on JAX, in a session started with `KERAS_BACKEND=jax`:
+        <BLANKLINE>
+        ```python
+        import jax
+        ```
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend {backend!r}: not one of {', '.join(BACKENDS)}")
+    return (
+        f"The same on {BACKENDS[backend]}, in a session started with "
+        f"`KERAS_BACKEND={backend}`:\n\n```python\n{source.strip()}\n```"
+    )
 
 
 def notebook_path(page_source: Path, page_dest: Path) -> Path:

@@ -15,10 +15,20 @@
 #
 # The markup that `website/site_build/` edits, as the pinned mkdocs-jupyter
 # and nbconvert write it: math, a `copy` cell, a `collapse` cell, a `prose`
-# cell and a figure in a `home` cell. Some math: $y = \max(0, x)$.
+# cell, a figure in a `home` cell, and a listing in three backends' versions,
+# of which the kernel runs TensorFlow's. Some math: $y = \max(0, x)$.
 
 # %% tags=["copy"]
 x = 1
+
+# %% tags=["copy", "backend-tensorflow"]
+print("tensorflow", x)
+
+# %% tags=["copy", "backend-jax", "skip-execution"]
+import jax  # noqa: F401
+
+# %% tags=["copy", "backend-torch", "skip-execution"]
+import torch  # noqa: F401
 
 # %% tags=["collapse"]
 print("collapsed", x)
