@@ -108,8 +108,8 @@ print(
 #
 # At inference an image's output must be deterministic and depend on that
 # image alone, not on whichever other images share its batch; so Ioffe and
-# Szegedy (2015, section 3.1) normalise at inference with statistics fixed
-# after training instead of the batch's. Keras keeps, during training,
+# Szegedy (2015, in their section on training and inference) normalise at
+# inference with statistics fixed after training instead of the batch's. Keras keeps, during training,
 # exponential moving averages of each channel's mean and variance,
 # `moving = momentum × moving + (1 − momentum) × batch`, and uses them at
 # inference. The one training call above has already updated them once, from
