@@ -109,14 +109,14 @@ print(
 # At inference an image's output must be deterministic and depend on that
 # image alone, not on whichever other images share its batch; so Ioffe and
 # Szegedy (2015, in their section on training and inference) normalise at
-# inference with statistics fixed after training instead of the batch's. Keras keeps, during training,
-# exponential moving averages of each channel's mean and variance,
-# `moving = momentum × moving + (1 − momentum) × batch`, and uses them at
-# inference. The one training call above has already updated them once, from
-# their initial values 0 and 1. Keras averages the batch variance with the
-# $1/m$ of the equations above (NumPy's `x.var`, used in the check below),
-# while Ioffe and Szegedy's inference uses the unbiased estimate, $m/(m - 1)$
-# times the average batch variance.
+# inference with statistics fixed after training instead of the batch's.
+# Keras keeps, during training, exponential moving averages of each channel's
+# mean and variance, `moving = momentum × moving + (1 − momentum) × batch`,
+# and uses them at inference. The one training call above has already
+# updated them once, from their initial values 0 and 1. Keras averages the
+# batch variance with the $1/m$ of the equations above (NumPy's `x.var`, used
+# in the check below), while Ioffe and Szegedy's inference uses the unbiased
+# estimate, $m/(m - 1)$ times the average batch variance.
 
 # %%
 batch_mean = x.mean(axis=(0, 1, 2))
@@ -160,10 +160,10 @@ for momentum in (0.9, default):
     time_constant[momentum] = round(1 / (1 - momentum))
     kept = momentum ** time_constant[momentum]
     print(
-        f"momentum {momentum}: time constant {time_constant[momentum]} steps; "
-        f"after them a batch keeps {momentum}**{time_constant[momentum]} = "
-        f"{kept:.1%} of its weight (1/e = {np.exp(-1):.1%})"
+        f"momentum {momentum}: time constant {time_constant[momentum]} "
+        f"steps; {momentum}**{time_constant[momentum]} = {kept:.1%}"
     )
+print(f"1/e = {np.exp(-1):.1%}")
 print(
     f"Mini-Xception's training: {len(train_files.paths):,} photos / "
     f"batch {batch_size} = {steps_per_epoch} steps per epoch"
@@ -394,18 +394,15 @@ shortcuts = [
     for name in inbound[add]
     if kind[name] != "MaxPooling2D"
 ]
-print(
-    "what each residual sum adds to its block's pooled output:",
-    Counter(
-        f"{type(s).__name__} {s.kernel_size}, strides {s.strides}"
-        for s in shortcuts
-    ),
-)
+print("the shortcuts added to each block's pooled output:")
+for shortcut, count in Counter(
+    f"{type(s).__name__} {s.kernel_size}, strides {s.strides}"
+    for s in shortcuts
+).items():
+    print(f"  {count} × {shortcut}")
 for add in adds:
     takers = [name for name in inbound if add in inbound[name]]
-    print(
-        f"  {add} goes to {', '.join(f'{n} ({kind[n]})' for n in takers)}"
-    )
+    print(f"  {add} goes to {', '.join(takers)}")
 
 # %% tags=["prose"]
 relus = [name for name in inbound if kind[name] == "Activation"]
@@ -546,20 +543,19 @@ for (label, seed), v in runs.items():
     signed[label, seed] = (v[-1].mean(axis=0) - mean0) / std0
     shift[label, seed] = np.abs(signed[label, seed])
     spread[label, seed] = v[-1].std(axis=0) / std0
-print(f"layer {watched}, step 0 to step {steps}, per unit (of {width}):")
+print(f"layer {watched}, step 0 to step {steps}, per unit (of {width}),")
+print("in its step-0 std: median mean shift, std ratio")
 for seed in seeds:
     for label in ("without", "with"):
         s, r = shift[label, seed], spread[label, seed]
         print(
-            f"  seed {seed}, {label:>7} BN: mean moved by a median "
-            f"{np.median(s):.2f} std (largest {s.max():.2f}); std × "
-            f"{r.min():.2f} to {r.max():.2f}"
+            f"  seed {seed}, {label:>7} BN: mean moved {np.median(s):.2f} "
+            f"(largest {s.max():.2f}); std × {r.min():.2f} to {r.max():.2f}"
         )
 gamma0, beta0 = learned[seeds[0]]
 print(
-    f"seed {seeds[0]}, layer {watched}'s BN after {steps} steps: |β| at most "
-    f"{np.abs(beta0).max():.2f}, γ from {gamma0.min():.2f} to "
-    f"{gamma0.max():.2f}"
+    f"seed {seeds[0]}, BN after {steps} steps: |β| ≤ "
+    f"{np.abs(beta0).max():.2f}, γ {gamma0.min():.2f} to {gamma0.max():.2f}"
 )
 pooled = {}  # all units in one histogram, as a single distribution
 for label in ("without", "with"):
@@ -568,9 +564,10 @@ for label in ("without", "with"):
     pooled[label] = abs(p1 - p0) / v[0].std()
 up = int((signed["without", seeds[0]] > 0).sum())
 print(
-    f"seed {seeds[0]}, without BN: {up} units' means moved up, "
-    f"{width - up} down; the median of all units pooled moved by "
-    f"{pooled['without']:.2f} of the pooled std"
+    f"seed {seeds[0]}, without BN: {up} means moved up, {width - up} down;"
+)
+print(
+    f"  median of all units pooled moved {pooled['without']:.2f} pooled std"
 )
 
 
