@@ -13,8 +13,11 @@
 # %% [markdown]
 # # Batch normalisation
 #
-# A layer learns best when its inputs keep a stable scale. Batch normalisation
-# enforces that: during training it normalises each channel with the mean and
+# Ioffe and Szegedy (2015), who introduced batch normalisation, argued that a
+# layer learns more easily when the distribution of its inputs stays put while
+# the layers below it train; whether that is why the method helps is disputed
+# (see the section on a layer's inputs below). What the method does is
+# definite: during training it normalises each channel with the mean and
 # variance of the current batch, then lets the network choose the scale and
 # offset it actually wants.
 #
@@ -22,13 +25,14 @@
 #
 # - the four equations of batch normalisation, as NumPy code checked against
 #   Keras's `BatchNormalization` layer, in training and in inference mode;
-# - how long the moving averages used at inference remember, and what
-#   Keras's default momentum means for a training run;
+# - what the moving averages used at inference start from, how fast they
+#   forget, and what Keras's default momentum means for a training run;
 # - why a convolution followed by batch normalisation needs no bias;
 # - the lecture's convolution → normalisation → activation pattern in plain
 #   Keras, where the layer's four parameters per channel come from, and why
 #   the normalisation goes before the activation;
-# - how a layer's inputs drift during training with and without it;
+# - how a layer's inputs drift during training with and without it, unit by
+#   unit;
 # - why its layers stay frozen when a model is fine-tuned.
 #
 # ## The equations
@@ -102,11 +106,17 @@ print(
 # %% [markdown]
 # ## ... and in inference mode
 #
-# At inference there may be a single image, so batch statistics are meaningless.
-# During training the layer keeps exponential moving averages of the mean and
-# variance, `moving = momentum × moving + (1 − momentum) × batch`, and uses them
-# at inference. The one training call above has already updated them once, from
-# their initial values 0 and 1:
+# At inference an image's output must be deterministic and depend on that
+# image alone, not on whichever other images share its batch; so Ioffe and
+# Szegedy (2015, in their section on training and inference) normalise at
+# inference with statistics fixed after training instead of the batch's.
+# Keras keeps, during training, exponential moving averages of each channel's
+# mean and variance, `moving = momentum × moving + (1 − momentum) × batch`,
+# and uses them at inference. The one training call above has already
+# updated them once, from their initial values 0 and 1. Keras averages the
+# batch variance with the $1/m$ of the equations above (NumPy's `x.var`, used
+# in the check below), while Ioffe and Szegedy's inference uses the unbiased
+# estimate, $m/(m - 1)$ times the average batch variance.
 
 # %%
 batch_mean = x.mean(axis=(0, 1, 2))
@@ -130,12 +140,13 @@ gap = np.abs(keras_infer - numpy_infer).max()
 print(f"largest difference, inference mode: {gap:.1e}")
 
 # %% [markdown]
-# ## Momentum: how long the moving averages remember
+# ## Momentum: how fast the moving averages forget
 #
 # After $n$ more steps a batch's statistics weigh
 # $(1 - \text{momentum}) \times \text{momentum}^n$ in the moving average: they
-# fade geometrically, and the average remembers about 1 / (1 − momentum)
-# steps. The demo above used 0.9; Keras's default is larger:
+# fade geometrically. The average's time constant is $1 / (1 - \text{momentum})$
+# steps: after that many steps a batch's weight has fallen to about $1/e$ of
+# what it entered with. The demo above used 0.9; Keras's default is larger:
 
 # %%
 default = keras.layers.BatchNormalization().momentum
@@ -144,53 +155,98 @@ train_files, _, _ = data.split_files(root, seed=1337)
 batch_size = trained_manifest("mini_xception")["config"]["batch_size"]
 steps_per_epoch = int(np.ceil(len(train_files.paths) / batch_size))
 print(f"Keras's default momentum: {default}")
+time_constant = {}
 for momentum in (0.9, default):
+    time_constant[momentum] = round(1 / (1 - momentum))
+    kept = momentum ** time_constant[momentum]
     print(
-        f"momentum {momentum}: remembers about {1 / (1 - momentum):.0f} steps"
+        f"momentum {momentum}: time constant {time_constant[momentum]} "
+        f"steps; {momentum}**{time_constant[momentum]} = {kept:.1%}"
     )
+print(f"1/e = {np.exp(-1):.1%}")
 print(
     f"Mini-Xception's training: {len(train_files.paths):,} photos / "
     f"batch {batch_size} = {steps_per_epoch} steps per epoch"
 )
 
 # %% [markdown]
-# Until the averages have caught up, inference mode normalises with statistics
-# that are not the data's. A fresh layer of each momentum, given the batch
-# above repeatedly in training mode; after each step, the mean absolute
-# difference between its training-mode and inference-mode outputs on that
-# batch (the outputs themselves have a standard deviation of about 1):
+# A fresh layer starts its moving averages at 0 (mean) and 1 (variance), so
+# until they have caught up, inference mode normalises with those starting
+# values rather than the data's statistics. A fresh layer of each momentum,
+# given one batch repeatedly in training mode; after each step, the mean
+# absolute difference between its training-mode and inference-mode outputs on
+# that batch. Two batches: the one above, drawn with mean 3 and standard
+# deviation 2, far from the starting values, and the same batch standardised
+# per channel, so that its statistics are the starting values:
 
 # %%
+standardised = (x - x.mean(axis=(0, 1, 2))) / x.std(axis=(0, 1, 2))
+batches = {"mean 3, std 2": x, "standardised": standardised}
 checkpoints = (1, steps_per_epoch, 2 * steps_per_epoch)
 print(
-    f"{'momentum':>9}" + "".join(f"{f'step {n}':>10}" for n in checkpoints)
+    f"{'batch':>14}{'momentum':>9}"
+    + "".join(f"{f'step {n}':>10}" for n in checkpoints)
 )
-lag = {}
-for momentum in (0.9, default):
-    fresh = keras.layers.BatchNormalization(momentum=momentum)
-    for step in range(1, checkpoints[-1] + 1):
-        trained_out = np.asarray(fresh(x, training=True))
-        if step in checkpoints:
-            inferred = np.asarray(fresh(x, training=False))
-            lag[momentum, step] = np.abs(trained_out - inferred).mean()
-    print(
-        f"{momentum:>9}"
-        + "".join(f"{lag[momentum, n]:>10.3f}" for n in checkpoints)
-    )
+lag, out_std = {}, {}
+for name, batch in batches.items():
+    for momentum in (0.9, default):
+        fresh = keras.layers.BatchNormalization(momentum=momentum)
+        for step in range(1, checkpoints[-1] + 1):
+            trained_out = np.asarray(fresh(batch, training=True))
+            if step in checkpoints:
+                inferred = np.asarray(fresh(batch, training=False))
+                lag[name, momentum, step] = np.abs(
+                    trained_out - inferred
+                ).mean()
+        out_std[name, momentum] = trained_out.std()
+        print(
+            f"{name:>14}{momentum:>9}"
+            + "".join(
+                f"{lag[name, momentum, n]:>10.3f}" for n in checkpoints
+            )
+        )
+print(
+    "standard deviation of the training-mode outputs: "
+    f"{min(out_std.values()):.3f} to {max(out_std.values()):.3f}"
+)
+later_epochs = 10
+remaining = default ** (later_epochs * steps_per_epoch)
+print(
+    f"start-up weight left after {later_epochs} epochs: {default}**"
+    f"{later_epochs * steps_per_epoch} = {remaining:.2%}"
+)
+# Statistics that drift steadily: how many steps the average trails them by.
+rate, drifting = 0.01, np.arange(5000) * 0.01
+moving = 0.0
+for value in drifting:
+    moving = default * moving + (1 - default) * value
+trail = (drifting[-1] - moving) / rate
+print(f"a steadily drifting mean is trailed by {trail:.1f} steps")
 
 # %% tags=["prose"]
-memory_epochs = 1 / (1 - default) / steps_per_epoch
+far, near = "mean 3, std 2", "standardised"
+epoch_gap = {m: lag[far, m, steps_per_epoch] for m in (0.9, default)}
 Markdown(
-    f"""With the default momentum of {default}, the gap after one step is
-{lag[default, 1]:.3f}, and still {lag[default, steps_per_epoch]:.3f} after
-{steps_per_epoch} steps, one epoch of Mini-Xception's training; with 0.9 it
-is {lag[0.9, steps_per_epoch]:.3f} by then. Here the batch never changes;
-in real training the statistics move with the weights, and the averages
-remember about {1 / (1 - default):.0f} steps, {memory_epochs:.0f} epochs of
-{steps_per_epoch} steps. The validation accuracy on the
-[Mini-Xception page](../mini-xception/) is measured in inference mode, with
-these lagging averages, and jumps from epoch to epoch; that page names the lag
-as a plausible cause, not isolated there."""
+    f"""With the default momentum of {default}, the gap on the batch of
+mean 3 is {lag[far, default, 1]:.3f} after one step and still
+{epoch_gap[default]:.3f} after {steps_per_epoch} steps, one epoch of
+Mini-Xception's training (with 0.9, {epoch_gap[0.9]:.3f}); on the
+standardised batch it is {lag[near, default, 1]:.3f} after one step. So
+the gap measures how far this batch's statistics are from the starting
+values 0 and 1: it is a fresh layer's start-up bias, and its weight decays
+as momentum$^n$, to {remaining:.2%} after {later_epochs} epochs of
+{steps_per_epoch} steps.
+
+Lagging behind changing statistics is a separate effect, which this demo,
+with a batch that never changes, does not show: in real training the batch
+statistics move as the weights below change, and the averages trail them;
+for statistics that drift at a steady rate, an average of momentum {default}
+trails by {trail:.1f} steps, about
+{trail / steps_per_epoch:.0f} epochs of {steps_per_epoch} steps. The
+validation accuracy on the [Mini-Xception page](../mini-xception/) is measured
+in inference mode, with these moving averages, and changes more from epoch to
+epoch than the plain model's; that page names lagging averages as a plausible
+cause, not isolated there, and nothing on this page tests it."""
 )
 
 # %% [markdown]
@@ -275,14 +331,16 @@ print(
 # with Python*, 2nd edition, chapter 9): batch normalisation centres each
 # channel on zero, and zero is ReLU's pivot, where it switches from dropping a
 # value to passing it on. A channel shifted far from zero is passed almost
-# whole or dropped almost whole; a centred one is split. The convolution with
-# the large bias from above, per channel, before and after normalisation:
+# whole or dropped almost whole; a centred one is split. The convolution from
+# above without a bias (a Keras bias starts at zero anyway), on the same
+# images, per channel, before and after normalisation:
 
 # %%
-raw = np.asarray(with_bias(images))
+raw = np.asarray(without_bias(images))
 centred = np.asarray(keras.layers.BatchNormalization()(raw, training=True))
 passed_raw = (raw > 0).mean(axis=(0, 1, 2))
 passed_bn = (centred > 0).mean(axis=(0, 1, 2))
+channel_means = raw.mean(axis=(0, 1, 2))
 print("share of each channel's values that ReLU passes, over 32 channels")
 print(
     f"before normalisation: {passed_raw.min():.1%} to {passed_raw.max():.1%}"
@@ -290,15 +348,25 @@ print(
 print(
     f"after normalisation:  {passed_bn.min():.1%} to {passed_bn.max():.1%}"
 )
+print(f"mean pixel value of the images: {images.mean():.3f}")
+print(
+    f"channel means before normalisation: {channel_means.min():+.2f} to "
+    f"{channel_means.max():+.2f} (standard deviations "
+    f"{raw.std(axis=(0, 1, 2)).min():.2f} to {raw.std(axis=(0, 1, 2)).max():.2f})"
+)
 
 # %% [markdown]
-# The learned offset $\beta$ can still move the pivot where training wants it;
-# it starts at zero. The order is debated: Ioffe and Szegedy (2015), who
-# introduced batch normalisation, normalised before the nonlinearity, and
-# Chollet (2021) recommends it while calling the question open; Mishkin,
-# Sergievskiy and Matas (2017, "Systematic evaluation of convolution neural
-# network advances on the ImageNet") found normalisation after the ReLU
-# slightly better in their experiments.
+# Without any bias, the channels are already off-centre: the pixel values are
+# all positive, so their mean is not zero, and each filter's weights turn that
+# mean into a channel mean of its own sign and size. The learned offset
+# $\beta$ can still move the pivot where training wants it; it starts at zero.
+# The order is debated: Ioffe and Szegedy (2015), who introduced batch
+# normalisation, normalised before the nonlinearity, and Chollet (2021)
+# recommends it while calling the question open; Mishkin, Sergievskiy and
+# Matas (2017, "Systematic evaluation of convolution neural network advances
+# on the ImageNet") found normalisation after the ReLU
+# slightly better in their experiments, on CaffeNet trained on ImageNet images
+# downscaled to 128 pixels.
 #
 # ### Mini-Xception's order
 #
@@ -319,27 +387,79 @@ start = [layer.name for layer in mini.layers].index("block2_sepconv1_bn")
 print("block 2 begins:")
 for layer in mini.layers[start : start + 6]:
     print(f"  {layer.name:<22} {type(layer).__name__}")
+adds = [name for name in inbound if kind[name] == "Add"]
+shortcuts = [
+    mini.get_layer(name)
+    for add in adds
+    for name in inbound[add]
+    if kind[name] != "MaxPooling2D"
+]
+print("the shortcuts added to each block's pooled output:")
+for shortcut, count in Counter(
+    f"{type(s).__name__} {s.kernel_size}, strides {s.strides}"
+    for s in shortcuts
+).items():
+    print(f"  {count} × {shortcut}")
+for add in adds:
+    takers = [name for name in inbound if add in inbound[name]]
+    print(f"  {add} goes to {', '.join(takers)}")
 
 # %% tags=["prose"]
 relus = [name for name in inbound if kind[name] == "Activation"]
 after_bn = sum(
     kind[inbound[name][0]] == "BatchNormalization" for name in relus
 )
+bns = [name for name in inbound if kind[name] == "BatchNormalization"]
+bn_inputs = Counter(kind[inbound[name][0]] for name in bns)
+after_conv = bn_inputs["Conv2D"] + bn_inputs["SeparableConv2D"]
+identity = sum(
+    s.kernel_size == (1, 1) and s.strides == (1, 1) for s in shortcuts
+)
+takers = {
+    add: sorted(kind[name] for name in inbound if add in inbound[name])
+    for add in adds
+}
+to_next = all(
+    takers[add] == ["BatchNormalization", "Conv2D"] for add in adds[:-1]
+)
+last = ", ".join(f"`{n}`" for n in inbound if adds[-1] in inbound[n])
+if identity == 0:
+    shortcut_text = f"""none of its {len(shortcuts)} shortcuts is an identity;
+each is a strided 1 × 1 convolution (`block1_residual` …
+`{shortcuts[-1].name}`), so every sum passes through a convolution before the
+next"""
+else:
+    shortcut_text = f"""{identity} of its {len(shortcuts)} shortcuts are
+identities, the others strided 1 × 1 convolutions"""
+bare_end = not set(takers[adds[-1]]) & {"BatchNormalization", "Activation"}
 Markdown(
     f"""{"All" if after_bn == len(relus) else f"{after_bn} of the"}
 {len(relus)} ReLU{"s" if len(relus) != 1 else ""} in Mini-Xception
 take{"s" if len(relus) == 1 else ""} a batch normalisation's output, so the
-normalisation still comes straight before the activation. It is the same
-pattern, seen from another point: in a chain of blocks,
-`block2_sepconv1` → `block2_sepconv2_bn` → `block2_sepconv2_act` →
-`block2_sepconv2` is convolution → normalisation → activation → convolution,
-as in the lecture; only the boundary between blocks is drawn before the
-normalisation instead of after the activation. This "pre-activation" order
-comes from residual networks (He, Zhang, Ren and Sun, 2016, "Identity
-mappings in deep residual networks"): it leaves the sum of a block and its
-shortcut neither normalised nor rectified, so the shortcut carries it
-unchanged to the next block, whose first normalisation then centres it."""
+normalisation still comes straight before the activation. What the
+normalisations take differs from the lecture's pattern, though: of
+{len(bns)}, {bn_inputs["SeparableConv2D"]} take a separable convolution's
+output and {bn_inputs["Conv2D"]} the stem convolution's, convolution →
+normalisation → activation as in the lecture (inside block 2,
+`block2_sepconv1` → `block2_sepconv2_bn` → `block2_sepconv2_act`), while
+{bn_inputs["Add"]} take a residual sum, the output of the block before.
+
+This "pre-activation" order comes from residual networks (He, Zhang, Ren and
+Sun, 2016, "Identity mappings in deep residual networks"): there the
+shortcuts are identities wherever the shape stays the same, so a block's sum
+reaches the next sum unchanged, and a final normalisation and ReLU follow the
+last block. Mini-Xception keeps the order but not the identity:
+{shortcut_text}.{
+        " Each sum but the last goes to the next block's first normalisation"
+        " and to its shortcut convolution."
+        if to_next
+        else ""
+    } The last, `{adds[-1]}`, goes to {last}
+({", ".join(takers[adds[-1]])}){
+        ", with no normalisation or ReLU after it" if bare_end else ""
+    }."""
 )
+
 
 # %% [markdown]
 # ## A layer's inputs during training, with and without it
@@ -347,23 +467,25 @@ unchanged to the next block, whose first normalisation then centres it."""
 # Ioffe and Szegedy (2015) motivated the method with "internal covariate
 # shift": as the layers below learn, the distribution of a layer's inputs
 # moves, and the layer must keep adapting to it. Their Figure 1 follows the
-# 15th, 50th and 85th percentiles of one layer's inputs to its nonlinearity
-# over training. The same measurement on a small model: four dense layers of
-# 64 units with ReLU, trained for a few hundred steps to separate two classes
-# of random 32-dimensional points, once with batch normalisation before each
-# ReLU and once without (same seed, same data). Every 20 steps we take the
-# third layer's pre-activations (its ReLU's inputs, in training mode) on a
-# fixed probe batch of 512 points:
+# 15th, 50th and 85th percentiles of one typical sigmoid's input over
+# training. The same measurement, unit by unit, on a small model trained to
+# separate two classes of random points, once with batch normalisation before
+# each ReLU and once without (same data, same batches, same random seed):
 
 
 # %% tags=["collapse"]
-def dense_stack(normalise):
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((32,))
+dims, width, depth, watched = 32, 64, 4, 3  # input, units, layers, probed
+steps, batch, every, probe_size = 400, 32, 20, 512
+seeds = (0, 1, 2)  # initial weights; the figure shows the first
+
+
+def dense_stack(normalise, seed):
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((dims,))
     h = inputs
-    for i in range(1, 5):
+    for i in range(1, depth + 1):
         h = keras.layers.Dense(
-            64, use_bias=not normalise, name=f"dense{i}"
+            width, use_bias=not normalise, name=f"dense{i}"
         )(h)
         if normalise:
             h = keras.layers.BatchNormalization(name=f"dense{i}_bn")(h)
@@ -373,81 +495,190 @@ def dense_stack(normalise):
     stack.compile(
         optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy"
     )
-    probe = keras.Model(inputs, stack.get_layer("dense3_act").input)
+    probe = keras.Model(
+        inputs, stack.get_layer(f"dense{watched}_act").input
+    )
     return stack, probe
 
 
-points_rng = np.random.default_rng(0)
-points = points_rng.normal(size=(4096, 32)).astype("float32")
-direction = points_rng.normal(size=32)
-classes = ((points @ direction) ** 2 > 32).astype("float32")
-probe_points = points[:512]
-steps, every = 400, 20
-percentiles = {}  # "with"/"without" -> (checks, 3) array
-for label, normalise in (("without", False), ("with", True)):
-    stack, probe = dense_stack(normalise)
-    seen = []
-    for step in range(steps + 1):
-        if step % every == 0:
-            values = np.asarray(probe(probe_points, training=True))
-            seen.append(np.percentile(values, [15, 50, 85]))
-        if step < steps:
-            i = (step * 32) % len(points)
-            stack.train_on_batch(points[i : i + 32], classes[i : i + 32])
-    percentiles[label] = np.array(seen)
+# %% tags=["prose"]
+Markdown(
+    f"""The model: {depth} dense layers of {width} units with ReLU, on
+{dims}-dimensional points, trained for {steps} steps of batches of {batch}
+with plain SGD. Every {every} steps we take layer {watched}'s pre-activations (its
+ReLU's inputs, in training mode) on a fixed probe batch of {probe_size}
+points, and follow each of its {width} units separately, in units of that
+unit's own standard deviation at step 0, measured from its mean at step 0.
+The run is repeated from {len(seeds)} different initial weights."""
+)
 
-growth, drift = {}, {}  # band width, last over first; median's move
-for label, p in percentiles.items():
-    growth[label] = (p[-1, 2] - p[-1, 0]) / (p[0, 2] - p[0, 0])
-    drift[label] = abs(p[-1, 1] - p[0, 1])
-    print(f"{label} normalisation, 15th to 85th percentile:")
-    print(f"  step {0:>4}: {p[0, 0]:+.2f} to {p[0, 2]:+.2f}")
-    print(
-        f"  step {steps:>4}: {p[-1, 0]:+.2f} to {p[-1, 2]:+.2f}, "
-        f"{growth[label]:.2f} × as wide; median moved by {drift[label]:.2f}"
-    )
+# %%
+points_rng = np.random.default_rng(0)
+points = points_rng.normal(size=(4096, dims)).astype("float32")
+direction = points_rng.normal(size=dims)
+classes = ((points @ direction) ** 2 > dims).astype("float32")
+probe_points = points[:probe_size]
+runs = {}  # (label, seed) -> (checks, probe_size, width) pre-activations
+learned = {}  # seed -> final gamma and beta of the watched layer's BN
+for seed in seeds:
+    for label, normalise in (("without", False), ("with", True)):
+        stack, probe = dense_stack(normalise, seed)
+        seen = []
+        for step in range(steps + 1):
+            if step % every == 0:
+                seen.append(np.asarray(probe(probe_points, training=True)))
+            if step < steps:
+                i = (step * batch) % len(points)
+                stack.train_on_batch(
+                    points[i : i + batch], classes[i : i + batch]
+                )
+        runs[label, seed] = np.array(seen)
+        if normalise:
+            bn = stack.get_layer(f"dense{watched}_bn")
+            learned[seed] = (np.asarray(bn.gamma), np.asarray(bn.beta))
+
+shift, spread, signed = {}, {}, {}  # per unit, in its step-0 std
+for (label, seed), v in runs.items():
+    mean0, std0 = v[0].mean(axis=0), v[0].std(axis=0)
+    signed[label, seed] = (v[-1].mean(axis=0) - mean0) / std0
+    shift[label, seed] = np.abs(signed[label, seed])
+    spread[label, seed] = v[-1].std(axis=0) / std0
+print(f"layer {watched}, step 0 to step {steps}, per unit (of {width}),")
+print("in its step-0 std: median mean shift, std ratio")
+for seed in seeds:
+    for label in ("without", "with"):
+        s, r = shift[label, seed], spread[label, seed]
+        print(
+            f"  seed {seed}, {label:>7} BN: mean moved {np.median(s):.2f} "
+            f"(largest {s.max():.2f}); std × {r.min():.2f} to {r.max():.2f}"
+        )
+gamma0, beta0 = learned[seeds[0]]
+print(
+    f"seed {seeds[0]}, BN after {steps} steps: |β| ≤ "
+    f"{np.abs(beta0).max():.2f}, γ {gamma0.min():.2f} to {gamma0.max():.2f}"
+)
+pooled = {}  # all units in one histogram, as a single distribution
+for label in ("without", "with"):
+    v = runs[label, seeds[0]]
+    p0, p1 = np.percentile(v[0], 50), np.percentile(v[-1], 50)
+    pooled[label] = abs(p1 - p0) / v[0].std()
+up = int((signed["without", seeds[0]] > 0).sum())
+print(
+    f"seed {seeds[0]}, without BN: {up} means moved up, {width - up} down;"
+)
+print(
+    f"  median of all units pooled moved {pooled['without']:.2f} pooled std"
+)
+
 
 # %% tags=["collapse"]
-fig = Figure(figsize=(8, 3.6), layout="constrained")
+def unit_band(v, unit):
+    """Percentiles 15, 50, 85 of one unit, in its step-0 std from its mean."""
+    scaled = (v[:, :, unit] - v[0, :, unit].mean()) / v[0, :, unit].std()
+    return np.percentile(scaled, [15, 50, 85], axis=1)
+
+
+fig = Figure(figsize=(8, 3.8), layout="constrained")
 axes = fig.subplots(1, 2, sharey=True)
 checks = np.arange(0, steps + 1, every)
+typical = {}
 for ax, label in zip(axes, ("without", "with"), strict=True):
-    p = percentiles[label]
-    ax.fill_between(checks, p[:, 0], p[:, 2], alpha=0.3, label="15th–85th")
-    ax.plot(checks, p[:, 1], label="median")
+    v, s = runs[label, seeds[0]], shift[label, seeds[0]]
+    means = (v.mean(axis=1) - v[0].mean(axis=0)) / v[0].std(axis=0)
+    ax.plot(checks, means, color="0.6", linewidth=0.6)
+    typical[label] = int(np.argsort(s)[len(s) // 2])  # the median shift
+    low, mid, high = unit_band(v, typical[label])
+    ax.fill_between(
+        checks,
+        low,
+        high,
+        alpha=0.3,
+        color="C0",
+        label="one unit, 15th–85th",
+    )
+    ax.plot(checks, mid, color="C0", label="one unit, median")
     ax.set_title(f"{label.capitalize()} batch normalisation")
     ax.set_xlabel("training step")
     ax.grid(alpha=0.3)
-axes[0].set_ylabel("pre-activation of layer 3")
-axes[0].legend()
+axes[0].plot([], [], color="0.6", linewidth=0.6, label="mean, each unit")
+axes[0].set_ylabel("standard deviations from step 0")
+axes[0].legend(loc="upper left")
+reach = {
+    label: shift[label, seeds[0]].max() for label in ("without", "with")
+}
 fig.set_label(
-    "The 15th, 50th and 85th percentiles of the third dense layer's "
-    "pre-activations on a fixed probe batch during training, without "
-    "(left) and with (right) batch normalisation"
+    f"Layer {watched}'s pre-activations on a fixed probe batch during "
+    f"training, each unit measured from its own mean at step 0, in its own "
+    f"step-0 standard deviations: in blue the 15th, 50th and 85th "
+    f"percentiles of one unit (the one with the median shift), in grey the "
+    f"mean of each of the {width} units; without batch normalisation (left) "
+    f"the units' means end up to {reach['without']:.2f} standard deviations "
+    f"from where they began, with it (right) up to {reach['with']:.2f}"
 )
 fig
 
 
 # %% tags=["prose"]
+def median_range(label):
+    low, high = (
+        f(np.median(shift[label, seed]) for seed in seeds)
+        for f in (min, max)
+    )
+    if f"{low:.2f}" == f"{high:.2f}":
+        return f"{low:.2f} each time"
+    return f"{low:.2f} to {high:.2f}"
+
+
+first = seeds[0]
+moved = {label: shift[label, first] for label in ("without", "with")}
+factor = {
+    label: f"{spread[label, first].min():.2f} to "
+    f"{spread[label, first].max():.2f}"
+    for label in ("without", "with")
+}
+calmer = all(
+    np.median(shift["with", seed]) < np.median(shift["without", seed])
+    for seed in seeds
+)
+gamma_matches = (
+    abs(spread["with", first].min() - gamma0.min()) < 0.05
+    and abs(spread["with", first].max() - gamma0.max()) < 0.05
+)
+if 0 < up < width and pooled["without"] < np.median(moved["without"]):
+    pooled_text = f"""These shifts go both ways, {up} units up and
+{width - up} down, so a single histogram of all {width} units together hides
+them: its median moved by only {pooled["without"]:.2f} of its initial
+standard deviation."""
+else:
+    pooled_text = f"""A single histogram of all {width} units together moved
+its median by {pooled["without"]:.2f} of its initial standard deviation."""
+runs_text = (
+    ", smaller in every run"
+    if calmer
+    else "; it was not smaller in every run"
+)
 Markdown(
-    f"""Without normalisation, the band between the 15th and 85th
-percentiles is {growth["without"]:.2f} times as wide after {
-        steps
-    } steps as at
-the start, and the median moves by {drift["without"]:.2f}; with it, the band
-is {growth["with"]:.2f} times as wide and the median moves by
-{drift["with"]:.2f}: {
-        "the normalised inputs stay closer to where they began"
-        if abs(np.log(growth["with"])) < abs(np.log(growth["without"]))
-        and drift["with"] < drift["without"]
-        else "on this run, normalisation did not keep the inputs steadier "
-        "on both measures"
-    }.
-With normalisation, each channel's mean and standard deviation over a batch
-are set by $\\beta$ and $\\gamma$ alone, whatever the layers below do; only the
-shape of the distribution can still change. (Whether this shift is what
-makes batch normalisation help is itself disputed: Santurkar, Tsipras, Ilyas
-and Madry, 2018, argue that it works mainly by smoothing the loss landscape.)"""
+    f"""Without normalisation, the median unit's mean moved by
+{np.median(moved["without"]):.2f} of its initial standard deviation in
+{steps} steps (the largest by {moved["without"].max():.2f}), and the units'
+standard deviations changed by a factor of {factor["without"]}.
+{pooled_text} Over the {len(seeds)} initial weights, the median unit's shift
+was {median_range("without")} without normalisation and, with it,
+{median_range("with")}{runs_text}: one small model, so an observation, not a
+test.
+
+The right panel is flat by construction. In training mode each unit's mean
+and standard deviation over a batch are set by $\\beta$ and $\\gamma$ alone,
+whatever the layers below do, so they can move only as far as $\\beta$ and
+$\\gamma$ are trained: here after {steps} steps $|\\beta|$ is at most
+{np.abs(beta0).max():.2f} and $\\gamma$ runs from {gamma0.min():.2f} to
+{gamma0.max():.2f}, {"the same range as" if gamma_matches else "to compare with"}
+the units' standard deviation factors of {factor["with"]}. Apart from what
+$\\beta$ and $\\gamma$ learn, only the shape of each unit's distribution can
+still change. The measurement is in the left panel: what the layer would see
+without normalisation. (Whether this shift is what makes batch normalisation
+help is itself disputed: Santurkar, Tsipras, Ilyas and Madry, 2018, argue
+that it works mainly by smoothing the loss landscape.)"""
 )
 
 # %% [markdown]
@@ -456,8 +687,8 @@ and Madry, 2018, argue that it works mainly by smoothing the loss landscape.)"""
 # Fine-tuning retrains some layers of a trained model with a small learning
 # rate. Chollet (2021, chapter 9) recommends keeping its batch normalisation
 # layers frozen: otherwise they switch to the new batches' statistics and
-# update their moving averages, which can undo the small, careful updates to
-# the layers around them. In Keras, `trainable = False` on a
+# update their moving averages, which can interfere with the small updates
+# made to the layers around them. In Keras, `trainable = False` on a
 # `BatchNormalization` layer does more than freeze $\gamma$ and $\beta$: the
 # layer then runs in inference mode, with its moving averages, even when called
 # with `training=True` (as inside `fit`), and stops updating them. On a small
@@ -502,14 +733,18 @@ for frozen in (False, True):
 
 # %% [markdown]
 # ## Check yourself
-#
-# 1. How many parameters has `BatchNormalization` after a convolution with 64
-#    filters, and how many of them are trainable?
-# 2. With momentum 0.99, what weight does a batch's mean still have in the
-#    moving mean one epoch (50 steps) later, compared with when it entered?
-# 3. Why has the convolution before a batch normalisation no bias?
-# 4. You set `bn.trainable = False` and call the model with `training=True`.
-#    Which statistics does that layer normalise with?
+
+# %% tags=["prose"]
+Markdown(
+    f"""1. How many parameters has `BatchNormalization` after a convolution
+   with 64 filters, and how many of them are trainable?
+2. With momentum {default}, what weight does a batch's mean still have in
+   the moving mean one epoch of Mini-Xception's training ({steps_per_epoch}
+   steps) later, compared with when it entered?
+3. Why has the convolution before a batch normalisation no bias?
+4. You set `bn.trainable = False` and call the model with `training=True`.
+   Which statistics does that layer normalise with?"""
+)
 
 # %% tags=["collapse"]
 answer_params = batch_norm_params(64)
@@ -546,20 +781,29 @@ Markdown(
   variance, then scales by $\\gamma$ and shifts by $\\beta$; the NumPy version
   above matches Keras to float32 rounding.
 - Inference mode uses moving averages of those statistics, updated at every
-  training step. Keras's default momentum of {default} remembers about
-  {1 / (1 - default):.0f} steps, {memory_epochs:.0f} epochs of Mini-Xception's
-  training; until the averages catch up, inference outputs differ from
-  training outputs (a mean absolute difference of {lag[default, 1]:.3f} after
-  one step here).
+  training step, so that an image's output depends on that image alone.
+  A fresh layer starts them at 0 and 1; with Keras's default momentum of
+  {default} they forget with a time constant of {time_constant[default]}
+  steps, {time_constant[default] / steps_per_epoch:.0f} epochs of
+  Mini-Xception's training. They also trail statistics that change during
+  training, a separate effect.
 - A bias before batch normalisation is cancelled by the mean subtraction:
   leave it out.
 - 4 parameters per channel, 2 of them trainable: 128 and 64 for 32 channels.
 - It goes before the ReLU, so that each channel is centred on ReLU's pivot,
-  zero; the order is debated. Mini-Xception's BN → ReLU → convolution is the
-  same order, with the block boundary drawn elsewhere.
-- In the small model above, {steps} steps of training made the band of a
-  layer's pre-activations {growth["without"]:.2f} times as wide without
-  normalisation and {growth["with"]:.2f} times as wide with it.
+  zero; the order is debated. In Mini-Xception every ReLU follows a
+  normalisation, but {bn_inputs["Add"]} of its {len(bns)} normalisations
+  take a residual sum rather than a convolution's output.
+- In the small model above, over {steps} steps without normalisation the
+  median unit of a layer moved its mean by
+  {np.median(shift["without", first]):.2f} of its initial standard
+  deviation, and the units' spreads changed by
+  {spread["without", first].min():.2f} to
+  {spread["without", first].max():.2f} times; with normalisation, which in
+  training mode leaves them to $\\beta$ and $\\gamma$, by
+  {np.median(shift["with", first]):.2f} and
+  {spread["with", first].min():.2f} to {spread["with", first].max():.2f}
+  times.
 - To fine-tune, set `trainable = False` on its layers: in Keras that also
   keeps them in inference mode."""
 )
