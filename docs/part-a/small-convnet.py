@@ -297,9 +297,12 @@ plot_histories(
 )
 
 # %% tags=["prose"]
+optimizer = {"rmsprop": "RMSprop"}.get(
+    config["optimizer"], config["optimizer"]
+)
 Markdown(
     f"""The recipe: the {n_train:,} training photos, the other {n_val:,} of the
-{n_train + n_val:,} in `train/` kept for validation; { {"rmsprop": "RMSprop"}.get(config["optimizer"], config["optimizer"])} with
+{n_train + n_val:,} in `train/` kept for validation; {optimizer} with
 a learning rate of {config["learning_rate"]:g}, batches of
 {config["batch_size"]}, {config["epochs"]} epochs. To train the listing above
 the same way, compile it with
@@ -341,9 +344,7 @@ print(
 rising = val_acc[-20:].mean() > val_acc[around].mean()
 loss_up = val_loss[-20:].mean() > val_loss.min()
 if loss_up and rising:
-    loss_story = (
-        "yet validation accuracy kept rising"
-    )
+    loss_story = "yet validation accuracy kept rising"
 elif loss_up:
     loss_story = (
         "and validation accuracy did not rise either: the model stopped "

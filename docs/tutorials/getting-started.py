@@ -86,7 +86,9 @@ for axis, name in enumerate(["width", "height"]):
     print(f"{name:>6}: {low} to {high} px, median {median:.0f}")
 aspect = sizes[:, 0] / sizes[:, 1]
 square = int((aspect == 1).sum())
-print(f"width / height: median {np.median(aspect):.2f}; {square} photos square")
+print(
+    f"width / height: median {np.median(aspect):.2f}; {square} photos square"
+)
 
 # %% tags=["prose"]
 from IPython.display import Markdown
@@ -136,7 +138,9 @@ THRESHOLD = 0.95
 def thumbnail(path, size=16):
     """A photo as a unit-length vector of its grey thumbnail, mean removed."""
     with Image.open(path) as image:
-        image.draft("L", (4 * size, 4 * size))  # let the JPEG decoder shrink it
+        image.draft(
+            "L", (4 * size, 4 * size)
+        )  # let the JPEG decoder shrink it
         pixels = np.asarray(
             image.convert("L").resize((size, size), Image.BILINEAR), float
         ).ravel()
@@ -145,11 +149,15 @@ def thumbnail(path, size=16):
 
 
 paths = [p for split in splits.values() for p in split.paths]
-owner = np.array([name for name, split in splits.items() for _ in split.paths])
+owner = np.array(
+    [name for name, split in splits.items() for _ in split.paths]
+)
 thumbs = np.stack([thumbnail(p) for p in paths])
 similarity = np.triu(thumbs @ thumbs.T, k=1)  # each pair once
 pairs = np.argwhere(similarity > THRESHOLD)
-print(f"{len(paths):,} photos, {len(paths) * (len(paths) - 1) // 2:,} pairs")
+print(
+    f"{len(paths):,} photos, {len(paths) * (len(paths) - 1) // 2:,} pairs"
+)
 for i, j in pairs:
     print(
         f"r = {similarity[i, j]:.4f}: {paths[i].relative_to(root)} ({owner[i]})"
@@ -157,6 +165,7 @@ for i, j in pairs:
     )
 similarity[tuple(pairs.T)] = -1  # the flagged pairs aside
 print(f"most similar remaining pair: r = {similarity.max():.2f}")
+
 
 # %% tags=["prose"]
 def pair_count(n):
@@ -235,7 +244,9 @@ image_grid(
 from modern_convnets.shipped import trained_history
 
 history = trained_history("small_convnet")
-gap = 100 * (np.array(history["accuracy"]) - np.array(history["val_accuracy"]))
+gap = 100 * (
+    np.array(history["accuracy"]) - np.array(history["val_accuracy"])
+)
 for start in range(0, len(gap), 10):
     print(
         f"epochs {start + 1:>2}-{start + 10:<3} training minus validation "
@@ -389,7 +400,9 @@ print(
 # Each kernel's energy in its spatially constant part: a colour blob puts it all
 # there, an edge none.
 flat_part = kernel.mean(axis=(0, 1), keepdims=True)
-constant = 9 * (flat_part**2).sum(axis=(0, 1, 2)) / (kernel**2).sum(axis=(0, 1, 2))
+constant = (
+    9 * (flat_part**2).sum(axis=(0, 1, 2)) / (kernel**2).sum(axis=(0, 1, 2))
+)
 norms = np.sqrt((kernel**2).sum(axis=(0, 1, 2)))
 print(
     f"share of energy in the constant part: median {np.median(constant):.0%}, "
@@ -514,7 +527,8 @@ Markdown(
 
 # %% tags=["prose"]
 balanced = all(
-    split.counts()["cats"] == split.counts()["dogs"] for split in splits.values()
+    split.counts()["cats"] == split.counts()["dogs"]
+    for split in splits.values()
 )
 Markdown(
     f"""- The photos are found by argument, `MODERN_CONVNETS_DATA`, Keras's cache or
