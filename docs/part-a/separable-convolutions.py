@@ -202,8 +202,9 @@ training photos."""
 # A multiply-add count is arithmetic, not time. The guide's own training runs
 # show the difference. Each shipped model's manifest records how long its 100
 # epochs took on the same 2-core CPU, and the
-# [ablation study](../mini-xception/) of Mini-Xception records the fastest
-# epoch of every run, with separable and with regular convolutions:
+# [ablation study](../what-each-ingredient-buys/#an-ablation-with-seeds) of
+# Mini-Xception records the fastest epoch of every run, with separable and
+# with regular convolutions:
 
 
 # %% tags=["collapse"]

@@ -19,7 +19,9 @@
 # other 400 choose the epoch to keep). The lecture's Part B opens this model
 # from a file (`convnet_from_scratch_with_augmentation.keras`) to look at its
 # activations; here it is built, counted, and evaluated. The
-# [Mini-Xception](../mini-xception/) page compares the two.
+# [Mini-Xception](../mini-xception/) page trains the two side by side, and
+# [What each ingredient buys](../what-each-ingredient-buys/) compares them on
+# the held-out photos.
 #
 # You will learn:
 #
@@ -344,7 +346,8 @@ Markdown(
 - Trained on 1,600 photos, it is right on {result.accuracy:.1%} of the 1,000
   held-out photos (the book's figure, on its own split, is 83.9%).
 - It is the baseline that [Mini-Xception](../mini-xception/) is measured
-  against, and the model whose activations
+  against ([What each ingredient buys](../what-each-ingredient-buys/)), and
+  the model whose activations
   [Part B](../../part-b/activations/) looks inside."""
 )
 
