@@ -8,6 +8,11 @@ layout with the main path in column 0 and side branches (a residual
 projection) in column 1. `plot_diagram` draws it with matplotlib; no
 Graphviz needed.
 
+`model_stages` reads a model as its stem, blocks and head, each block with
+the widths of its convolutions and its shortcut (a projection, the identity,
+or none), found from the graph; `flows` splits Xception's stages into its
+entry, middle and exit flows, and `plot_stages` draws models side by side.
+
 Examples:
     >>> import keras
     >>> from modern_convnets.blocks import residual_block
