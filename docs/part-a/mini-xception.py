@@ -105,10 +105,12 @@ xception_stages = model_stages(xception)
 xception_flows = flows(xception_stages)
 for part, stages in xception_flows.items():
     blocks = [stage for stage in stages if stage.kind == "block"]
+    widths = ["/".join(map(str, b.widths)) for b in blocks]
+    if len(set(widths)) == 1:  # the middle flow: one width, repeated
+        widths = [f"{len(widths)} × {widths[0]}"]
     print(
         f"{part} flow: {blocks[0].name} … {blocks[-1].name}, "
-        f"{len(blocks)} blocks; widths "
-        + ", ".join("/".join(map(str, b.widths)) for b in blocks)
+        f"{len(blocks)} blocks; widths {', '.join(widths)}"
     )
 projected = [s.name for s in xception_stages if s.shortcut == "projection"]
 print(f"shortcut projections: {', '.join(projected)}")

@@ -712,9 +712,10 @@ def plot_stages(
     Each column is one model, one box per stage from the input down: its
     name, its convolutions and their widths (or what the layer does), its
     output shape and parameters. A curved arrow to the right of a block is
-    its residual connection, labelled with the shortcut's convolution or
-    "identity". Where a column has a middle flow (`flows`), brackets on its
-    left name the entry, middle and exit flows.
+    its residual connection: solid for a shortcut through a convolution,
+    dashed for the identity, with a key below the columns. Where a column
+    has a middle flow (`flows`), brackets on its left name the entry, middle
+    and exit flows.
 
     Args:
         columns: Column title → the model's stages (`model_stages`).
@@ -752,18 +753,19 @@ def plot_stages(
             parts[title] = flows(stages)
         except ValueError:
             parts[title] = None
-    bracket, box_width, aside, gap = 0.3, 1.0, 0.6, 0.1
+    # Data units: a box is 1 wide (2.2 inches) and a row 1 high (0.6 inches).
+    bracket, box_width, aside, gap = 0.16, 1.0, 0.14, 0.08
     column_width = bracket + box_width + aside
     rows = max(len(b) for b in boxes.values())
-    row_height = 0.62  # inches
     span = len(columns) * column_width + (len(columns) - 1) * gap
-    fig = Figure(figsize=(3.9 * span / column_width, (rows + 0.7) * row_height))
+    fig = Figure(figsize=(2.2 * (span + 0.04), 0.6 * (rows + 1.5)))
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.set_xlim(-0.02, span + 0.02)
-    ax.set_ylim(rows - 0.45, -1.15)
+    ax.set_ylim(rows + 0.35, -1.15)
     half = 0.36
     line = {"color": "#555555", "linewidth": 0.9}
+    legend: dict[str, str] = {}  # shortcut label -> line style
     for c, (title, column) in enumerate(boxes.items()):
         x0 = c * (column_width + gap) + bracket
         centre = x0 + box_width / 2
@@ -844,30 +846,23 @@ def plot_stages(
                     },
                 )
                 label = (
-                    re.sub(r"^\d+ filters ([^,\s]+)", r"\1 conv", run[0].projection)
+                    re.sub(
+                        r"^\d+ filters ([^,\s]+)", r"\1 convolution", run[0].projection
+                    )
                     if shortcut == "projection"
                     else "identity"
                 )
-                ax.text(
-                    right + 0.2,
-                    row,
-                    "shortcut:\n" + label.replace(", ", ",\n"),
-                    ha="left",
-                    va="center",
-                    fontsize=7.5,
-                    color="#444444",
-                    linespacing=1.1,
-                )
+                legend.setdefault(label, "-" if shortcut == "projection" else "--")
         if parts[title] is None:
             continue
         for part, stages in parts[title].items():
             if not stages:
                 continue
             top, bottom = row_of[stages[0].name] - half, row_of[stages[-1].name] + half
-            x = x0 - 0.1
-            ax.plot([x + 0.04, x, x, x + 0.04], [top, top, bottom, bottom], **line)
+            x = x0 - 0.05
+            ax.plot([x + 0.03, x, x, x + 0.03], [top, top, bottom, bottom], **line)
             ax.text(
-                x - 0.05,
+                x - 0.03,
                 (top + bottom) / 2,
                 f"{part} flow",
                 rotation=90,
@@ -875,5 +870,18 @@ def plot_stages(
                 va="center",
                 fontsize=8.5,
             )
+    # The key to the curved arrows: one entry per kind of shortcut drawn.
+    for i, (label, style) in enumerate(legend.items()):
+        x = i * span / max(len(legend), 1) + 0.05
+        ax.plot([x, x + 0.12], [rows + 0.05] * 2, linestyle=style, **line)
+        ax.text(
+            x + 0.16,
+            rows + 0.05,
+            f"shortcut: {label}",
+            ha="left",
+            va="center",
+            fontsize=8,
+            color="#444444",
+        )
     fig.set_label(caption)
     return fig
