@@ -139,7 +139,8 @@ residual connection and a projection on its shortcut, instead of
 {len(xception_blocks)} blocks; no middle flow; and at most 512 filters
 instead of {widest:,}."""
 )
-#
+
+# %% [markdown]
 # ## The model
 #
 # The lecture's listing, in plain Keras to paste into your own work: the
