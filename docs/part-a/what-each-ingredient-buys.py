@@ -125,26 +125,24 @@ small_costs = totals(small_convnet())
 mini_costs = totals(mini_xception())
 fewer_params = 1 - mini_costs[0] / small_costs[0]
 fewer_macs = 1 - mini_costs[2] / small_costs[2]
-print(f"{'':<34}{'small_convnet':>15}{'mini_xception':>15}")
+print(f"{'':<20}{'small_convnet':>14}{'mini_xception':>14}")
 rows = [
     ("parameters", lambda n, c: f"{c[0]:,}"),
     ("multiply-adds", lambda n, c: f"{c[2] / 1e6:,.0f} M"),
+    ("80% (smoothed) at", lambda n, c: f"epoch {curves[n]['first_80']}"),
+    ("s per epoch", lambda n, c: f"{curves[n]['epoch_seconds']:.1f}"),
+    ("minutes to 80%", lambda n, c: f"{curves[n]['minutes_80']:.0f}"),
     (
-        "smoothed validation ≥ 80% at epoch",
-        lambda n, c: curves[n]["first_80"],
-    ),
-    ("seconds per epoch", lambda n, c: f"{curves[n]['epoch_seconds']:.1f}"),
-    ("minutes to get there", lambda n, c: f"{curves[n]['minutes_80']:.0f}"),
-    (
-        "validation step, last 20 epochs",
+        "validation step",
         lambda n, c: f"{100 * curves[n]['val_step']:.1f} pt",
     ),
 ]
 for label, get in rows:
     print(
-        f"{label:<34}{get('small_convnet', small_costs)!s:>15}"
-        f"{get('mini_xception', mini_costs)!s:>15}"
+        f"{label:<20}{get('small_convnet', small_costs)!s:>14}"
+        f"{get('mini_xception', mini_costs)!s:>14}"
     )
+print("(validation step: mean change per epoch over the last 20)")
 
 # %% tags=["prose"]
 Markdown(
