@@ -162,3 +162,124 @@ def test_inbound_layers_of_a_nested_and_a_sequential_model():
     inputs = keras.Input((4,), name="pixels")
     outer = keras.Model(inputs, keras.layers.Dense(1, name="c")(inner(inputs)))
     assert inbound_layers(outer) == {"pixels": [], "inner": ["pixels"], "c": ["inner"]}
+
+
+@pytest.fixture(scope="module")
+def xception_stages():
+    from modern_convnets.diagram import model_stages
+
+    return model_stages(keras.applications.Xception(weights=None))
+
+
+def test_xception_has_fourteen_blocks_in_three_flows(xception_stages):
+    from modern_convnets.diagram import flows
+
+    blocks = [stage.name for stage in xception_stages if stage.kind == "block"]
+    assert blocks == [f"block{i}" for i in range(1, 15)]
+    parts = {
+        part: [s.name for s in found] for part, found in flows(xception_stages).items()
+    }
+    assert parts == {
+        "entry": ["input_layer", "block1", "block2", "block3", "block4"],
+        "middle": [f"block{i}" for i in range(5, 13)],
+        "exit": ["block13", "block14", "avg_pool", "predictions"],
+    }
+    assert sum(stage.params for stage in xception_stages) == 22_910_480
+
+
+def test_xception_block_widths_and_shortcuts(xception_stages):
+    blocks = {stage.name: stage for stage in xception_stages if stage.kind == "block"}
+    widths = {name: stage.widths for name, stage in blocks.items()}
+    assert widths == {
+        "block1": (32, 64),
+        "block2": (128, 128),
+        "block3": (256, 256),
+        "block4": (728, 728),
+        **{f"block{i}": (728, 728, 728) for i in range(5, 13)},
+        "block13": (728, 1024),
+        "block14": (1536, 2048),
+    }
+    # The first block holds the only regular convolutions of the main path.
+    assert blocks["block1"].convolutions == (("Conv2D", 32), ("Conv2D", 64))
+    kinds = {k for stage in blocks.values() for k, _ in stage.convolutions}
+    assert kinds == {"Conv2D", "SeparableConv2D"}
+    shortcuts = {name: stage.shortcut for name, stage in blocks.items()}
+    assert [n for n, s in shortcuts.items() if s == "projection"] == [
+        "block2", "block3", "block4", "block13",
+    ]  # fmt: skip
+    assert [n for n, s in shortcuts.items() if s is None] == ["block1", "block14"]
+    assert blocks["block13"].projection == "1024 filters 1×1, stride 2"
+    assert blocks["block5"].projection == ""
+    # The unnamed projection, its batch normalisation and the Add join block 2.
+    assert blocks["block2"].layers == 9
+    assert blocks["block2"].params == 36_032
+    assert blocks["block2"].output_shape == (None, 74, 74, 128)
+
+
+def test_mini_xception_stages():
+    from modern_convnets.diagram import flows, model_stages
+
+    stages = model_stages(mini_xception())
+    assert [s.name for s in stages] == [
+        "pixels", "rescaling", "stem_conv", "block1", "block2", "block3",
+        "block4", "block5", "avg_pool", "dropout", "predictions",
+    ]  # fmt: skip
+    blocks = [s for s in stages if s.kind == "block"]
+    assert [s.widths for s in blocks] == [(w, w) for w in (32, 64, 128, 256, 512)]
+    assert {s.shortcut for s in blocks} == {"projection"}
+    assert stages[2].detail == "32 filters 5×5"
+    assert stages[7].params == 534_272
+    with pytest.raises(ValueError, match="no middle flow"):
+        flows(stages)
+
+
+def test_identity_shortcut_and_no_shortcut():
+    from modern_convnets.diagram import model_stages
+
+    inputs = keras.Input((8, 8, 4), name="x")
+    x = residual_block(inputs, 4, name="b")
+    x = keras.layers.Conv2D(4, 3, padding="same", name="c_conv")(x)
+    stages = model_stages(keras.Model(inputs, x), collapse=r"([a-z])_")
+    assert [(s.name, s.shortcut) for s in stages] == [
+        ("x", None),
+        ("b", "identity"),
+        ("c", None),
+    ]
+
+
+def test_plot_stages_boxes_and_flows(xception_stages):
+    from modern_convnets.diagram import model_stages, plot_stages
+
+    fig = plot_stages(
+        {"Xception": xception_stages, "Mini": model_stages(mini_xception())},
+        caption="Both",
+    )
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "block5 … block12" in texts
+    assert "8 blocks of 3 × SepConv 728" in texts
+    assert [t for t in texts if t.endswith(" flow")] == [
+        "entry flow", "middle flow", "exit flow",
+    ]  # fmt: skip
+    # 17 stages in 10 boxes, and Mini-Xception's 11
+    assert len(fig.axes[0].patches) == 21
+    # one key entry per kind of shortcut, below the columns
+    assert texts[-2:] == [
+        "shortcut: 1×1 convolution, stride 2",
+        "shortcut: identity",
+    ]
+    assert describe(fig) == "Both"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"columns": {}}, "columns: need at least one column"),
+        ({"columns": {"a": ()}}, "columns: need at least one column"),
+        ({"columns": {"a": "stages"}, "repeat": 1}, "repeat=1: must be at least 2"),
+    ],
+)
+def test_plot_stages_bad_input(kwargs, message):
+    from modern_convnets.diagram import plot_stages
+
+    with pytest.raises(ValueError, match=message):
+        plot_stages(**kwargs)

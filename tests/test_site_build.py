@@ -142,6 +142,7 @@ def test_each_page_reexecutes_only_for_modules_it_reaches():
     assert [p for p, mods in reaches.items() if "modern_convnets.charts" in mods] == [
         "part-a/mini-xception.py",
         "part-a/small-convnet.py",
+        "part-a/what-each-ingredient-buys.py",
     ]
 
 

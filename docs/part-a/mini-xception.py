@@ -21,56 +21,53 @@
 #
 # You will learn:
 #
+# - where the design comes from: Xception's entry, middle and exit flows,
+#   read from Keras's model, beside what Mini-Xception kept of them;
 # - how the model is put together, block by block, and where its parameters
 #   sit;
+# - why none of its convolutions needs a bias;
 # - what the separable convolutions save, counted layer by layer;
 # - how it trained compared with the plain
 #   [small convnet](../small-convnet/), on the same photos
-#   with the same recipe: both training curves side by side;
-# - how both do on the 1,000 held-out photos: confusion matrices with a
-#   test of the difference, the photos Mini-Xception gets most confidently
-#   wrong, and how far its P(dog) can be trusted (reliability curves);
-# - what an ablation over seeds can and cannot say about each ingredient,
-#   with Welch's t-test.
+#   with the same recipe: both training curves side by side.
 #
 # Both models were trained once with `nox -s train` and ship with the
-# package; this page only loads them.
+# package; this page only loads them. How they do on photos neither saw in
+# training, and what each ingredient buys in an ablation over seeds, is the
+# next page: [What each ingredient buys](../what-each-ingredient-buys/).
 
 # %%
 # %matplotlib inline
-import math
+import html
 
 import keras
 import numpy as np
-from IPython.display import Markdown
-from matplotlib.figure import Figure
-from modern_convnets.ablation_results import load_results, summarise
+from IPython.display import HTML, Markdown
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
-from modern_convnets.charts import (
-    plot_confusion_matrices,
-    plot_histories,
-    plot_runs,
-)
-from modern_convnets.data import cats_vs_dogs
+from modern_convnets.charts import plot_histories
 from modern_convnets.diagram import (
+    flows,
     inbound_layers,
     layer_graph,
     model_diagram,
+    model_stages,
     plot_diagram,
+    plot_stages,
 )
-from modern_convnets.evaluation import confusion_matrix, predict
-from modern_convnets.grids import image_grid
 from modern_convnets.models import mini_xception, small_convnet
-from modern_convnets.photos import read_photo
-from modern_convnets.shipped import (
-    load_trained,
-    trained_history,
-    trained_manifest,
-)
-from modern_convnets.variants import VARIANTS, build_variant
+from modern_convnets.shipped import trained_history, trained_manifest
 
 NAMES = ["small_convnet", "mini_xception"]
+
+
+def folded(summary: str, text: str) -> HTML:
+    """A table behind a toggle: the numbers kept, out of the reading path."""
+    return HTML(
+        f'<details class="mc-collapse"><summary>{html.escape(summary)}'
+        f"</summary><pre>{html.escape(text)}</pre></details>"
+    )
+
 
 # %% [markdown]
 # ## Where the design comes from: Xception
@@ -87,8 +84,14 @@ NAMES = ["small_convnet", "mini_xception"]
 # normalisation, residual connections run around all blocks but the first
 # and the last (the idea of ResNet, He et al., 2015; the 1 × 1 projections on
 # four of them are the model's other regular convolutions), and global
-# average pooling ends it. Keras ships the architecture; built without
-# weights:
+# average pooling ends it. Chollet groups the blocks into three flows: an
+# entry flow that shrinks the photo and widens the channels, a middle flow of
+# identical blocks repeated at one size, and an exit flow that widens again
+# before the pooling. Keras ships the architecture; built without weights,
+# its layers can be counted, and
+# `modern_convnets.diagram.model_stages` reads its blocks off them: each
+# `Add` of two branches that split at one layer is a residual connection,
+# and the shorter branch, a convolution or nothing, is its shortcut.
 
 # %%
 xception = keras.applications.Xception(weights=None)
@@ -98,14 +101,46 @@ for kind in ("SeparableConv2D", "Conv2D", "BatchNormalization", "Add"):
     print(f"{kinds.count(kind):>3} {kind}")
 widest = max(getattr(layer, "filters", 0) for layer in xception.layers)
 print(f"widest layer: {widest:,} filters")
+xception_stages = model_stages(xception)
+xception_flows = flows(xception_stages)
+for part, stages in xception_flows.items():
+    blocks = [stage for stage in stages if stage.kind == "block"]
+    widths = ["/".join(map(str, b.widths)) for b in blocks]
+    if len(set(widths)) == 1:  # the middle flow: one width, repeated
+        widths = [f"{len(widths)} × {widths[0]}"]
+    print(
+        f"{part} flow: {blocks[0].name} … {blocks[-1].name}, "
+        f"{len(blocks)} blocks; widths {', '.join(widths)}"
+    )
+projected = [s.name for s in xception_stages if s.shortcut == "projection"]
+print(f"shortcut projections: {', '.join(projected)}")
 del xception
 
+# %% tags=["prose"]
+xception_blocks = [s for s in xception_stages if s.kind == "block"]
+entry, middle, exit_ = (
+    [s for s in xception_flows[part] if s.kind == "block"]
+    for part in ("entry", "middle", "exit")
+)
+Markdown(
+    f"""{len(xception_blocks)} blocks: the entry flow's {len(entry)}
+({entry[0].name} with the two regular convolutions, then
+{sum(s.shortcut == "projection" for s in entry)} that halve the feature maps
+and widen the channels, each with a strided 1 × 1 projection on its
+shortcut), the middle flow's {len(middle)} blocks of
+{len(middle[0].widths)} separable convolutions at {middle[0].widths[0]}
+channels, whose shortcuts add the input unchanged, and the exit flow's
+{len(exit_)}: {exit_[0].name}, with a projection, and {exit_[-1].name}, with
+no shortcut, which widens to {widest:,} channels.
+
+Mini-Xception keeps the ingredients and shrinks them for 180 × 180 photos
+of two classes: one regular 5 × 5 convolution and five blocks, each with its
+residual connection and a projection on its shortcut, instead of
+{len(xception_blocks)} blocks; no middle flow; and at most 512 filters
+instead of {widest:,}."""
+)
+
 # %% [markdown]
-# Mini-Xception keeps the ingredients and shrinks them for 180 × 180 photos
-# of two classes: one regular 5 × 5 convolution and five blocks, each with its
-# residual connection, instead of fourteen blocks, and at most 512 filters
-# instead of 2,048.
-#
 # ## The model
 #
 # The lecture's listing, in plain Keras to paste into your own work: the
@@ -188,31 +223,36 @@ print(f"{model.count_params():,} parameters, {trainable:,} trainable")
 print(f"{len(model.layers)} layers")
 
 # %% [markdown]
-# A diagram with one box per block keeps the whole model on one screen.
-# Height and width halve in every block (3 × 3 pooling, stride 2, "same"
-# padding rounds up) while the channels double from one block to the next,
-# from 32 in block 1 to 512 in block 5.
+# A diagram with one box per block keeps the whole model on one screen; on
+# its left, Xception drawn the same way from Keras's model, its identical
+# middle-flow blocks sharing one box. In Mini-Xception, height and width
+# halve in every block (3 × 3 pooling, stride 2, "same" padding rounds up)
+# while the channels double from one block to the next, from 32 in block 1
+# to 512 in block 5.
 
 # %%
-overview = model_diagram(model, collapse=r"(block\d+)_")
-plot_diagram(
-    overview,
-    caption="Mini-Xception block by block: output shape and parameters "
-    "of each box",
+stages = model_stages(model)
+plot_stages(
+    {"Xception (Keras)": xception_stages, "Mini-Xception": stages},
+    caption="Xception's entry, middle and exit flows beside Mini-Xception, "
+    "block by block: convolutions and widths, output shape and parameters "
+    "of each box, and each block's shortcut",
 )
 
-# %%
+# %% tags=["collapse"]
 total = model.count_params()
-for box in overview.boxes:
-    if box.params:
-        shape = " × ".join(map(str, box.output_shape[1:]))
-        print(
-            f"{box.name:<12}{box.params:>9,}  {100 * box.params / total:5.1f}%"
-            f"   output {shape}"
+lines = []
+for stage in stages:
+    if stage.params:
+        shape = " × ".join(map(str, stage.output_shape[1:]))
+        lines.append(
+            f"{stage.name:<12}{stage.params:>9,}  "
+            f"{100 * stage.params / total:5.1f}%   output {shape}"
         )
+folded("Mini-Xception's parameters, stage by stage", "\n".join(lines))
 
 # %% tags=["prose"]
-params_of = {box.name: box.params for box in overview.boxes}
+params_of = {stage.name: stage.params for stage in stages}
 last_share = params_of["block5"] / total
 first_share = (params_of["stem_conv"] + params_of["block1"]) / total
 Markdown(
@@ -305,15 +345,20 @@ convolutions = [
         layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D)
     )
 ]
-escapes = {}
+escapes, lines = {}, []
 for name in convolutions:
     absorbed, escaped = ends(name)
     escapes[name] = escaped
-    print(
+    lines.append(
         f"{name:<17} bias {'yes' if layer_of[name].use_bias else 'no ':<4}"
         f"absorbed by {', '.join(sorted(absorbed))}"
         + (f"; escapes to {', '.join(escaped)}" if escaped else "")
     )
+print(
+    f"{len(convolutions)} convolutions, "
+    f"{sum(not e for e in escapes.values())} absorbed"
+)
+folded("Where each convolution's constant ends", "\n".join(lines))
 
 # %% tags=["prose"]
 leaky = [name for name, escaped in escapes.items() if escaped]
@@ -326,12 +371,15 @@ biased = (
     f"{len(with_bias)} of them have" if with_bias else "none of them has"
 )
 Markdown(
-    f"""{passed}, and {biased} a bias. The complete table, one row per
-layer with the layers each one takes:"""
+    f"""{passed}, and {biased} a bias. The complete table of the model's
+{len(model.layers)} layers, with the layers each one takes, is folded below:
+the diagram above shows the same structure, block by block."""
 )
 
-# %%
-print(layer_graph(model))
+# %% tags=["collapse"]
+folded(
+    f"All {len(model.layers)} layers and their inputs", layer_graph(model)
+)
 
 # %% [markdown]
 # ## What the separable convolutions save
@@ -396,7 +444,7 @@ cost a few operations per output value, a convolution tens to thousands.)"""
 # same augmentation (flips, ±10% rotation, ±20% zoom), batch 32, RMSprop at
 # 10⁻³, 100 epochs, seed 1337, and kept the weights of the epoch with the best
 # accuracy on the 400 validation photos. Each model's manifest records the
-# run:
+# run (folded: settings, results, wall time and hardware):
 
 # %% tags=["collapse"]
 manifests = {name: trained_manifest(name) for name in NAMES}
@@ -418,12 +466,13 @@ fields = [
         ),
     ),
 ]
-print(f"{'':<22}" + "".join(f"{name:>16}" for name in NAMES))
+lines = [f"{'':<22}" + "".join(f"{name:>16}" for name in NAMES)]
 for label, get in fields:
-    print(
+    lines.append(
         f"{label:<22}"
         + "".join(f"{get(manifests[n])!s:>16}" for n in NAMES)
     )
+folded("The two training runs' manifests", "\n".join(lines))
 
 # %% [markdown]
 # ## Training curves, side by side
@@ -450,7 +499,7 @@ def first_reaching(values: np.ndarray, level: float) -> int | None:
     return int(hits[0]) + 1 if hits.size else None
 
 
-curves = {}
+curves, lines = {}, []
 for name, history in histories.items():
     train, val = (
         np.array(history["accuracy"]),
@@ -489,33 +538,34 @@ for name, history in histories.items():
         "val_loss_last": np.mean(history["val_loss"][-20:]),
     }
     c = curves[name]
-    print(f"{name}:")
-    print(
+    lines.append(f"{name}:")
+    lines.append(
         f"  best validation accuracy {c['best']:.1%} at epoch {c['best_epoch']}"
     )
-    print(
+    lines.append(
         f"  first reached 80%: epoch {c['first_80_raw']} (raw), epoch "
         f"{c['first_80']} ({SMOOTH}-epoch moving average), about "
         f"{c['minutes_80']:.0f} min at {c['epoch_seconds']:.1f} s per epoch"
     )
-    print(
+    lines.append(
         f"  lowest of the 5 epochs after the raw first: {c['after_raw']:.1%}"
     )
-    print(
+    lines.append(
         f"  last 20 epochs: training {train[-20:].min():.1%} to "
         f"{train[-20:].max():.1%}, validation {last.mean():.1%} "
         f"± {last.std():.1%}, lowest {last.min():.1%}"
     )
-    print(
+    lines.append(
         f"  mean change from one epoch to the next, last 20: training "
         f"{100 * c['train_step']:.1f} pt, "
         f"validation {100 * c['val_step']:.1f} pt"
     )
-    print(
+    lines.append(
         f"  validation loss: lowest {c['val_loss_best']:.2f} at epoch "
         f"{c['val_loss_best_epoch']}, mean of the last 20 "
         f"{c['val_loss_last']:.2f}"
     )
+folded("The numbers behind the next paragraphs", "\n".join(lines))
 
 # %% tags=["prose"]
 small_c, mini_c = curves["small_convnet"], curves["mini_xception"]
@@ -552,9 +602,14 @@ maximum over noisy scores on 400 photos flatters it (Mini-Xception:
 stopping at an unlucky epoch could have cost up to
 {100 * (mini_c["val_mean"] - mini_c["val_low"]):.1f} points against the
 last 20 epochs' mean: keeping the best epoch matters more here than for the
-plain model. The held-out photos below give the fair number."""
+plain model. The held-out photos on the next page,
+[What each ingredient buys](../what-each-ingredient-buys/), give the fair
+number."""
 else:
-    jagged = "The held-out photos below give the fair comparison."
+    jagged = (
+        "The held-out photos on the next page, [What each ingredient buys]"
+        "(../what-each-ingredient-buys/), give the fair comparison."
+    )
 Markdown(
     f"""When does each model reach 80% validation accuracy? One epoch's
 score on 400 photos is noisy, so the curve is first smoothed with a
@@ -594,818 +649,32 @@ deviations are {100 * mini_c["val_std"]:.1f} and
 )
 
 # %% [markdown]
-# ## On the 1,000 held-out photos
+# How both models do on the 1,000 held-out photos, how far Mini-Xception's
+# P(dog) can be trusted, and what an ablation over seeds can say about each
+# ingredient: [What each ingredient buys](../what-each-ingredient-buys/).
 #
-# The `validation/` folder of the dataset played no part in training or in
-# choosing the epoch. `modern_convnets.evaluation.predict` runs a model over
-# it in inference mode:
-
-# %%
-_, _, test = cats_vs_dogs()
-predictions = {name: predict(load_trained(name), test) for name in NAMES}
-for name, result in predictions.items():
-    recorded = manifests[name]["test_accuracy"]
-    print(
-        f"{name:<15}{result.accuracy:.1%} of {result.labels.size:,} photos "
-        f"(manifest: {recorded:.1%})"
-    )
-
-# %%
-matrices = {
-    name: confusion_matrix(result.labels, result.probabilities)
-    for name, result in predictions.items()
-}
-plot_confusion_matrices(
-    matrices,
-    test.class_names,
-    caption="Confusion matrices on the 1,000 held-out photos: counts and "
-    "share of each true class",
-)
-
-# %% [markdown]
-# Rows are the true class, columns the prediction: the top-right cell counts
-# cats taken for dogs, the bottom-left dogs taken for cats.
-#
-# Is the difference between the two models real, or luck of these 1,000
-# photos? Only the photos where the two models disagree carry information
-# about which one is better. If both models were equally good, each such photo
-# would be equally likely to favour either one, so the count in favour of one
-# model follows a binomial distribution with p = ½ (McNemar's exact test):
-
-
-# %%
-def mcnemar(
-    a_right: np.ndarray, b_right: np.ndarray
-) -> tuple[int, int, float]:
-    """Photos only model a gets right, only b, and McNemar's exact p-value."""
-    only_a = int(np.sum(a_right & ~b_right))
-    only_b = int(np.sum(b_right & ~a_right))
-    n = only_a + only_b
-    # P(a split at least this lopsided | each disagreement is a fair coin flip)
-    tail = sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1))
-    return only_a, only_b, min(1.0, 2 * tail / 2**n)
-
-
-right = {
-    name: (r.probabilities > 0.5) == (r.labels == 1)
-    for name, r in predictions.items()
-}
-only_mini, only_small, p_value = mcnemar(
-    right["mini_xception"], right["small_convnet"]
-)
-n = only_mini + only_small
-both = int(np.sum(right["mini_xception"] & right["small_convnet"]))
-neither = int(np.sum(~right["mini_xception"] & ~right["small_convnet"]))
-print(f"both right {both}, neither {neither}")
-print(
-    f"only mini_xception right {only_mini}, only small_convnet right "
-    f"{only_small}"
-)
-print(f"two-sided p-value {p_value:.2g}")
-
-# The same test within each true class: where does the difference sit?
-labels = predictions["mini_xception"].labels
-by_class = {}
-for label, class_name in enumerate(test.class_names):
-    mask = labels == label
-    by_class[class_name] = mcnemar(
-        right["mini_xception"][mask], right["small_convnet"][mask]
-    )
-    mini_only, small_only, p = by_class[class_name]
-    print(
-        f"{class_name}: only mini_xception right {mini_only}, only "
-        f"small_convnet right {small_only}, p = {p:.2g}"
-    )
-
-
-# %% tags=["prose"]
-def missed(name: str, true_class: int) -> float:
-    """Share of one true class that a model gets wrong."""
-    row = matrices[name][true_class]
-    return row[1 - true_class] / row.sum()
-
-
-def class_verdict(class_name: str) -> str:
-    """Which model the photos of one class favour, and whether it is clear."""
-    mini_only, small_only, p = by_class[class_name]
-    if mini_only == small_only:
-        side = "split evenly between the models"
-    else:
-        side = (
-            "favour Mini-Xception"
-            if mini_only > small_only
-            else "favour the plain model"
-        )
-    clear = "a clear difference" if p < 0.05 else "no clear difference"
-    return (
-        f"on the {class_name}, {mini_only} disagreements go Mini-Xception's "
-        f"way and {small_only} the plain model's ({side}; p = {p:.2g}, "
-        f"{clear} at the 0.05 level)"
-    )
-
-
-accuracy = {name: r.accuracy for name, r in predictions.items()}
-real = (
-    "so chance alone would rarely produce it: Mini-Xception is the more "
-    "accurate model on photos like these"
-    if p_value < 0.05
-    else "which is not rare enough (p ≥ 0.05) to rule out chance"
-)
-cat, dog = test.class_names
-# errors the plain model makes on a class, less those Mini-Xception makes
-gain = {c: by_class[c][0] - by_class[c][1] for c in (cat, dog)}
-
-
-def fewer(count: int, class_name: str) -> str:
-    """Mini-Xception's change in errors on one class, in words."""
-    if count == 0:
-        return f"as many mistakes on the {class_name}"
-    word = "fewer" if count > 0 else "more"
-    return f"{abs(count)} {word} mistakes on the {class_name}"
-
-
-if gain[dog] <= 0 and gain[cat] <= 0:
-    where = "Mini-Xception gains on neither class"
-elif gain[dog] > 0 and gain[cat] <= 0:
-    where = "All of the gain is on the dogs"
-elif gain[cat] > 0 and gain[dog] <= 0:
-    where = "All of the gain is on the cats"
-else:
-    where = "The gain is spread over both classes"
-Markdown(
-    f"""Mini-Xception is right on {accuracy["mini_xception"]:.1%} of the
-held-out photos, the plain model on {accuracy["small_convnet"]:.1%}. The two
-disagree on {n} photos; {only_mini} of them go Mini-Xception's way and
-{only_small} the plain model's. Were the models equally good, a split at least
-this lopsided would turn up with probability {p_value:.2g}, {real}.
-
-The confusion matrices show where the difference sits. The plain model
-misses {missed("small_convnet", 1):.1%} of the dogs and
-{missed("small_convnet", 0):.1%} of the cats; Mini-Xception
-{missed("mini_xception", 1):.1%} of the dogs and
-{missed("mini_xception", 0):.1%} of the cats. The same test within each
-class: {class_verdict(dog)}; {class_verdict(cat)}. {where}: against the
-plain model, Mini-Xception makes {fewer(gain[dog], dog)} and
-{fewer(gain[cat], cat)}."""
-)
-
-# %% [markdown]
-# The book the lecture follows (Chollet, *Deep Learning with Python*, 2nd
-# edition) reports 90.8% for this recipe, on a larger split (2,000 training
-# photos and a 2,000-photo test set); here the model learns from 1,600 photos,
-# keeps 400 aside to choose its epoch and is tested on the dataset's 1,000
-# `validation/` photos, so the figures are not directly comparable.
-#
-# The photos Mini-Xception gets most confidently wrong, with its P(dog):
-
-
-# %%
-def shown_probability(p: float) -> str:
-    """P(dog) to four decimals, without rounding 0.99996 up to 1.0000."""
-    if p > 0.9999:
-        return "> 0.9999"
-    if p < 0.0001:
-        return "< 0.0001"
-    return f"{p:.4f}"
-
-
-mini = predictions["mini_xception"]
-wrong = np.flatnonzero((mini.probabilities > 0.5) != (mini.labels == 1))
-worst = wrong[np.argsort(-np.abs(mini.probabilities[wrong] - 0.5))][:8]
-image_grid(
-    [read_photo(mini.file_paths[i]) for i in worst],
-    ncols=4,
-    cell_size=2.0,
-    titles=[
-        f"a {['cat', 'dog'][mini.labels[i]]}: P(dog) "
-        f"{shown_probability(mini.probabilities[i])}"
-        for i in worst
-    ],
-    caption="The eight held-out photos Mini-Xception misclassifies most "
-    "confidently, with the true class and P(dog)",
-)
-
-# %% tags=["prose"]
-shown = mini.probabilities[worst]
-cats_p = shown[mini.labels[worst] == 0]
-dogs_p = shown[mini.labels[worst] == 1]
-
-
-def in_words(p: float) -> str:
-    """A P(dog) for a sentence: 'above 0.9999', 'below 0.0001' or 0.1234."""
-    text = shown_probability(p)
-    return text.replace("> ", "above ").replace("< ", "below ")
-
-
-sure = []
-if cats_p.size:
-    sure.append(
-        f"P(dog) {in_words(cats_p.min())} for every cat"
-        if cats_p.min() > 0.9999
-        else f"P(dog) of at least {in_words(cats_p.min())} for the cats"
-    )
-if dogs_p.size:
-    sure.append(
-        f"P(dog) {in_words(dogs_p.max())} for every dog"
-        if dogs_p.max() < 0.0001
-        else f"P(dog) of at most {in_words(dogs_p.max())} for the dogs"
-    )
-least = np.maximum(shown, 1 - shown).min()  # its weakest wrong answer
-Markdown(
-    f"""Some are hard for reasons a person would see: a photo filed under cats
-that also shows a puppy, a cat that is a small part of a photo of its owners,
-several animals piled together. Others are plain mistakes. On every one of
-the eight the model gives the wrong class a probability
-{in_words(least) if least > 0.9999 else f"of at least {in_words(least)}"}:
-{" and ".join(sure)}."""
-)
-
-# %% [markdown]
-# ## How far to trust P(dog)
-#
-# The sigmoid output is the model's estimate of the probability that the
-# photo shows a dog, and an estimate can be checked: of the photos given a
-# P(dog) of about nine tenths, about nine in ten should be dogs. A reliability
-# curve (calibration curve) groups the 1,000 held-out photos into ten bins of
-# equal width in P(dog), from 0 to 1 in steps of a tenth, and plots each
-# bin's share of dogs against its mean P(dog); a calibrated model lies on the
-# diagonal. The
-# expected calibration error (ECE) sums the gaps, each weighted by the share
-# of photos in its bin:
-# ECE = Σ<sub>bins</sub> (n<sub>bin</sub> / 1,000) × |share of dogs − mean P(dog)|.
-
-# %%
-BINS = np.linspace(0.0, 1.0, 11)  # ten bins of equal width in P(dog)
-
-
-def reliability(probabilities: np.ndarray, labels: np.ndarray):
-    """Photos, mean P(dog) and share of dogs per bin, and the ECE."""
-    # bin 0 … 9; a P(dog) of exactly 1 goes in the last
-    which = np.digitize(probabilities, BINS[1:-1])
-    count = np.bincount(which, minlength=len(BINS) - 1)
-    full = count > 0
-    mean_p = (
-        np.bincount(which, probabilities, len(BINS) - 1)[full] / count[full]
-    )
-    dogs = np.bincount(which, labels, len(BINS) - 1)[full] / count[full]
-    ece = np.sum(count[full] / labels.size * np.abs(dogs - mean_p))
-    return count[full], mean_p, dogs, ece
-
-
-calibration = {}
-print(
-    f"{'':<15}{'ECE':>7}{'accuracy':>10}{'mean confidence':>17}"
-    f"{'conf. > 99%':>13}{'right there':>13}"
-)
-for name, r in predictions.items():
-    count, mean_p, dogs, ece = reliability(r.probabilities, r.labels)
-    confident = np.maximum(r.probabilities, 1 - r.probabilities)
-    sure_mask = confident > 0.99
-    calibration[name] = {
-        "count": count,
-        "mean_p": mean_p,
-        "dogs": dogs,
-        "ece": ece,
-        "confidence": confident.mean(),
-        "sure": int(sure_mask.sum()),
-        "sure_right": right[name][sure_mask].mean(),
-    }
-    c = calibration[name]
-    print(
-        f"{name:<15}{c['ece']:>7.3f}{r.accuracy:>10.1%}{c['confidence']:>17.1%}"
-        f"{c['sure']:>13}{c['sure_right']:>13.1%}"
-    )
-
-# %% tags=["collapse"]
-fig = Figure(figsize=(5.5, 5), layout="constrained")
-ax = fig.add_subplot()
-ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", label="calibrated")
-for name, c in calibration.items():
-    ax.plot(
-        c["mean_p"],
-        c["dogs"],
-        marker="o",
-        label=f"{name} (ECE {c['ece']:.3f})",
-    )
-ax.set_xlabel("mean P(dog) in the bin")
-ax.set_ylabel("share of dogs in the bin")
-ax.set_xlim(0, 1)
-ax.set_ylim(0, 1)
-ax.set_aspect("equal")
-ax.grid(alpha=0.3)
-ax.legend(loc="upper left")
-fig.set_label(
-    "Reliability curves on the 1,000 held-out photos: share of dogs against "
-    "mean P(dog) in ten bins of equal width"
-)
-fig
-
-# %% tags=["prose"]
-mini_cal, small_cal = (
-    calibration["mini_xception"],
-    calibration["small_convnet"],
-)
-
-
-def trust(name: str) -> str:
-    """A model's confidence against its accuracy, in words."""
-    c, acc = calibration[name], accuracy[name]
-    gap = 100 * (c["confidence"] - acc)
-    side = "overconfident" if gap > 0 else "underconfident"
-    return (
-        f"{name} gives its chosen class a mean probability of "
-        f"{c['confidence']:.1%} and is right on {acc:.1%} of the photos "
-        f"({side} by {abs(gap):.1f} points; ECE {c['ece']:.3f}); of the "
-        f"{c['sure']} photos it gives more than 99% confidence, it gets "
-        f"{c['sure_right']:.1%} right"
-    )
-
-
-over = [
-    name
-    for name in NAMES
-    if calibration[name]["confidence"] > accuracy[name]
-]
-if len(over) == len(NAMES):
-    reading = (
-        "Read as probabilities, both models' outputs claim more than they "
-        "deliver"
-    )
-elif over:
-    reading = (
-        f"Read as probabilities, only {over[0]}'s outputs claim more than "
-        "they deliver"
-    )
-else:
-    reading = "Neither model claims more confidence than its accuracy backs"
-repair = (
-    "So P(dog) is a probability estimate, but an inflated one; rescaling the "
-    "logits on held-out photos (temperature scaling, in the same paper) is "
-    "the usual repair, not tried here."
-    if over
-    else ""
-)
-Markdown(
-    f"""{reading}. {trust("mini_xception")}. The plain model:
-{trust("small_convnet")}. Both models ended training with far more accuracy
-on their training photos than on validation (over the last 20 epochs,
-{small_c["train_last"].min():.0%}–{small_c["train_last"].max():.0%} against
-{small_c["val_mean"]:.1%} for the plain model,
-{mini_c["train_last"].min():.0%}–{mini_c["train_last"].max():.0%} against
-{mini_c["val_mean"]:.1%} for Mini-Xception), and the binary cross-entropy
-they minimise keeps pushing the training photos' outputs towards 0 and 1 after
-they are classified correctly: the usual account of why such networks end up
-overconfident (Guo et al., 2017, who measured it with this ECE).
-{repair}"""
-)
-
-# %% [markdown]
-# ## What residuals, batch normalisation and separable convolutions bought
-#
-# Put this page's numbers together. Against the plain convnet, trained on the
-# same photos with the same recipe, Mini-Xception:
-
-# %% tags=["prose"]
-if p_value < 0.05:
-    held_out = (
-        f"is {'more' if only_mini > only_small else 'less'} accurate on photos "
-        "it never saw"
-    )
-else:
-    held_out = "is not measurably more accurate on photos it never saw"
-Markdown(
-    f"""- has {fewer_params:.0%} fewer parameters and needs {fewer_macs:.0%} fewer
-  multiply-adds per photo, although it has more than twice the convolutions
-  on its main path (11 against 5) and ends with twice the channels (512
-  against 256): regular convolutions in place of its separable ones would
-  cost {mini_costs[1] / mini_costs[0]:.1f} times the parameters;
-- reaches 80% smoothed validation accuracy
-  {pace(mini_c["first_80"], small_c["first_80"], "epoch")} (epoch
-  {mini_c["first_80"]} against {small_c["first_80"]}), but each of its epochs
-  took {mini_c["epoch_seconds"] / small_c["epoch_seconds"]:.1f} times as long
-  on the same CPU: about {mini_c["minutes_80"]:.0f} minutes against
-  {small_c["minutes_80"]:.0f};
-- {held_out}: {accuracy["mini_xception"]:.1%} against
-  {accuracy["small_convnet"]:.1%} (McNemar p = {p_value:.2g}), with
-  {fewer(gain[dog], dog)} and {fewer(gain[cat], cat)};
-- gives P(dog) values that are
-  {"overconfident" if "mini_xception" in over else "not overconfident"}
-  (mean confidence {mini_cal["confidence"]:.1%} against
-  {accuracy["mini_xception"]:.1%} right; ECE {mini_cal["ece"]:.3f}, the plain
-  model's {small_cal["ece"]:.3f});
-- trains {"less" if mini_c["val_step"] > small_c["val_step"] else "no less"}
-  smoothly: its validation accuracy moves by
-  {100 * mini_c["val_step"]:.1f} points from one epoch to the next over the
-  last 20 epochs, the plain model's by {100 * small_c["val_step"]:.1f}."""
-)
-
-# %% [markdown]
-# What this comparison cannot say is which idea bought what. The two models
-# differ in more than residual connections, batch normalisation and separable
-# convolutions (depth, width, the 5 × 5 stem, global average pooling instead
-# of `Flatten`), and each was trained once, with one seed. The earlier pages
-# take the ideas one at a time:
-# [Vanishing gradients, measured](../vanishing-gradients/) shows residual
-# connections and batch normalisation keeping the gradient alive through a
-# 30-layer stack, [Batch normalisation](../batch-normalisation/) what the layer
-# computes, and [Depthwise separable convolutions](../separable-convolutions/)
-# the arithmetic.
-
-# %% [markdown]
-# ## An ablation, with seeds
-#
-# Splitting the credit takes an ablation: the same network with each idea
-# removed in turn, each trained several times from different random initial
-# weights (seeds), so that the spread between seeds shows how much of a gap is
-# luck. `modern_convnets.ablation` trains five variants with the shipped
-# recipe (augmentation, RMSprop at 10⁻³, batches of 32, the same split, the
-# best epoch kept): Mini-Xception; without its residual connections; without
-# batch normalisation; with regular `Conv2D` in place of every
-# `SeparableConv2D`, at the same widths; and the small convnet as the
-# baseline. It runs resumably, one folder per variant and seed
-# (`nox -s ablation -- train --image-size 80 --epochs 15` reruns the study
-# below, each run scored on the held-out photos; `collect` then gathers the
-# records), and its results ship with the package as one record per run:
-
-# %%
-runs = load_results()
-scale = {(r["image_size"], r["epochs"], r["device"]) for r in runs}
-assert len(scale) == 1, f"the runs do not share one scale: {scale}"
-[(study_size, study_epochs, study_device)] = scale
-seeds = sorted({r["seed"] for r in runs})
-print(f"{len(runs)} runs: {len(VARIANTS)} variants × seeds {seeds}")
-print(
-    f"{study_size} × {study_size} photos, {study_epochs} epochs, on {study_device}"
-)
-print(
-    f"{'variant':<14}{'seed':>5}{'best epoch':>12}{'validation':>12}{'held-out':>10}"
-)
-for r in runs:
-    print(
-        f"{r['variant']:<14}{r['seed']:>5}{r['best_epoch']:>12}"
-        f"{r['val_accuracy']:>12.1%}{r['test_accuracy']:>10.1%}"
-    )
-
-# %%
-full_hours = manifests["mini_xception"]["wall_seconds"] / 3600
-study_hours = sum(r["wall_seconds"] for r in runs) / 3600
-quiet_hours = (
-    sum(r["fastest_epoch_seconds"] * r["epochs"] for r in runs) / 3600
-)
-print(f"one Mini-Xception run at full scale: {full_hours:.1f} h")
-print(f"this study, as run: {study_hours:.1f} h")
-print(f"this study, every epoch at its run's fastest: {quiet_hours:.1f} h")
-
-# %% tags=["prose"]
-reduced = {
-    name: np.mean(
-        [r["test_accuracy"] for r in runs if r["variant"] == name]
-    )
-    for name in NAMES
-}
-Markdown(
-    f"""**This study is reduced.** The shipped models were trained on 180 × 180
-photos for 100 epochs; at that scale one Mini-Xception run took
-{full_hours:.1f} hours on this guide's two-core CPU, and {len(runs)} runs of
-that length would take {len(runs) * full_hours:.0f} hours.
-So every run here sees the photos at {study_size} ×
-{study_size} pixels for {study_epochs} epochs, on {study_device}:
-{study_hours:.1f} hours for all {len(runs)} runs as they happened, beside
-other work on the same cores, or {quiet_hours:.1f} hours at each run's
-fastest epoch. Smaller photos and shorter training cost accuracy: held out,
-Mini-Xception averages {reduced["mini_xception"]:.1%} here against
-{accuracy["mini_xception"]:.1%} at full scale, the small convnet
-{reduced["small_convnet"]:.1%} against {accuracy["small_convnet"]:.1%}. What
-the study measures is how the variants compare under the same reduced
-recipe, not what any of them reaches at full scale."""
-)
-
-# %%
-summary = summarise(runs)
-costs = {
-    variant: totals(build_variant(variant, (study_size, study_size, 3)))
-    for variant in VARIANTS
-}
-quiet_minutes = {
-    v: min(r["fastest_epoch_seconds"] for r in runs if r["variant"] == v)
-    * study_epochs
-    / 60
-    for v in VARIANTS
-}
-print(
-    f"{'variant':<14}{'parameters':>11}{'mult-adds':>11}"
-    f"{'validation':>17}{'held-out':>17}{'min/run':>9}"
-)
-for row in summary:
-    params, _, macs, _ = costs[row.variant]
-    print(
-        f"{row.variant:<14}{params:>11,}{macs / 1e6:>9.1f} M"
-        f"{row.val_mean:>10.1%} ± {row.val_std:.1%}"
-        f"{row.test_mean:>10.1%} ± {row.test_std:.1%}"
-        f"{quiet_minutes[row.variant]:>9.1f}"
-    )
-
-# %% [markdown]
-# Accuracies are mean ± sample standard deviation over the seeds; mult-adds
-# are per photo at the study's size; minutes per run are epochs times the
-# variant's fastest epoch, the cost of a run with the CPU to itself.
-
-# %%
-plot_runs(
-    runs,
-    labels=VARIANTS,
-    caption=f"Every run of the ablation ({study_size} × {study_size} photos, "
-    f"{study_epochs} epochs): best validation accuracy and held-out accuracy, "
-    "one dot per seed, with each variant's mean ± standard deviation",
-)
-
-# %% [markdown]
-# Is a gap between two variants more than luck of the seeds? Welch's t-test
-# answers for two small samples with possibly different spreads: t is the gap
-# between the means over its standard error, and the Welch–Satterthwaite
-# formula gives the degrees of freedom of the t distribution to read the
-# p-value from (two-sided). The test is run for each variant against
-# Mini-Xception, on the best validation accuracy and on held-out accuracy.
-# NumPy has no t distribution, so its tail comes from the regularised
-# incomplete beta function, computed in the folded cell.
-
-
-# %% tags=["collapse"]
-def incomplete_beta(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta I_x(a, b), by Lentz's continued fraction."""
-    if x <= 0.0 or x >= 1.0:
-        return float(x >= 1.0)
-    if x > (a + 1) / (a + b + 2):  # the fraction converges fast only below
-        return 1.0 - incomplete_beta(b, a, 1.0 - x)
-    front = math.exp(
-        math.lgamma(a + b)
-        - math.lgamma(a)
-        - math.lgamma(b)
-        + a * math.log(x)
-        + b * math.log1p(-x)
-    )
-    tiny = 1e-300
-    f, c, d = 1.0, 1.0, 0.0
-    for i in range(500):
-        m = i // 2
-        if i == 0:
-            term = 1.0
-        elif i % 2 == 0:
-            term = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-        else:
-            term = (
-                -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-            )
-        d = 1.0 + term * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + term / (c if abs(c) > tiny else tiny)
-        f *= c * d
-        if abs(1.0 - c * d) < 1e-15:
-            break
-    return front * (f - 1.0) / a
-
-
-def t_two_sided(t: float, df: float) -> float:
-    """P(|T| ≥ |t|) for Student's t with `df` degrees of freedom."""
-    return incomplete_beta(df / 2, 0.5, df / (df + t * t))
-
-
-# Checks against printed tables: t = 2.776 at 4 and 12.706 at 1 degree of
-# freedom are the two-sided 5% points.
-print(
-    f"check: {t_two_sided(2.776445, 4):.4f} {t_two_sided(12.7062, 1):.4f} "
-    "(both should be 0.0500)"
-)
-
-
-# %%
-def welch(a: list[float], b: list[float]) -> tuple[float, float, float]:
-    """Welch's t-test of mean(a) = mean(b): t, degrees of freedom, p."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    t = (a.mean() - b.mean()) / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    return t, df, t_two_sided(t, df)
-
-
-def scores(variant: str, key: str) -> list[float]:
-    """One variant's accuracies over its seeds, in %."""
-    return [100 * r[key] for r in runs if r["variant"] == variant]
-
-
-by_variant = {row.variant: row for row in summary}
-full = by_variant["mini_xception"]
-tests = {}  # (variant, key) -> (gap in points, t, df, p)
-print(f"{'variant':<14}{'on':<12}{'gap':>9}{'t':>7}{'df':>6}{'p':>8}")
-for variant in VARIANTS:
-    if variant == "mini_xception":
-        continue
-    for key, label in (
-        ("val_accuracy", "validation"),
-        ("test_accuracy", "held-out"),
-    ):
-        other, reference = (
-            scores(variant, key),
-            scores("mini_xception", key),
-        )
-        t, df, p = welch(other, reference)
-        gap = np.mean(other) - np.mean(reference)
-        tests[variant, key] = (gap, t, df, p)
-        print(
-            f"{variant:<14}{label:<12}{gap:>+6.1f} pt{t:>7.2f}{df:>6.1f}"
-            f"{p:>8.3f}"
-        )
-
-# The smallest gap this test can call at p < 0.05 with this many seeds a side
-# and equal spreads (2 (n - 1) degrees of freedom), in standard deviations:
-low, high = 0.0, 50.0
-while high - low > 1e-6:
-    middle = (low + high) / 2
-    if t_two_sided(middle, 2 * (full.runs - 1)) > 0.05:
-        low = middle
-    else:
-        high = middle
-detectable = high * math.sqrt(2 / full.runs)
-print(
-    f"detectable gap, equal spreads: {detectable:.2f} standard deviations"
-)
-
-
-# %% tags=["prose"]
-def verdict(variant: str, key: str) -> str:
-    """One variant against Mini-Xception on one metric, from its Welch test."""
-    gap, _, _, p = tests[variant, key]
-    if p < 0.05:
-        side = "higher" if gap > 0 else "lower"
-        return f"{side} by {abs(gap):.1f} points (p = {p:.2g})"
-    return f"{gap:+.1f} points, no difference the test can detect (p = {p:.2g})"
-
-
-def line(variant: str) -> str:
-    row = by_variant[variant]
-    return (
-        f"- **{VARIANTS[variant]}**: held out {row.test_mean:.1%} ± "
-        f"{row.test_std:.1%}, {verdict(variant, 'test_accuracy')}; on "
-        f"validation {row.val_mean:.1%} ± {row.val_std:.1%}, "
-        f"{verdict(variant, 'val_accuracy')}."
-    )
-
-
-def named(key: str, sign: int) -> list[str]:
-    """Variants whose gap on `key` is significant and has sign `sign`."""
-    return [
-        VARIANTS[v]
-        for (v, k), (gap, _, _, p) in tests.items()
-        if k == key and p < 0.05 and np.sign(gap) == sign
-    ]
-
-
-def listed(names: list[str]) -> str:
-    return "; ".join(names) if names else "none"
-
-
-others = [v for v in VARIANTS if v != "mini_xception"]
-Markdown(
-    f"""Against Mini-Xception's {full.test_mean:.1%} ± {full.test_std:.1%} held
-out and {full.val_mean:.1%} ± {full.val_std:.1%} on validation (mean ±
-standard deviation over {full.runs} seeds), each gap judged by Welch's t-test
-at p < 0.05:
-
-"""
-    + "\n".join(line(v) for v in others)
-    + f"""
-
-Clearly lower than Mini-Xception on the held-out photos:
-{listed(named("test_accuracy", -1))}; clearly higher:
-{listed(named("test_accuracy", 1))}. On validation, clearly lower:
-{listed(named("val_accuracy", -1))}; clearly higher:
-{listed(named("val_accuracy", 1))}. Validation accuracy here is each run's
-best epoch out of {study_epochs}, a maximum over noisy scores on 400 photos,
-so where the two disagree the held-out photos, which chose nothing, are the
-fairer judge.
-
-Three seeds a side give the test little power: with equal spreads a gap has
-to exceed {detectable:.1f} standard deviations to reach p < 0.05, and more
-when the spreads differ. "No difference the test can detect" is therefore
-not evidence that an ingredient does nothing; at this reduced scale, more
-seeds would be needed to say that."""
-)
-
-
-# %% tags=["prose"]
-def against_small() -> str:
-    """Mini-Xception against the small convnet held out, from the test."""
-    gap, _, _, p = tests["small_convnet", "test_accuracy"]
-    if p >= 0.05:
-        return "at this scale Mini-Xception is not measurably better"
-    if gap < 0:
-        return "even at this scale Mini-Xception is the better model"
-    return "at this scale the small convnet is the better model"
-
-
-small_gap = tests["small_convnet", "test_accuracy"]
-no_res_val = tests["no_residual", "val_accuracy"]
-no_res_test = tests["no_residual", "test_accuracy"]
-if no_res_val[3] < 0.05:
-    residual_val = (
-        f"{'raised' if no_res_val[0] > 0 else 'lowered'} validation accuracy "
-        f"by {abs(no_res_val[0]):.1f} points, a clear difference (p = "
-        f"{no_res_val[3]:.2g})"
-    )
-else:
-    residual_val = (
-        f"changed validation accuracy by {no_res_val[0]:+.1f} points, which "
-        f"the test cannot tell from luck (p = {no_res_val[3]:.2g})"
-    )
-Markdown(
-    f"""Two results stand out. The small convnet, which has none of the three
-ingredients, is {small_gap[0]:+.1f} points from Mini-Xception held out (p =
-{small_gap[3]:.2g}): {against_small()}. And removing the residual connections
-{residual_val}; held out, the gap is {no_res_test[0]:+.1f} points (p =
-{no_res_test[3]:.2g}). A plausible reading, not tested here: five blocks on
-{study_size} × {study_size} photos for {study_epochs} epochs make a shallow
-network trained briefly, and residual connections earn their keep in deep
-stacks ([Vanishing gradients, measured](../vanishing-gradients/) needs 30
-layers to show it); separable convolutions are bought for their cost, the
-parameters and multiply-adds in the table, not for accuracy. The full-scale
-comparison is the one of the shipped models above; this study cannot say what
-an ablation at that scale would show."""
-)
-
-# %% [markdown]
-# Nor are the runs guaranteed bit-reproducible: the seed fixes the initial
-# weights, the augmentation and the order of the photos, but the study does
-# not switch on TensorFlow's op determinism, and its multithreaded CPU kernels
-# may add up in a different order from one run to the next, so a rerun with
-# the same seed may land near, not on, the same accuracy.
-
-# %% [markdown]
 # To train the listing above as here, compile it with
 # `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]` and
 # fit with batches of 32 photos.
 #
-# ## Summary
-
-# %% tags=["prose"]
-held_clear = [
-    VARIANTS[v]
-    for (v, k), (gap, _, _, p) in tests.items()
-    if k == "test_accuracy" and p < 0.05
-]
-Markdown(
-    f"""- Mini-Xception is a regular 5 × 5 stem, then five blocks of
-  (BN → ReLU → separable convolution) × 2 and a max pooling, each wrapped in
-  a residual connection with a strided 1 × 1 projection; then global average
-  pooling, dropout and a sigmoid unit. {mini_costs[0]:,} parameters,
-  {last_share:.0%} of them in the last block. No convolution needs a bias:
-  each reaches a batch normalisation or the Dense layer only through
-  operations that keep a per-channel constant a per-channel constant.
-- `model_diagram` and `plot_diagram` draw a model without Graphviz;
-  `layer_graph` lists every layer and what it takes.
-- Separable convolutions make it cheap: regular convolutions in the same
-  places would need {mini_costs[1] / mini_costs[0]:.1f} times the parameters
-  and {mini_costs[3] / mini_costs[2]:.1f} times the multiply-adds; it has
-  {mini_costs[0] / small_costs[0]:.2f} times the plain convnet's parameters
-  and needs {mini_costs[2] / small_costs[2]:.2f} times its multiply-adds.
-- On the same photos with the same recipe it reached
-  {accuracy["mini_xception"]:.1%} on 1,000 held-out photos against the plain
-  model's {accuracy["small_convnet"]:.1%} (McNemar p = {p_value:.2g});
-  {where[0].lower() + where[1:]}. It reached 80% smoothed validation
-  accuracy at epoch {mini_c["first_80"]} against {small_c["first_80"]}, but
-  in {mini_c["minutes_80"]:.0f} minutes
-  against {small_c["minutes_80"]:.0f}. Its validation accuracy is jagged, so
-  keep the best epoch and judge on held-out photos; its P(dog) is a
-  probability estimate, with an ECE of {mini_cal["ece"]:.3f} on the held-out
-  photos.
-- The ablation, at reduced scale ({study_size} × {study_size} photos,
-  {study_epochs} epochs) and with {full.runs} seeds per variant, tested each
-  variant against Mini-Xception with Welch's t-test; on held-out accuracy,
-  clearly different at p < 0.05: {listed(held_clear)}. Three seeds detect
-  only gaps of more than about {detectable:.1f} standard deviations."""
-)
-
-# %% [markdown]
-# **Check yourself.** Questions on this page, with answers to unfold.
+# ## Check yourself
+#
+# 1. `block5_sepconv2` takes 512 channels to 512 with a 3 × 3 kernel. How
+#    many parameters does it have, and how many would a regular `Conv2D`
+#    without bias have in its place?
+# 2. Why would a bias in `block3_residual` change nothing the model can
+#    compute?
+# 3. Why can each block of Xception's middle flow add its input unchanged,
+#    while every block of Mini-Xception reshapes its input on the shortcut?
+# 4. Why smooth the validation curve before reading off when a model first
+#    reaches 80%?
 
 # %% tags=["prose"]
 sep = model.get_layer("block5_sepconv2")
 as_regular = 3 * 3 * 512 * 512
-coin = np.full(labels.size, 0.5)  # P(dog) = 0.5 for every photo
-coin_ece = reliability(coin, labels)[3]
-coin_accuracy = np.mean((coin > 0.5) == (labels == 1))
+middle_shape = " × ".join(map(str, middle[0].output_shape[1:]))
 Markdown(
-    f"""1. `block5_sepconv2` takes 512 channels to 512 with a 3 × 3 kernel.
-   How many parameters does it have, and how many would a regular `Conv2D`
-   without bias have in its place?
-2. Why would a bias in `block3_residual` change nothing the model can
-   compute?
-3. With {full.runs} seeds a side and equal spreads, how large must a gap
-   between two variants be, in standard deviations, for Welch's test to give
-   p < 0.05?
-4. A model answers P(dog) = 0.5 for each of the {labels.size:,} held-out
-   photos, half of them dogs. What are its ECE and its accuracy?
-
-<details><summary>Answers</summary>
+    f"""<details><summary>Answers</summary>
 <ol>
 <li>3 × 3 × 512 depthwise weights plus 512 × 512 pointwise ones:
 {sep.count_params():,}; a regular convolution needs 3 × 3 × 512 × 512 =
@@ -1414,17 +683,55 @@ Markdown(
 <code>block3_add</code>
 passes it on to the two layers that take the sum: block 4's first batch
 normalisation, which subtracts each channel's mean and the constant with it,
-and <code>block4_residual</code>, a 1 × 1 convolution, which turns it into another
-per-channel constant for the batch normalisations further on (and, past the
-last block, the Dense layer's bias) to take up.</li>
-<li>More than {detectable:.2f} standard deviations: t must pass the 5% point
-of the t distribution with {2 * (full.runs - 1)} degrees of freedom, and the
-standard error of the gap is √(2 / {full.runs}) standard deviations.</li>
-<li>All photos fall in one bin whose mean P(dog) is 0.5 and whose share of
-dogs is 0.5, so its ECE is {coin_ece:.3f}: perfectly calibrated. Its
-accuracy is {coin_accuracy:.1%} (0.5 is not above the threshold, so every
-photo is called a cat). Calibration and accuracy are separate
-questions.</li>
+and <code>block4_residual</code>, a 1 × 1 convolution, which turns it into
+another per-channel constant for the batch normalisations further on (and,
+past the last block, the Dense layer's bias) to take up.</li>
+<li>An addition needs both branches in one shape. Each middle-flow block
+keeps its input's shape ({middle_shape}: no pooling, {middle[0].widths[0]}
+channels in and out), so its input can be added unchanged. Every
+Mini-Xception block pools with stride 2, and every block after the first
+doubles the channels, so its input must be brought to the new shape before
+the addition: a 1 × 1 convolution with stride 2 does both (block 1 keeps the
+stem's 32 channels, but still halves the feature maps).</li>
+<li>One epoch's score on 400 photos is noisy. Mini-Xception's raw curve
+first touches 80% at epoch {mini_c["first_80_raw"]}, but within the next five
+epochs it falls back to {mini_c["after_raw"]:.1%}. Averaged over {SMOOTH}
+epochs, the curve first reaches 80% at epoch {mini_c["first_80"]}, a figure
+that one lucky epoch cannot move by much.</li>
 </ol>
 </details>"""
+)
+
+# %% [markdown]
+# ## Summary
+
+# %% tags=["prose"]
+Markdown(
+    f"""- Xception (Chollet, 2017) has {len(xception_blocks)} blocks in three
+  flows: entry (block 1's two regular convolutions, then
+  {sum(s.shortcut == "projection" for s in entry)} blocks with projected
+  shortcuts), middle ({len(middle)} identical blocks with identity
+  shortcuts) and exit; `model_stages` and `flows` read them off Keras's model.
+- Mini-Xception is a regular 5 × 5 stem, then five blocks of
+  (BN → ReLU → separable convolution) × 2 and a max pooling, each wrapped in
+  a residual connection with a strided 1 × 1 projection; then global average
+  pooling, dropout and a sigmoid unit. {mini_costs[0]:,} parameters,
+  {last_share:.0%} of them in the last block. No convolution needs a bias:
+  each reaches a batch normalisation or the Dense layer only through
+  operations that keep a per-channel constant a per-channel constant.
+- `plot_stages`, `model_diagram` and `plot_diagram` draw a model without
+  Graphviz; `layer_graph` lists every layer and what it takes.
+- Separable convolutions make it cheap: regular convolutions in the same
+  places would need {mini_costs[1] / mini_costs[0]:.1f} times the parameters
+  and {mini_costs[3] / mini_costs[2]:.1f} times the multiply-adds; it has
+  {mini_costs[0] / small_costs[0]:.2f} times the plain convnet's parameters
+  and needs {mini_costs[2] / small_costs[2]:.2f} times its multiply-adds.
+- Trained on the same photos with the same recipe, it reached 80% smoothed
+  validation accuracy at epoch {mini_c["first_80"]} against
+  {small_c["first_80"]}, but in {mini_c["minutes_80"]:.0f} minutes against
+  {small_c["minutes_80"]:.0f}. Its validation accuracy is
+  {"the more" if mini_c["val_step"] > small_c["val_step"] else "no more"}
+  jagged,
+  so keep the best epoch and judge on held-out photos:
+  [What each ingredient buys](../what-each-ingredient-buys/)."""
 )

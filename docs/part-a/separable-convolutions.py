@@ -249,7 +249,8 @@ parameters against {mini.count_params():,}, {
 # model's manifest records the wall time of its one training run (validation
 # and checkpoints included, on a machine that may have been running other
 # work), from which we take the mean time per epoch. The
-# [ablation study](../mini-xception/) of Mini-Xception is the controlled
+# [ablation study](../what-each-ingredient-buys/#an-ablation-with-seeds) of
+# Mini-Xception is the controlled
 # comparison: the same model with separable and with regular convolutions,
 # three seeds each, recording the fastest epoch of every run:
 

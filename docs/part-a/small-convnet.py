@@ -20,7 +20,9 @@
 # Part B opens this model
 # from a file (`convnet_from_scratch_with_augmentation.keras`) to look at its
 # activations; here it is built, counted, and evaluated. The
-# [Mini-Xception](../mini-xception/) page compares the two.
+# [Mini-Xception](../mini-xception/) page trains the two side by side, and
+# [What each ingredient buys](../what-each-ingredient-buys/) compares them on
+# the held-out photos.
 #
 # You will learn:
 #
@@ -444,7 +446,8 @@ Markdown(
   {result.labels.size:,} held-out photos (the book's figure, on its own split,
   is 83.5%).
 - It is the baseline that [Mini-Xception](../mini-xception/) is measured
-  against, and the model whose activations
+  against ([What each ingredient buys](../what-each-ingredient-buys/)), and
+  the model whose activations
   [Part B](../../part-b/activations/) looks inside."""
 )
 

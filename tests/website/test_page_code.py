@@ -261,6 +261,10 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     "part-a/mini-xception/": {
         "1,600": "the training split, a setting of the recipe",
         "10%": "the augmentation's rotation range, a setting",
+        "1,000": "the held-out photos, the data set's validation/ folder",
+    },
+    "part-a/what-each-ingredient-buys/": {
+        "1,600": "the training split, a setting of the recipe",
         "2,000": "the book's split, quoted from the book",
         "90.8": "the book's accuracy for this recipe, quoted from the book",
     },
