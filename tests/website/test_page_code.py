@@ -188,7 +188,6 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "20%": "the augmentation's zoom range, a setting",
     },
     "part-a/vanishing-gradients/": {
-        "0.25": "the sigmoid's largest slope, a mathematical fact",
         "0.01": "the standard deviation of the 'small' initial weights, a setting",
     },
     "part-a/small-convnet/": {
