@@ -195,6 +195,7 @@ plot_diagram(
 # input exactly.
 
 # %%
+keras.utils.set_random_seed(0)  # the same initial weights on every run
 inputs = keras.Input(shape=(16, 16, 64))
 identity = keras.Model(inputs, residual_block(inputs, 64, name="block"))
 features = (
@@ -203,7 +204,9 @@ features = (
 # With its initial weights: how large is what the block adds to its input?
 added = np.asarray(identity(features)) - features
 swamp = np.linalg.norm(added) / np.linalg.norm(features)
-print(f"block's contribution / input, in norm, initial weights: {swamp:.2f}")
+print(
+    f"block's contribution / input, in norm, initial weights: {swamp:.2f}"
+)
 for layer in identity.layers:
     if isinstance(layer, keras.layers.Conv2D):
         layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
@@ -241,14 +244,15 @@ moves away from its input's)."""
 # ## Summary
 
 # %% tags=["prose"]
+channels_in = case1_projection.input.shape[-1]
+channels_out = case1_projection.output.shape[-1]
 Markdown(
     f"""- `layers.add([block(x), x])` needs equal shapes.
 - More filters in the block: project the residual with a 1 × 1 convolution
-  (case 1: {case1_projection.count_params():,} parameters for {
-        case1_projection.input.shape[-1]} → {
-        case1_projection.output.shape[-1]} channels).
-- Pooling in the block: give that projection stride 2 (case 2: output {
-        side(case2.output)}).
+  (case 1: {case1_projection.count_params():,} parameters for {channels_in} →
+  {channels_out} channels).
+- Pooling in the block: give that projection stride 2 (case 2: output
+  {side(case2.output)}).
 - When shapes match, the residual path carries the input unchanged; when they
   do not, a learned 1 × 1 projection of it."""
 )

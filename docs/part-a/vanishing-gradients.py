@@ -18,7 +18,7 @@
 # multiplies by the activation's derivative and then by the transposed
 # weights:
 #
-# $$\frac{\partial L}{\partial x} = W^\top \left(f'(z) \odot \frac{\partial L}{\partial y}\right).$$
+# $$\frac{\partial L}{\partial x} = W^\top (f'(z)\odot \frac{\partial L}{\partial y}).$$
 #
 # A deep stack means one factor W<sup>⊤</sup> diag(f′(z)) per layer. If they
 # typically shrink the gradient, the gradient that reaches the first layers is
@@ -72,11 +72,16 @@ def measure(model: keras.Model) -> dict[str, np.ndarray]:
     """Per dense layer: weight-gradient norm, δ's norm and the input's norm."""
     weights = kernel_gradient_norms(model, x, y)
     deltas = activation_gradient_norms(model, x, y, dense)
-    taps = keras.Model(model.input, [model.get_layer(n).input for n in dense])
+    taps = keras.Model(
+        model.input, [model.get_layer(n).input for n in dense]
+    )
     state = [v.numpy() for v in model.non_trainable_variables]
     inputs = taps(x, training=True)
-    for variable, value in zip(model.non_trainable_variables, state, strict=True):
-        variable.assign(value)  # batch norm's moving statistics, as they were
+    # Put batch normalisation's moving statistics back as they were.
+    for variable, value in zip(
+        model.non_trainable_variables, state, strict=True
+    ):
+        variable.assign(value)
     result = {
         "weights": np.array([weights[n] for n in dense]),
         "delta": np.array([deltas[n] for n in dense]),
@@ -84,26 +89,31 @@ def measure(model: keras.Model) -> dict[str, np.ndarray]:
             [np.linalg.norm(np.asarray(t, "float64")) for t in inputs]
         ),
     }
-    with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 where all vanish
-        result["c"] = result["weights"] / (result["input"] * result["delta"])
+    # c is 0 / 0 where everything vanishes: nan, without a warning.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result["c"] = result["weights"] / (
+            result["input"] * result["delta"]
+        )
     return result
 
 
 def table(results: dict[str, dict[str, np.ndarray]], title: str) -> None:
     """Print both gradient measures and the input's norm at three layers."""
     shown = (1, DEPTH // 2, DEPTH)
-    header = "".join(f"{f'layer {i}':>11}" for i in shown)
-    print(f"{title:<30}{header}{'1 / last':>11}")
+    header = "".join(f"{f'layer {i}':>9}" for i in shown)
+    print(f"{title}\n{'':<10}{header}{'1 / last':>10}")
     for name, m in results.items():
+        print(name)
         for key, label in (
             ("weights", "‖∂L/∂W‖"),
             ("delta", "‖δ‖"),
             ("input", "‖x‖"),
             ("c", "c"),
         ):
-            row = "".join(f"{m[key][i - 1]:>11.2e}" for i in shown)
-            ratio = m[key][0] / m[key][-1]
-            print(f"{name + ', ' + label:<30}{row}{ratio:>11.2e}")
+            row = "".join(f"{m[key][i - 1]:>9.1e}" for i in shown)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = m[key][0] / m[key][-1]
+            print(f"  {label:<8}{row}{ratio:>10.1e}")
 
 
 # %% tags=["prose"]
@@ -144,8 +154,8 @@ sigmoid_stacks = {
 table(sigmoid_stacks, f"sigmoid, {DEPTH} layers")
 
 # %% tags=["collapse"]
-fig = Figure(figsize=(9, 4.2), layout="constrained")
-axes = fig.subplots(1, 2, sharey=True)
+fig = Figure(figsize=(6, 6.5), layout="constrained")
+axes = fig.subplots(2, 1, sharex=True)
 for ax, key, label in (
     (axes[0], "weights", "‖∂L/∂W‖, the weights' gradient"),
     (axes[1], "delta", "‖δ‖, the gradient at the layer's output"),
@@ -154,17 +164,21 @@ for ax, key, label in (
         values = m[key]
         shown = values > 0  # a gradient of exactly 0 has no logarithm
         ax.semilogy(
-            depth[shown], values[shown], marker="o", markersize=3, label=name
+            depth[shown],
+            values[shown],
+            marker="o",
+            markersize=3,
+            label=name,
         )
-    ax.set_xlabel("layer (1 = nearest the input)")
+    ax.set_ylabel("norm at initialisation")
     ax.set_title(label)
     ax.grid(alpha=0.3, which="both")
-axes[0].set_ylabel("norm at initialisation")
+axes[1].set_xlabel("layer (1 = nearest the input)")
 axes[0].legend()
 fig.set_label(
     f"Gradient norms at initialisation in three stacks of {DEPTH} sigmoid "
-    "layers: the weights' gradient (left) and the gradient at each layer's "
-    "output, δ (right), by layer"
+    "layers: the weights' gradient (top) and the gradient at each layer's "
+    "output, δ (bottom), by layer"
 )
 fig
 
@@ -176,26 +190,29 @@ zeros = int(np.sum(plain["weights"] == 0))
 # the weight, float32 rounds the step away: the weight does not change at all.
 learning_rate = 0.01
 kernel = (
-    deep_stack(depth=DEPTH, width=WIDTH, seed=0).get_layer("dense1").kernel.numpy()
+    deep_stack(depth=DEPTH, width=WIDTH, seed=0)
+    .get_layer("dense1")
+    .kernel.numpy()
 )
-unchanged = np.mean(
-    learning_rate * plain["weights"][0] < np.spacing(np.abs(kernel)) / 2
-)
+largest_step = learning_rate * plain["weights"][0]
+unchanged = np.mean(largest_step < np.spacing(np.abs(kernel)) / 2)
+orders = np.log10(plain["weights"][-1] / plain["weights"][0])
+c_low, c_high = plain["c"].min(), plain["c"].max()
 Markdown(
     f"""In the plain stack both measures shrink towards the input. δ at layer 1
 is {plain["delta"][0] / plain["delta"][-1]:.0e} of δ at layer {DEPTH}; the
 weights' gradient falls from {plain["weights"][-1]:.1e} at layer {DEPTH} to
 {plain["weights"][0]:.1e} at layer 1,
-{np.log10(plain["weights"][-1] / plain["weights"][0]):.0f} orders of magnitude,
+{orders:.0f} orders of magnitude,
 while the layers' inputs stay between {plain["input"].min():.1f} and
-{plain["input"].max():.1f} in norm and c between {plain["c"].min():.2f} and
-{plain["c"].max():.2f}: here the weights' gradient vanishes because δ does. {
+{plain["input"].max():.1f} in norm and c between {c_low:.2f} and
+{c_high:.2f}: here the weights' gradient vanishes because δ does. {
         "No layer's weight gradient is exactly zero"
         if zeros == 0
         else f"{zeros} layers' weight gradients are exactly zero"
     }, but at layer 1 it is as good as zero: a step of plain SGD (no momentum)
-with learning rate {learning_rate} moves each of its weights by at most {
-        learning_rate * plain["weights"][0]:.0e}, under half the float32 spacing
+with learning rate {learning_rate} moves each of its weights by at most
+{largest_step:.0e}, under half the float32 spacing
 at {unchanged:.0%} of its {kernel.size:,} weights: float32 rounds the update
 away, and those weights do not change at all."""
 )
@@ -258,7 +275,9 @@ step_z = grid[1] - grid[0]
 slope = sigmoid(grid) * (1 - sigmoid(grid))
 mean_slope = np.sum(slope * density) * step_z
 output_mean = np.sum(sigmoid(grid) * density) * step_z
-output_std = np.sqrt(np.sum((sigmoid(grid) - output_mean) ** 2 * density) * step_z)
+output_std = np.sqrt(
+    np.sum((sigmoid(grid) - output_mean) ** 2 * density) * step_z
+)
 print(f"sigmoid's slope at 0:                      {slope.max():.2f}")
 print(f"its mean slope over N(0, 1) inputs:        {mean_slope:.3f}")
 print(f"std of sigmoid(z) for z from N(0, 1):      {output_std:.3f}")
@@ -268,18 +287,22 @@ state = [v.numpy() for v in bn_model.non_trainable_variables]
 pre_activations = keras.Model(
     bn_model.input, [bn_model.get_layer(n).output for n in dense]
 )(x, training=True)
-for variable, value in zip(bn_model.non_trainable_variables, state, strict=True):
+for variable, value in zip(
+    bn_model.non_trainable_variables, state, strict=True
+):
     variable.assign(value)
-sigma = np.array([np.asarray(p).std(axis=0).mean() for p in pre_activations])
+sigma = np.array(
+    [np.asarray(p).std(axis=0).mean() for p in pre_activations]
+)
 print(f"σ of the dense outputs, median over layers: {np.median(sigma):.3f}")
-print(f"1/σ, median over layers:                   {np.median(1 / sigma):.2f}")
+print(
+    f"1/σ, median over layers:                   {np.median(1 / sigma):.2f}"
+)
+print("layer i / layer i + 1, median over layers:")
 for name, m in sigmoid_stacks.items():
     step_w = np.median(m["weights"][:-1] / m["weights"][1:])
     step_d = np.median(m["delta"][:-1] / m["delta"][1:])
-    print(
-        f"{name:>16}: layer i / layer i + 1, median: "
-        f"‖∂L/∂W‖ {step_w:.2f}, ‖δ‖ {step_d:.2f}"
-    )
+    print(f"{name:>18}: ‖∂L/∂W‖ {step_w:.2f}, ‖δ‖ {step_d:.2f}")
 
 # %% tags=["prose"]
 bn = sigmoid_stacks["batch-normalised"]
@@ -302,10 +325,11 @@ and batch normalisation hands each sigmoid a standardised input. Dividing by σ
 multiplies δ by about {np.median(1 / sigma):.2f} at each layer. What the
 sigmoid takes away is its slope where its inputs fall, not its largest slope
 (0.25): averaged over a standard normal input it is {mean_slope:.3f}, and
-{np.median(1 / sigma):.2f} × {mean_slope:.3f} = {product:.2f}. From one layer to the one below, δ shrinks by a median factor
-of {step_plain:.2f} in the plain stack, and changes by {step_bn:.2f} in the
-batch-normalised one ({step_bn_w:.2f} for the weights' gradient): close to
-that product. The batch-normalised stack's δ stays within a factor of
+{np.median(1 / sigma):.2f} × {mean_slope:.3f} = {product:.2f}. From one layer
+to the one below, δ shrinks by a median factor of {step_plain:.2f} in the
+plain stack, and changes by {step_bn:.2f} in the batch-normalised one
+({step_bn_w:.2f} for the weights' gradient): close to that product. The
+batch-normalised stack's δ stays within a factor of
 {bn["delta"].max() / bn["delta"].min():.1f} over the {DEPTH} layers, and its
 weights' gradient within {bn["weights"].max() / bn["weights"].min():.1f}."""
 )
@@ -328,7 +352,10 @@ weights' gradient within {bn["weights"].max() / bn["weights"].min():.1f}."""
 
 # %%
 initialisers = {
-    "ReLU, small": ("relu", {"class_name": "RandomNormal", "config": {"stddev": 0.01}}),
+    "ReLU, small": (
+        "relu",
+        {"class_name": "RandomNormal", "config": {"stddev": 0.01}},
+    ),
     "ReLU, Glorot": ("relu", "glorot_uniform"),
     "ReLU, He": ("relu", "he_normal"),
     "tanh, Glorot": ("tanh", "glorot_uniform"),
@@ -363,7 +390,9 @@ zero_text = (
 )
 
 
-glorot_variance_step = (glorot["input"][-1] / glorot["input"][0]) ** (2 / (DEPTH - 1))
+glorot_variance_step = (glorot["input"][-1] / glorot["input"][0]) ** (
+    2 / (DEPTH - 1)
+)
 
 
 def ratio(m: dict[str, np.ndarray], key: str) -> float:
@@ -391,8 +420,9 @@ variance, keep δ steady: layer 1's is {ratio(he, "delta"):.3f} of layer
 {spread(he, "weights"):.1f}, and that comes from the inputs: their norm goes
 from {he["input"][0]:.0f} at layer 1 to {he["input"][-1]:.0f} at layer
 {DEPTH}, and c from {he["c"][0]:.3f} (zero-mean random inputs, which line up
-poorly with δ) to {he["c"][-1]:.3f} (a ReLU's outputs, all non-negative). With tanh, Glorot's
-weights leave layer 1's δ at {ratio(tanh, "delta"):.2f} of layer {DEPTH}'s."""
+poorly with δ) to {he["c"][-1]:.3f} (a ReLU's outputs, all non-negative).
+With tanh, Glorot's weights leave layer 1's δ at {ratio(tanh, "delta"):.2f} of
+layer {DEPTH}'s."""
 )
 
 # %% [markdown]
@@ -409,19 +439,25 @@ print(
 scales = sorted({0.01, 0.1, 0.25, float(four_glorot), 1.0, 2.0})
 sigmoid_ratio = {}
 sigmoid_delta_ratio = {}
+print(f"layer 1 / layer {DEPTH}:")
 for std in scales:
     init = {"class_name": "RandomNormal", "config": {"stddev": std}}
-    m = measure(deep_stack(depth=DEPTH, width=WIDTH, kernel_initializer=init, seed=0))
+    m = measure(
+        deep_stack(
+            depth=DEPTH, width=WIDTH, kernel_initializer=init, seed=0
+        )
+    )
     sigmoid_ratio[std] = ratio(m, "weights")
     sigmoid_delta_ratio[std] = ratio(m, "delta")
     print(
-        f"std {std:5}: layer 1 / layer {DEPTH}: ‖∂L/∂W‖ {sigmoid_ratio[std]:.1e}, "
+        f"  std {std:5}: ‖∂L/∂W‖ {sigmoid_ratio[std]:.1e}, "
         f"‖δ‖ {sigmoid_delta_ratio[std]:.1e}"
     )
 
 # %% tags=["prose"]
 Markdown(
-    f"""The {len(scales)} standard deviations go from {scales[0]:g} to {scales[-1]:g}, among them four times Glorot's
+    f"""The {len(scales)} standard deviations go from {scales[0]:g} to
+{scales[-1]:g}, among them four times Glorot's
 ({four_glorot:.2f}; Glorot's uniform weights have a standard deviation of
 √(2 / ({WIDTH} + {WIDTH})) = {glorot_std:.3f} here). That factor of 4 for the
 sigmoid is the rule of the LISA lab's Deep Learning Tutorials (their
@@ -472,6 +508,11 @@ trained."""
 # ## Summary
 
 # %% tags=["prose"]
+res_spread_w, bn_spread_d, bn_spread_w = (
+    spread(res, "weights"),
+    spread(bn, "delta"),
+    spread(bn, "weights"),
+)
 Markdown(
     f"""- A layer's weight gradient is its input times δ, the gradient at its
   output; only δ measures how the gradient flows back.
@@ -479,12 +520,14 @@ Markdown(
   layer is {ratio(plain, "delta"):.0e} of the last layer's, and the weight
   gradient {ratio(plain, "weights"):.0e}: too small for a float32 update to
   change its weights.
-- Residual connections keep δ from shrinking (layer 1's is {
-        res_delta_ratio:.1f} times layer {DEPTH}'s); their weight gradients
-  spread over a factor of {spread(res, "weights"):.0f} because their input, the
-  residual stream, grows and lines up with δ. Batch normalisation keeps δ within a factor of {
-        spread(bn, "delta"):.1f} and the weight gradients within {
-        spread(bn, "weights"):.1f}. Modern convnets such as Xception use both;
+- Residual connections keep δ from shrinking (layer 1's is
+  {res_delta_ratio:.1f} times layer {
+        DEPTH
+    }'s); their weight gradients spread
+  over a factor of {res_spread_w:.0f} because their input, the residual
+  stream, grows and lines up with δ. Batch normalisation keeps δ within a
+  factor of {bn_spread_d:.1f} and the weight gradients within
+  {bn_spread_w:.1f}. Modern convnets such as Xception use both;
   He et al. (2016) and Ioffe and Szegedy (2015) report that they also keep
   deep networks trainable as the weights change during training, which this
   page does not test.
