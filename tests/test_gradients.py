@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
 
-from modern_convnets.gradients import deep_stack, kernel_gradient_norms
+from modern_convnets.gradients import (
+    activation_gradient_norms,
+    deep_stack,
+    kernel_gradient_norms,
+)
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +154,85 @@ def test_batch_norm_statistics_are_put_back(batch):
     kernel_gradient_norms(model, *batch, training=True)
     for old, variable in zip(before, model.variables, strict=True):
         np.testing.assert_array_equal(old, variable.numpy())
+
+
+def linear_stack():
+    """dense1 = I, dense2 = 2 I, head = [1, 1]ᵀ, no biases: δ in closed form."""
+    model = deep_stack(depth=2, width=2, activation="linear", seed=0)
+    weights = {"dense1": np.eye(2), "dense2": 2 * np.eye(2), "head": np.ones((2, 1))}
+    for name, kernel in weights.items():
+        layer = model.get_layer(name)
+        layer.set_weights([kernel.astype("float32"), np.zeros_like(layer.bias)])
+    return model
+
+
+def test_output_gradients_of_a_linear_stack_in_closed_form():
+    # x = I, so the prediction is 2 per row; targets 1: error e = [1, 1].
+    # δ_head = (2 / batch) e = [1, 1]; δ_dense2 = δ_head [1, 1] = all ones;
+    # δ_dense1 = δ_dense2 (2 I)ᵀ = all twos.
+    x = np.eye(2, dtype="float32")
+    y = np.ones((2, 1), "float32")
+    deltas = activation_gradient_norms(linear_stack(), x, y)
+    assert deltas == {"dense1": 4.0, "dense2": 2.0, "head": 2**0.5}
+    # The weight gradient is xᵀ δ; with x = I both norms agree at dense1.
+    assert kernel_gradient_norms(linear_stack(), x, y)["dense1"] == 4.0
+    # Named layers come back in the order asked.
+    picked = activation_gradient_norms(linear_stack(), x, y, ["head", "dense1"])
+    assert picked == {"head": 2**0.5, "dense1": 4.0}
+
+
+def test_residual_additions_pass_the_gradient_down_unchanged(batch):
+    # Zero weights: every layer adds sigmoid(0) = 0.5 to the stream and
+    # passes the stream's gradient back, times sigmoid'(0) = 0.25, to its
+    # dense output. So δ is the same at every layer: 0.25 of the stream's.
+    x, y = batch
+    model = deep_stack(depth=4, width=16, residual=True, seed=0)
+    for i in range(1, 5):
+        layer = model.get_layer(f"dense{i}")
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    deltas = activation_gradient_norms(model, x, y)
+    assert deltas["dense1"] == deltas["dense2"] == deltas["dense3"] == deltas["dense4"]
+    head_kernel, head_bias = model.get_layer("head").get_weights()
+    prediction = (x + 0.5 * 4) @ head_kernel + head_bias
+    stream = 2 / len(x) * (prediction - y) @ head_kernel.T
+    expected = 0.25 * np.linalg.norm(stream.astype("float64"))
+    assert deltas["dense1"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_output_gradients_leave_the_model_unchanged(batch):
+    model = deep_stack(depth=3, width=16, batch_norm=True, seed=1)
+    before = [v.numpy().copy() for v in model.variables]
+    layers = list(model.layers)
+    deltas = activation_gradient_norms(model, *batch, training=True)
+    assert list(deltas) == ["dense1", "dense2", "dense3", "head"]
+    assert model.layers == layers
+    assert [t.name for t in model.inputs] == ["inputs"]
+    for old, variable in zip(before, model.variables, strict=True):
+        np.testing.assert_array_equal(old, variable.numpy())
+    again = activation_gradient_norms(model, *batch, training=True)
+    assert again == deltas
+
+
+def test_output_gradients_show_what_the_weight_gradients_hide(batch):
+    # Residual stack: the weight gradient shrinks towards the input only
+    # because the stream (each layer's input) grows; δ does not shrink.
+    model = deep_stack(depth=12, width=16, residual=True, seed=0)
+    deltas = activation_gradient_norms(model, *batch)
+    weights = kernel_gradient_norms(model, *batch)
+    assert deltas["dense1"] > deltas["dense12"]
+    assert weights["dense1"] < weights["dense12"]
+    plain = activation_gradient_norms(deep_stack(depth=12, width=16), *batch)
+    assert plain["dense1"] / plain["dense12"] < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["dense1", "bogus"], r"layer_names contains 'bogus'.*dense1, dense1_act"),
+        ([], r"layer_names=\[\] is empty"),
+    ],
+)
+def test_output_gradients_name_a_bad_layer(batch, names, message):
+    model = deep_stack(depth=2, width=16)
+    with pytest.raises(ValueError, match=message):
+        activation_gradient_norms(model, *batch, names)

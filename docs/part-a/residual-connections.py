@@ -21,11 +21,13 @@
 # x = layers.add([x, residual])
 # ```
 #
-# Whatever the block does, the output still carries the input, and the gradient
-# has a path around the block (see
-# [Vanishing gradients, measured](../vanishing-gradients/)). The addition needs
-# both tensors to have the same shape; when the block changes the shape, the
-# residual is projected to match.
+# The addition needs both tensors to have the same shape. When the shapes
+# match, the residual path carries the input unchanged, whatever the block
+# does; when they do not, it carries a learned 1 × 1 projection of the input.
+# Either way the output still holds a term computed from the input without the
+# block, and the gradient has a path around the block (see
+# [Vanishing gradients, measured](../vanishing-gradients/)). Residual
+# connections come from He et al. (2016).
 #
 # You will learn the two cases in the lecture's own Keras listings, how
 # `modern_convnets.blocks.residual_block` computes the same thing in one call,
@@ -131,9 +133,9 @@ print(layer_graph(case1))
 # %% [markdown]
 # ## Case 2: the block ends in max pooling
 #
-# Pooling halves the height and width, 30 → 15, so the residual must shrink
-# too: the 1 × 1 projection gets a stride of 2. The lecture's second listing
-# leaves the layers unnamed, so Keras numbers them:
+# Pooling halves the height and width, so the residual must shrink too: the
+# 1 × 1 projection gets a stride of 2. The lecture's second listing leaves the
+# layers unnamed, so Keras numbers them:
 
 # %% tags=["copy"]
 inputs = keras.Input(shape=(32, 32, 3))
@@ -146,11 +148,28 @@ x = layers.add([x, residual])
 model3 = keras.Model(inputs=inputs, outputs=x)
 model3.summary()
 
-# %% [markdown]
-# The lecture follows it with `plot_model(model3, show_shapes=True)`, which
-# needs Graphviz; here is the package's drawing of the same block,
-# `residual_block(x, 64, convs=1, pooling=True)`, checked against the listing
-# as before:
+# %% tags=["prose"]
+from IPython.display import Markdown
+
+
+def side(tensor) -> str:
+    """A feature map's height × width, from its shape."""
+    height, width = tensor.shape[1:3]
+    return f"{height} × {width}"
+
+
+before_pooling = side(model3.layers[1].output)
+after_pooling = side(model3.output)
+Markdown(
+    f"""The first convolution's output, {before_pooling}, is both the block's
+input and the residual; pooling halves the main path to {after_pooling}, and
+the stride-2 projection brings the residual to the same {after_pooling}.
+
+The lecture follows the listing with `plot_model(model3, show_shapes=True)`,
+which needs Graphviz; here is the package's drawing of the same block,
+`residual_block(x, 64, convs=1, pooling=True)`, checked against the listing as
+before:"""
+)
 
 # %%
 case2 = package_case(convs=1, pooling=True)
@@ -163,8 +182,8 @@ print(
 )
 plot_diagram(
     model_diagram(case2),
-    caption="Case 2: pooling halves the main path to 15 × 15, so the 1 × 1 "
-    "projection on the residual has stride 2",
+    caption=f"Case 2: pooling halves the main path to {side(case2.output)}, so "
+    "the 1 × 1 projection on the residual has stride 2",
 )
 
 # %% [markdown]
@@ -176,24 +195,50 @@ plot_diagram(
 # input exactly.
 
 # %%
+keras.utils.set_random_seed(0)  # the same initial weights on every run
 inputs = keras.Input(shape=(16, 16, 64))
 identity = keras.Model(inputs, residual_block(inputs, 64, name="block"))
-for layer in identity.layers:
-    if isinstance(layer, keras.layers.Conv2D):
-        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
 features = (
     np.random.default_rng(0).normal(size=(2, 16, 16, 64)).astype("float32")
 )
+# With its initial weights: how large is what the block adds to its input?
+added = np.asarray(identity(features)) - features
+swamp = np.linalg.norm(added) / np.linalg.norm(features)
+print(
+    f"block's contribution / input, in norm, initial weights: {swamp:.2f}"
+)
+for layer in identity.layers:
+    if isinstance(layer, keras.layers.Conv2D):
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
 print(
     "output equals input:",
     np.array_equal(np.asarray(identity(features)), features),
 )
 
-# %% [markdown]
-# A plain block with zeroed weights would output zeros and erase everything
-# before it; a residual block degrades gracefully to the identity. That is why
-# very deep residual networks can be trained: each block only has to learn a
-# correction to its input.
+# %% tags=["prose"]
+case1_projection = case1.get_layer("C2_residual")
+Markdown(
+    f"""A plain block with zeroed weights would output zeros and erase everything
+before it; a residual block with zeroed weights is the identity. He et al.
+(2016) give this as the reason very deep residual networks train: a block
+only has to learn a correction to its input, and pushing a correction towards
+zero is easier than learning the identity with a stack of non-linear layers.
+That is their hypothesis, not something this page tests (nothing here is
+trained); other explanations have been put forward, such as residual networks
+behaving like ensembles of shallower networks (Veit et al., 2016) and keeping
+gradients from becoming noise-like ("shattered") with depth (Balduzzi et al.,
+2017).
+
+The listing's comment ("may be noisy or destructive: that's fine") holds in
+one sense: the input survives the addition. It is not protected from being
+outweighed, though: with its initial weights, this block adds a tensor whose
+norm is {swamp:.2f} times the input's{
+        ", larger than the input itself" if swamp > 1 else ""
+    }; nothing bounds that ratio, and over many blocks the additions pile up
+(see the residual stack on
+[Vanishing gradients, measured](../vanishing-gradients/), whose stream's mean
+moves away from its input's)."""
+)
 
 # %% [markdown]
 # ## Check yourself
@@ -257,9 +302,17 @@ Markdown(
 
 # %% [markdown]
 # ## Summary
-#
-# - `layers.add([block(x), x])` needs equal shapes.
-# - More filters in the block: project the residual with a 1 × 1 convolution
-#   (case 1: 2,112 parameters for 32 → 64 channels).
-# - Pooling in the block: give that projection stride 2 (case 2: output 15 × 15).
-# - The residual path carries the input through unchanged, whatever the block does.
+
+# %% tags=["prose"]
+channels_in = case1_projection.input.shape[-1]
+channels_out = case1_projection.output.shape[-1]
+Markdown(
+    f"""- `layers.add([block(x), x])` needs equal shapes.
+- More filters in the block: project the residual with a 1 × 1 convolution
+  (case 1: {case1_projection.count_params():,} parameters for {channels_in} →
+  {channels_out} channels).
+- Pooling in the block: give that projection stride 2 (case 2: output
+  {side(case2.output)}).
+- When shapes match, the residual path carries the input unchanged; when they
+  do not, a learned 1 × 1 projection of it."""
+)

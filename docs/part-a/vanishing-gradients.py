@@ -13,19 +13,21 @@
 # %% [markdown]
 # # Vanishing gradients, measured
 #
-# Backpropagation computes each layer's gradient from the gradient of the layer
-# above it, multiplying by that layer's derivative on the way:
+# Backpropagation computes the gradient at each layer's input from the
+# gradient at its output. For a dense layer y = f(z), z = W x + b, it
+# multiplies by the activation's derivative and then by the transposed
+# weights:
 #
-# $$\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \cdot f'(x).$$
+# $$\frac{\partial L}{\partial x} = W^\top (f'(z)\odot \frac{\partial L}{\partial y}).$$
 #
-# Thirty layers mean thirty such factors. If they are typically below one, the
-# gradient that reaches the first layers is vanishingly small, and those layers
-# barely learn. This page measures it.
+# A deep stack means one factor W<sup>⊤</sup> diag(f′(z)) per layer. If they
+# typically shrink the gradient, the gradient that reaches the first layers is
+# vanishingly small, and those layers barely learn. This page measures it.
 #
 # You will learn:
 #
-# - how large the gradient of each layer is, at initialisation, in a plain deep
-#   stack;
+# - two measures of "the gradient at a layer" and why they can disagree;
+# - how large both are, at initialisation, in a plain deep stack;
 # - how residual connections and batch normalisation change that;
 # - what the initial weights change: too small, Glorot's and He's.
 
@@ -35,169 +37,301 @@ import keras
 import numpy as np
 from IPython.display import Markdown
 from matplotlib.figure import Figure
-from modern_convnets.gradients import deep_stack, kernel_gradient_norms
+from modern_convnets.gradients import (
+    activation_gradient_norms,
+    deep_stack,
+    kernel_gradient_norms,
+)
 
 # %% [markdown]
-# ## Three stacks of thirty layers
+# ## Two measures of the gradient
 #
-# Each stack has 30 dense layers of 64 units with the sigmoid activation, whose
-# derivative is at most 0.25, and Keras's default (Glorot-uniform) initial
-# weights. They differ in one respect:
-#
-# - **plain**: `x = sigmoid(dense(x))`;
-# - **residual**: `x = x + sigmoid(dense(x))`, so every layer also passes its input
-#   through unchanged;
-# - **batch-normalised**: `x = sigmoid(batch_norm(dense(x)))`.
-#
-# For one batch of 64 random inputs and targets, we take the gradient of the mean
-# squared error with respect to every layer's weights and record its norm. The
-# gradients are float32, as in training; their norms are taken in float64,
-# because squaring entries of about 10⁻²⁰ in float32 gives numbers below the
-# smallest float32 and rounds them to zero: a float32 norm would report 0 for a
-# gradient none of whose entries is zero.
+# Write δ = ∂L/∂z for the gradient at a dense layer's output z (its
+# pre-activation), the quantity that backpropagation passes down from layer
+# to layer. The gradient of the layer's weights, the one a training step uses,
+# is its input times δ: ∂L/∂W = x<sup>⊤</sup> δ over the batch. So a weight
+# gradient can shrink because δ shrinks, or because the layer's input x does.
+# In norms, ‖∂L/∂W‖ = ‖x‖ · ‖δ‖ · c, where c = ‖x<sup>⊤</sup> δ‖ / (‖x‖ ‖δ‖)
+# lies between 0 and 1 and says how well the inputs line up with δ across the
+# batch. This page records ‖∂L/∂W‖ with `kernel_gradient_norms`, ‖δ‖ with
+# `activation_gradient_norms`, and ‖x‖ from the forward pass, each per layer;
+# c follows from the three.
 
 # %%
+DEPTH = 30  # dense layers per stack
+WIDTH = 64  # units per layer, and input features
+BATCH = 64
 rng = np.random.default_rng(0)
-x = rng.normal(size=(64, 64)).astype("float32")
-y = rng.normal(size=(64, 1)).astype("float32")
+x = rng.normal(size=(BATCH, WIDTH)).astype("float32")
+y = rng.normal(size=(BATCH, 1)).astype("float32")
+depth = np.arange(1, DEPTH + 1)
+dense = [f"dense{i}" for i in depth]
 
+
+def measure(model: keras.Model) -> dict[str, np.ndarray]:
+    """Per dense layer: weight-gradient norm, δ's norm and the input's norm."""
+    weights = kernel_gradient_norms(model, x, y)
+    deltas = activation_gradient_norms(model, x, y, dense)
+    taps = keras.Model(
+        model.input, [model.get_layer(n).input for n in dense]
+    )
+    state = [v.numpy() for v in model.non_trainable_variables]
+    inputs = taps(x, training=True)
+    # Put batch normalisation's moving statistics back as they were.
+    for variable, value in zip(
+        model.non_trainable_variables, state, strict=True
+    ):
+        variable.assign(value)
+    result = {
+        "weights": np.array([weights[n] for n in dense]),
+        "delta": np.array([deltas[n] for n in dense]),
+        "input": np.array(
+            [np.linalg.norm(np.asarray(t, "float64")) for t in inputs]
+        ),
+    }
+    # c is 0 / 0 where everything vanishes: nan, without a warning.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result["c"] = result["weights"] / (
+            result["input"] * result["delta"]
+        )
+    return result
+
+
+def table(results: dict[str, dict[str, np.ndarray]], title: str) -> None:
+    """Print both gradient measures and the input's norm at three layers."""
+    shown = (1, DEPTH // 2, DEPTH)
+    header = "".join(f"{f'layer {i}':>9}" for i in shown)
+    print(f"{title}\n{'':<10}{header}{'1 / last':>10}")
+    for name, m in results.items():
+        print(name)
+        for key, label in (
+            ("weights", "‖∂L/∂W‖"),
+            ("delta", "‖δ‖"),
+            ("input", "‖x‖"),
+            ("c", "c"),
+        ):
+            row = "".join(f"{m[key][i - 1]:>9.1e}" for i in shown)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = m[key][0] / m[key][-1]
+            print(f"  {label:<8}{row}{ratio:>10.1e}")
+
+
+# %% tags=["prose"]
+Markdown(
+    f"""## Three stacks of {DEPTH} layers
+
+Each stack has {DEPTH} dense layers of {WIDTH} units with the sigmoid
+activation, whose derivative is at most 0.25, and Keras's default
+(Glorot-uniform) initial weights. They differ in one respect, and the
+batch-normalised stack in a second: its dense layers have no bias, because
+batch normalisation's learned offset β takes its place.
+
+- **plain**: `x = sigmoid(dense(x))`;
+- **residual** (He et al., 2016): `x = x + sigmoid(dense(x))`, so every layer
+  also passes its input through unchanged;
+- **batch-normalised** (Ioffe and Szegedy, 2015):
+  `x = sigmoid(batch_norm(dense(x)))`.
+
+For one batch of {BATCH} random inputs and targets, we take the gradient of
+the mean squared error with respect to every layer's weights and every layer's
+output, and record their norms. The gradients are float32, as in training;
+their norms are taken in float64, because squaring entries of about 10⁻²⁰ in
+float32 gives numbers below the smallest normal float32 (≈1.2 × 10⁻³⁸), and
+TensorFlow flushes such subnormals to zero: a float32 norm would report 0 for
+a gradient none of whose entries is zero."""
+)
+
+# %%
 variants = {
     "plain": {},
     "residual": {"residual": True},
     "batch-normalised": {"batch_norm": True},
 }
-norms = {
-    name: kernel_gradient_norms(
-        deep_stack(depth=30, seed=0, **options), x, y
-    )
+sigmoid_stacks = {
+    name: measure(deep_stack(depth=DEPTH, width=WIDTH, seed=0, **options))
     for name, options in variants.items()
 }
-print(f"{'':>18}{'layer 1':>12}{'layer 15':>12}{'layer 30':>12}")
-for name, per_layer in norms.items():
-    values = [per_layer[f"dense{i}"] for i in (1, 15, 30)]
-    print(f"{name:>18}" + "".join(f"{v:>12.2e}" for v in values))
+table(sigmoid_stacks, f"sigmoid, {DEPTH} layers")
 
 # %% tags=["collapse"]
-fig = Figure(figsize=(8, 4.2), layout="constrained")
-ax = fig.add_subplot()
-depth = np.arange(1, 31)
-for name, per_layer in norms.items():
-    values = np.array([per_layer[f"dense{i}"] for i in depth])
-    shown = values > 0  # a gradient of exactly 0 has no logarithm
-    ax.semilogy(
-        depth[shown], values[shown], marker="o", markersize=3, label=name
-    )
-ax.set_xlabel("layer (1 = nearest the input)")
-ax.set_ylabel("gradient norm of the layer's weights")
-ax.set_title("Gradient norms at initialisation, 30 sigmoid layers")
-ax.grid(alpha=0.3, which="both")
-ax.legend()
+fig = Figure(figsize=(6, 6.5), layout="constrained")
+axes = fig.subplots(2, 1, sharex=True)
+for ax, key, label in (
+    (axes[0], "weights", "‖∂L/∂W‖, the weights' gradient"),
+    (axes[1], "delta", "‖δ‖, the gradient at the layer's output"),
+):
+    for name, m in sigmoid_stacks.items():
+        values = m[key]
+        shown = values > 0  # a gradient of exactly 0 has no logarithm
+        ax.semilogy(
+            depth[shown],
+            values[shown],
+            marker="o",
+            markersize=3,
+            label=name,
+        )
+    ax.set_ylabel("norm at initialisation")
+    ax.set_title(label)
+    ax.grid(alpha=0.3, which="both")
+axes[1].set_xlabel("layer (1 = nearest the input)")
+axes[0].legend()
+fig.set_label(
+    f"Gradient norms at initialisation in three stacks of {DEPTH} sigmoid "
+    "layers: the weights' gradient (top) and the gradient at each layer's "
+    "output, δ (bottom), by layer"
+)
 fig
 
 # %% tags=["prose"]
-by_layer = {
-    name: np.array([per_layer[f"dense{i}"] for i in depth])
-    for name, per_layer in norms.items()
-}
-plain = by_layer["plain"]
-zeros = int(np.sum(plain == 0))
-# One step of gradient descent moves each weight by at most learning rate ×
-# the gradient's norm. Where that is under half the float32 spacing at the
-# weight, float32 rounds the step away: the weight does not change at all.
+plain = sigmoid_stacks["plain"]
+zeros = int(np.sum(plain["weights"] == 0))
+# One step of plain SGD (no momentum) moves each weight by at most learning
+# rate × the gradient's norm. Where that is under half the float32 spacing at
+# the weight, float32 rounds the step away: the weight does not change at all.
 learning_rate = 0.01
-kernel = deep_stack(depth=30, seed=0).get_layer("dense1").kernel.numpy()
-unchanged = np.mean(
-    learning_rate * plain[0] < np.spacing(np.abs(kernel)) / 2
+kernel = (
+    deep_stack(depth=DEPTH, width=WIDTH, seed=0)
+    .get_layer("dense1")
+    .kernel.numpy()
 )
+largest_step = learning_rate * plain["weights"][0]
+unchanged = np.mean(largest_step < np.spacing(np.abs(kernel)) / 2)
+orders = np.log10(plain["weights"][-1] / plain["weights"][0])
+c_low, c_high = plain["c"].min(), plain["c"].max()
 Markdown(
-    f"""The plain stack's gradient shrinks towards the input, from
-{plain[-1]:.1e} at layer 30 to {plain[0]:.1e} at layer 1:
-{np.log10(plain[-1] / plain[0]):.0f} orders of magnitude.
-{
-        "No layer's gradient is exactly zero"
+    f"""In the plain stack both measures shrink towards the input. δ at layer 1
+is {plain["delta"][0] / plain["delta"][-1]:.0e} of δ at layer {DEPTH}; the
+weights' gradient falls from {plain["weights"][-1]:.1e} at layer {DEPTH} to
+{plain["weights"][0]:.1e} at layer 1,
+{orders:.0f} orders of magnitude,
+while the layers' inputs stay between {plain["input"].min():.1f} and
+{plain["input"].max():.1f} in norm and c between {c_low:.2f} and
+{c_high:.2f}: here the weights' gradient vanishes because δ does. {
+        "No layer's weight gradient is exactly zero"
         if zeros == 0
-        else f"{zeros} layers' gradients are exactly zero"
-    }, but at layer 1 it is as good as
-zero: a step of gradient descent with learning rate {
-        learning_rate
-    } moves each of
-its weights by at most {
-        learning_rate * plain[0]:.0e}, under half the float32
-spacing at {unchanged:.0%} of its {
-        kernel.size:,} weights: float32 rounds the
-update away, and those weights do not change at all."""
+        else f"{zeros} layers' weight gradients are exactly zero"
+    }, but at layer 1 it is as good as zero: a step of plain SGD (no momentum)
+with learning rate {learning_rate} moves each of its weights by at most
+{largest_step:.0e}, under half the float32 spacing
+at {unchanged:.0%} of its {kernel.size:,} weights: float32 rounds the update
+away, and those weights do not change at all."""
 )
 
 # %% [markdown]
 # Residual connections give the gradient a path around each layer's
 # derivative; batch normalisation does something less obvious. First, the
-# residual stack's norms, and what its residual stream looks like after 30
+# residual stack, and what its residual stream looks like after all the
 # additions:
 
 # %%
-residual = deep_stack(depth=30, seed=0, residual=True)
+residual = deep_stack(depth=DEPTH, width=WIDTH, seed=0, residual=True)
 stream, prediction = keras.Model(
     residual.input,
-    [residual.get_layer("dense30_add").output, residual.output],
+    [residual.get_layer(f"dense{DEPTH}_add").output, residual.output],
 )(x)
 stream, prediction = np.asarray(stream), np.asarray(prediction)
-print(f"input:             mean {x.mean():6.2f}")
-print(f"stream, layer 30:  mean {stream.mean():6.2f}")
+print(f"input:              mean {x.mean():6.2f}")
+print(f"stream, layer {DEPTH}:  mean {stream.mean():6.2f}")
 print(
-    f"prediction:        mean {prediction.mean():6.2f} (targets {y.mean():.2f})"
+    f"prediction:         mean {prediction.mean():6.2f} (targets {y.mean():.2f})"
 )
 
 # %% tags=["prose"]
-res = by_layer["residual"]
+res = sigmoid_stacks["residual"]
+res_delta_ratio = res["delta"][0] / res["delta"][-1]
 Markdown(
-    f"""In the residual stack the norms stay within a factor of
-{res.max() / res.min():.0f} over all 30 layers, because each addition passes
-the gradient back unchanged next to the layer's own path. They are large, from
-{res.min():.0f} to {res.max():.0f}, for a reason of their own: each layer adds
-its sigmoid's output, which is always positive, to the stream, so the stream's
-mean grows from {x.mean():.2f} at the input to {stream.mean():.1f} after 30
-additions. The head's predictions grow with it (mean {prediction.mean():.1f},
-against targets of mean {y.mean():.2f}), and the gradient of the squared error
-is proportional to that error."""
+    f"""In the residual stack δ does not shrink on the way down: at layer 1 it is
+{res_delta_ratio:.1f} times δ at layer {DEPTH}, and over all {DEPTH} layers it
+stays within a factor of {res["delta"].max() / res["delta"].min():.1f}, because
+each addition passes the gradient back unchanged next to the layer's own path.
+The weights' gradient does fall towards the input, by a factor of
+{res["weights"][-1] / res["weights"][0]:.0f} from layer {DEPTH} to layer 1
+(spread {res["weights"].max() / res["weights"].min():.0f}), but not because of
+δ: it is each layer's input, the residual stream, that changes. Each layer adds
+its sigmoid's output, which is always positive, so the stream's mean grows
+from {x.mean():.2f} at the input to {stream.mean():.1f} after {DEPTH}
+additions. Its norm grows from {res["input"][0]:.0f} at layer 1 to
+{res["input"][-1]:.0f} at layer {DEPTH}, and it lines up better with δ across
+the batch: c goes from {res["c"][0]:.3f} at layer 1 to
+{res["c"][-1]:.3f} at layer {DEPTH}. The head's predictions grow with the
+stream (mean {prediction.mean():.1f}, against targets of mean {y.mean():.2f}),
+and δ is proportional to that error: at layer {DEPTH} it is
+{res["delta"][-1]:.2f} here, against {plain["delta"][-1]:.3f} in the plain
+stack."""
 )
 
-# %% [markdown]
-# Batch normalisation does not change the sigmoid: its slope is still at most
-# 0.25, and 0.25³⁰ ≈ 10⁻¹⁸. It changes the scale. In training mode it divides
-# each layer's pre-activations by their standard deviation over the batch, σ,
-# and the backward pass multiplies the gradient by the same 1/σ (γ/σ, with γ = 1
-# at the start, after removing its components along the batch mean and the
-# normalised values). How large is σ here, and how much does the gradient
-# shrink from one layer to the next in each stack?
 
 # %%
-bn_model = deep_stack(depth=30, seed=0, batch_norm=True)
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function."""
+    return 1 / (1 + np.exp(-z))
+
+
+# The sigmoid's slope averaged over a standard normal input, and the spread
+# of its output, by quadrature on a fine grid.
+grid = np.linspace(-10, 10, 200_001)
+density = np.exp(-(grid**2) / 2) / np.sqrt(2 * np.pi)
+step_z = grid[1] - grid[0]
+slope = sigmoid(grid) * (1 - sigmoid(grid))
+mean_slope = np.sum(slope * density) * step_z
+output_mean = np.sum(sigmoid(grid) * density) * step_z
+output_std = np.sqrt(
+    np.sum((sigmoid(grid) - output_mean) ** 2 * density) * step_z
+)
+print(f"sigmoid's slope at 0:                      {slope.max():.2f}")
+print(f"its mean slope over N(0, 1) inputs:        {mean_slope:.3f}")
+print(f"std of sigmoid(z) for z from N(0, 1):      {output_std:.3f}")
+
+bn_model = deep_stack(depth=DEPTH, width=WIDTH, seed=0, batch_norm=True)
+state = [v.numpy() for v in bn_model.non_trainable_variables]
 pre_activations = keras.Model(
-    bn_model.input, [bn_model.get_layer(f"dense{i}").output for i in depth]
+    bn_model.input, [bn_model.get_layer(n).output for n in dense]
 )(x, training=True)
+for variable, value in zip(
+    bn_model.non_trainable_variables, state, strict=True
+):
+    variable.assign(value)
 sigma = np.array(
     [np.asarray(p).std(axis=0).mean() for p in pre_activations]
 )
-print(f"σ of the dense outputs, median over layers: {np.median(sigma):.2f}")
+print(f"σ of the dense outputs, median over layers: {np.median(sigma):.3f}")
 print(
-    f"1/σ, median over layers:                    {np.median(1 / sigma):.1f}"
+    f"1/σ, median over layers:                   {np.median(1 / sigma):.2f}"
 )
-for name, values in by_layer.items():
-    step = np.median(values[:-1] / values[1:])
-    print(f"{name:>16}: layer i / layer i + 1, median {step:.2f}")
+print("layer i / layer i + 1, median over layers:")
+for name, m in sigmoid_stacks.items():
+    step_w = np.median(m["weights"][:-1] / m["weights"][1:])
+    step_d = np.median(m["delta"][:-1] / m["delta"][1:])
+    print(f"{name:>18}: ‖∂L/∂W‖ {step_w:.2f}, ‖δ‖ {step_d:.2f}")
 
 # %% tags=["prose"]
-bn = by_layer["batch-normalised"]
-step_plain = np.median(plain[:-1] / plain[1:])
-step_bn = np.median(bn[:-1] / bn[1:])
+bn = sigmoid_stacks["batch-normalised"]
+step_plain = np.median(plain["delta"][:-1] / plain["delta"][1:])
+step_bn = np.median(bn["delta"][:-1] / bn["delta"][1:])
+step_bn_w = np.median(bn["weights"][:-1] / bn["weights"][1:])
+product = np.median(1 / sigma) * mean_slope
 Markdown(
-    f"""From one layer to the one below, the plain stack's gradient shrinks by a
-median factor of {step_plain:.2f}; the batch-normalised stack's by
-{step_bn:.2f}. Its dense layers' outputs vary little over the batch (σ, median
-{np.median(sigma):.2f}), so dividing by σ multiplies the gradient by about
-{np.median(1 / sigma):.1f} at each layer, enough to cancel the sigmoid's factor
-of at most 0.25: in effect, batch normalisation rescales every layer. Its norms
-stay within a factor of {bn.max() / bn.min():.1f} over the 30 layers."""
+    f"""Batch normalisation does not change the sigmoid: its slope is still at
+most 0.25, and 0.25 to the power {DEPTH} is {0.25**DEPTH:.0e}. It changes the
+scale. In training mode it divides each layer's pre-activations by their
+standard deviation over the batch, σ, and the backward pass multiplies δ by
+the same 1/σ (γ/σ, with γ = 1 at the start, after removing its components
+along the batch mean and the normalised values).
+
+Here σ is small because the previous layer's sigmoid shrank the spread of
+its input: its median over the layers is {np.median(sigma):.3f}, close to the
+standard deviation of sigmoid(z) for a standard normal z ({output_std:.3f}),
+and batch normalisation hands each sigmoid a standardised input. Dividing by σ
+multiplies δ by about {np.median(1 / sigma):.2f} at each layer. What the
+sigmoid takes away is its slope where its inputs fall, not its largest slope
+(0.25): averaged over a standard normal input it is {mean_slope:.3f}, and
+{np.median(1 / sigma):.2f} × {mean_slope:.3f} = {product:.2f}. From one layer
+to the one below, δ shrinks by a median factor of {step_plain:.2f} in the
+plain stack, and changes by {step_bn:.2f} in the batch-normalised one
+({step_bn_w:.2f} for the weights' gradient): close to that product. The
+batch-normalised stack's δ stays within a factor of
+{bn["delta"].max() / bn["delta"].min():.1f} over the {DEPTH} layers, and its
+weights' gradient within {bn["weights"].max() / bn["weights"].min():.1f}."""
 )
 
 # %% [markdown]
@@ -209,113 +343,164 @@ stay within a factor of {bn.max() / bn.min():.1f} over the 30 layers."""
 # layer, above one it grows. **Glorot** (Xavier) initialisation, Keras's
 # default, draws weights with variance 2 / (n<sub>in</sub> + n<sub>out</sub>),
 # which keeps the variance steady through layers with a slope of 1 near zero,
-# such as tanh (Glorot and Bengio, 2010). The sigmoid's slope at zero is 1/4,
-# and the same paper suggests weights four times larger for it.
-# **He** initialisation (He et al., 2015) uses 2 / n<sub>in</sub>,
-# twice as much: a ReLU zeroes half its inputs, and the factor 2 makes up for
-# it. The same plain stack of 30 layers, now with ReLU, three ways: weights
-# from a normal distribution with standard deviation 0.01 ("small"), Glorot,
-# and He:
+# such as tanh (Glorot and Bengio, 2010). **He** initialisation (He et al.,
+# 2015) uses 2 / n<sub>in</sub>, twice Glorot's when n<sub>in</sub> =
+# n<sub>out</sub>, as in these stacks: a ReLU zeroes half its inputs, and the
+# factor 2 makes up for it. The same plain stack, now with ReLU, three ways:
+# weights from a normal distribution with standard deviation 0.01 ("small"),
+# Glorot, and He; and, for comparison, Glorot's weights with tanh:
 
 # %%
 initialisers = {
-    "small": {"class_name": "RandomNormal", "config": {"stddev": 0.01}},
-    "Glorot": "glorot_uniform",
-    "He": "he_normal",
+    "ReLU, small": (
+        "relu",
+        {"class_name": "RandomNormal", "config": {"stddev": 0.01}},
+    ),
+    "ReLU, Glorot": ("relu", "glorot_uniform"),
+    "ReLU, He": ("relu", "he_normal"),
+    "tanh, Glorot": ("tanh", "glorot_uniform"),
 }
-relu_norms = {
-    name: kernel_gradient_norms(
+init_stacks = {
+    name: measure(
         deep_stack(
-            depth=30, activation="relu", kernel_initializer=init, seed=0
-        ),
-        x,
-        y,
+            depth=DEPTH,
+            width=WIDTH,
+            activation=activation,
+            kernel_initializer=init,
+            seed=0,
+        )
     )
-    for name, init in initialisers.items()
+    for name, (activation, init) in initialisers.items()
 }
-print(
-    f"{'ReLU, 30 layers':>18}{'layer 1':>12}{'layer 15':>12}{'layer 30':>12}"
-)
-for name, per_layer in relu_norms.items():
-    values = [per_layer[f"dense{i}"] for i in (1, 15, 30)]
-    print(f"{name:>18}" + "".join(f"{v:>12.2e}" for v in values))
+table(init_stacks, f"plain, {DEPTH} layers")
 
 # %% tags=["prose"]
-small = np.array([relu_norms["small"][f"dense{i}"] for i in depth])
-glorot = np.array([relu_norms["Glorot"][f"dense{i}"] for i in depth])
-he = np.array([relu_norms["He"][f"dense{i}"] for i in depth])
-zero_layers = [int(i) for i in depth[small == 0]]
-zero_text = (
-    f"{len(zero_layers)} of the 30 layers"
-    + (", layer 1 among them," if 1 in zero_layers else "")
-    + " get a gradient of exactly zero, and the others at most "
-    + f"{small[small > 0].max():.0e}"
-    if zero_layers
-    else f"every layer gets at most {small.max():.0e}"
+small, glorot, he, tanh = (
+    init_stacks[name]
+    for name in ("ReLU, small", "ReLU, Glorot", "ReLU, He", "tanh, Glorot")
 )
+zero_layers = [int(i) for i in depth[small["weights"] == 0]]
+zero_text = (
+    f"{len(zero_layers)} of the {DEPTH} layers"
+    + (", layer 1 among them," if 1 in zero_layers else "")
+    + " get a weight gradient of exactly zero, and the others at most "
+    + f"{small['weights'][small['weights'] > 0].max():.0e}"
+    if zero_layers
+    else f"every layer's weight gradient is at most {small['weights'].max():.0e}"
+)
+
+
+glorot_variance_step = (glorot["input"][-1] / glorot["input"][0]) ** (
+    2 / (DEPTH - 1)
+)
+
+
+def ratio(m: dict[str, np.ndarray], key: str) -> float:
+    """Layer 1's value as a multiple of the last layer's."""
+    return m[key][0] / m[key][-1]
+
+
+def spread(m: dict[str, np.ndarray], key: str) -> float:
+    """Largest over smallest value across the layers."""
+    return m[key].max() / m[key].min()
+
+
 Markdown(
     f"""With small weights the signal dies on the way forward, so almost nothing
-comes back: {zero_text}. Glorot's weights keep every layer's gradient within a
-factor of {glorot.max() / glorot.min():.1f} of the others, but faint: from
-{glorot.min():.1e} to {glorot.max():.1e}, as each ReLU halves the signal's
-variance on the way forward. He's weights, twice as large in variance, give
-{he.min():.1f} to {he.max():.1f}: within a factor of {he.max() / he.min():.1f},
-at the scale of the last layer's."""
+comes back: {zero_text}. Glorot's weights keep every layer's weight gradient
+within a factor of {spread(glorot, "weights"):.1f} of the others, but that is
+two vanishing factors multiplied: δ at layer 1 is {ratio(glorot, "delta"):.1e}
+of δ at layer {DEPTH}, while the signal vanishes on the way forward: the
+layers' input falls from a norm of {glorot["input"][0]:.0f} at layer 1 to
+{glorot["input"][-1]:.1e} at layer {DEPTH}, its squared norm multiplied by
+{glorot_variance_step:.2f} per layer on average. He's weights, twice as large in
+variance, keep δ steady: layer 1's is {ratio(he, "delta"):.3f} of layer
+{DEPTH}'s. Their weight gradients, from {he["weights"].min():.1f} to
+{he["weights"].max():.1f}, still spread over a factor of
+{spread(he, "weights"):.1f}, and that comes from the inputs: their norm goes
+from {he["input"][0]:.0f} at layer 1 to {he["input"][-1]:.0f} at layer
+{DEPTH}, and c from {he["c"][0]:.3f} (zero-mean random inputs, which line up
+poorly with δ) to {he["c"][-1]:.3f} (a ReLU's outputs, all non-negative).
+With tanh, Glorot's weights leave layer 1's δ at {ratio(tanh, "delta"):.2f} of
+layer {DEPTH}'s."""
 )
 
 # %% [markdown]
-# And the sigmoid stack? The same plain 30 sigmoid layers, with weights drawn
-# from normal distributions of six standard deviations, from 0.01 to 2, beside
-# Glorot's (its uniform weights have a standard deviation of √(2 / (64 + 64))
-# here) and four times Glorot's, which Glorot and Bengio suggest for the
-# sigmoid:
+# And the sigmoid stack? The same plain sigmoid stack, with weights drawn from
+# normal distributions of several standard deviations, among them four times
+# Glorot's:
 
 # %%
-glorot_std = np.sqrt(2 / (64 + 64))
+glorot_std = np.sqrt(2 / (WIDTH + WIDTH))
+four_glorot = 4 * glorot_std
 print(
-    f"Glorot's standard deviation: {glorot_std:.3f}; four times: {4 * glorot_std:.1f}"
+    f"Glorot's standard deviation: {glorot_std:.3f}; four times: {four_glorot:.3f}"
 )
-scales = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0]
+scales = sorted({0.01, 0.1, 0.25, float(four_glorot), 1.0, 2.0})
 sigmoid_ratio = {}
+sigmoid_delta_ratio = {}
+print(f"layer 1 / layer {DEPTH}:")
 for std in scales:
     init = {"class_name": "RandomNormal", "config": {"stddev": std}}
-    per_layer = kernel_gradient_norms(
-        deep_stack(depth=30, kernel_initializer=init, seed=0), x, y
+    m = measure(
+        deep_stack(
+            depth=DEPTH, width=WIDTH, kernel_initializer=init, seed=0
+        )
     )
-    sigmoid_ratio[std] = per_layer["dense1"] / per_layer["dense30"]
-    print(f"std {std:4}: layer 1 / layer 30 = {sigmoid_ratio[std]:.1e}")
+    sigmoid_ratio[std] = ratio(m, "weights")
+    sigmoid_delta_ratio[std] = ratio(m, "delta")
+    print(
+        f"  std {std:5}: ‖∂L/∂W‖ {sigmoid_ratio[std]:.1e}, "
+        f"‖δ‖ {sigmoid_delta_ratio[std]:.1e}"
+    )
+
+# %% tags=["prose"]
+Markdown(
+    f"""The {len(scales)} standard deviations go from {scales[0]:g} to
+{scales[-1]:g}, among them four times Glorot's
+({four_glorot:.2f}; Glorot's uniform weights have a standard deviation of
+√(2 / ({WIDTH} + {WIDTH})) = {glorot_std:.3f} here). That factor of 4 for the
+sigmoid is the rule of the LISA lab's Deep Learning Tutorials (their
+multilayer-perceptron tutorial, which refers to Glorot and Bengio, 2010, for
+the mathematics): the sigmoid's slope at zero is a quarter of tanh's. On this
+stack it does not keep the gradient: at {four_glorot:.2f}, layer 1's weight
+gradient is {sigmoid_ratio[four_glorot]:.1e} of layer {DEPTH}'s, and its δ
+{sigmoid_delta_ratio[four_glorot]:.1e}."""
+)
 
 
 # %% tags=["prose"]
-def share(ratio: float) -> str:
-    """Layer 1's gradient norm as a multiple of layer 30's, in words."""
-    return "exactly 0" if ratio == 0 else f"{ratio:.0e}"
+def share(value: float) -> str:
+    """Layer 1's gradient norm as a multiple of the last layer's, in words."""
+    return "exactly 0" if value == 0 else f"{value:.0e}"
 
 
-steady = [s for s in scales if 0.1 <= sigmoid_ratio[s] <= 10]
-growing = [s for s in scales if sigmoid_ratio[s] > 10]
+steady = [s for s in scales if 0.1 <= sigmoid_delta_ratio[s] <= 10]
+growing = [s for s in scales if sigmoid_delta_ratio[s] > 10]
 if steady:
     verdict = (
-        f"Of the six scales tried, {', '.join(map(str, steady))} "
-        "keep layer 1 within a factor of 10 of layer 30."
+        f"Of the {len(scales)} scales tried, {', '.join(f'{s:g}' for s in steady)} "
+        f"keep layer 1's δ within a factor of 10 of layer {DEPTH}'s."
     )
 else:
-    verdict = "None of the six scales keeps layer 1 within a factor of 10 of layer 30."
+    verdict = (
+        f"None of the {len(scales)} scales keeps layer 1's δ within a factor "
+        f"of 10 of layer {DEPTH}'s."
+    )
 grows = (
-    f", and at {growing[0]} it is {sigmoid_ratio[growing[0]]:.0f} times larger:"
-    " the gradient grows towards the input instead"
+    f", and at {growing[0]:g} it is {sigmoid_delta_ratio[growing[0]]:.0f} times"
+    " larger: the gradient grows towards the input instead"
     if growing
     else ""
 )
 Markdown(
-    f"""The scale of the initial weights matters for the sigmoid stack too: layer
-1's gradient, as a multiple of layer 30's, goes from
-{share(sigmoid_ratio[scales[0]])} at a standard deviation of {scales[0]} to
-{share(sigmoid_ratio[0.5])} at four times Glorot's (0.5) and
-{share(sigmoid_ratio[1.0])} at 1.0{grows}. {verdict} These are measurements of
-one batch at initialisation: good initial weights make a deep stack trainable
-at the start; residual connections and batch normalisation keep it so while
-the weights change during training."""
+    f"""The scale of the initial weights matters for the sigmoid stack too:
+layer 1's δ, as a multiple of layer {DEPTH}'s, goes from
+{share(sigmoid_delta_ratio[scales[0]])} at a standard deviation of
+{scales[0]:g} to {share(sigmoid_delta_ratio[four_glorot])} at four times
+Glorot's and {share(sigmoid_delta_ratio[1.0])} at 1{grows}. {verdict} All of these
+are measurements of one batch at initialisation; nothing on this page is
+trained."""
 )
 
 # %% [markdown]
@@ -383,19 +568,34 @@ Markdown(
 # ## Summary
 
 # %% tags=["prose"]
+res_spread_w, bn_spread_d, bn_spread_w = (
+    spread(res, "weights"),
+    spread(bn, "delta"),
+    spread(bn, "weights"),
+)
 Markdown(
-    f"""- In a plain 30-layer sigmoid stack, the gradient reaching the first layer
-  at initialisation is {
-        plain[0] / plain[-1]:.0e} of the last layer's: too small
-  for a float32 update to change its weights.
-- Residual connections and batch normalisation each keep the gradient within a
-  factor of {
-        max(res.max() / res.min(), bn.max() / bn.min()):.0f} across all 30
-  layers; modern convnets such as Xception use both.
-- Initial weights at the right scale (He for ReLU, Glorot for tanh) keep a plain
-  stack's gradient alive at initialisation; weights that are too small kill
-  it{
-        ", and weights that are too large make it grow towards the input"
+    f"""- A layer's weight gradient is its input times δ, the gradient at its
+  output; only δ measures how the gradient flows back.
+- In a plain {DEPTH}-layer sigmoid stack at initialisation, δ at the first
+  layer is {ratio(plain, "delta"):.0e} of the last layer's, and the weight
+  gradient {ratio(plain, "weights"):.0e}: too small for a float32 update to
+  change its weights.
+- Residual connections keep δ from shrinking (layer 1's is
+  {res_delta_ratio:.1f} times layer {
+        DEPTH
+    }'s); their weight gradients spread
+  over a factor of {res_spread_w:.0f} because their input, the residual
+  stream, grows and lines up with δ. Batch normalisation keeps δ within a
+  factor of {bn_spread_d:.1f} and the weight gradients within
+  {bn_spread_w:.1f}. Modern convnets such as Xception use both;
+  He et al. (2016) and Ioffe and Szegedy (2015) report that they also keep
+  deep networks trainable as the weights change during training, which this
+  page does not test.
+- Initial weights set the scale: with ReLU, He's weights keep layer 1's δ at
+  {ratio(he, "delta"):.3f} of the last layer's, Glorot's let it fall to {
+        ratio(glorot, "delta"):.0e}, and weights that are too small kill the
+  gradient; with tanh, Glorot's give {ratio(tanh, "delta"):.2f}{
+        ", and sigmoid weights that are too large make it grow towards the input"
         if growing
         else ""
     }."""

@@ -1,9 +1,13 @@
 """Measure how the gradient shrinks (or not) on its way back through a deep network.
 
 `deep_stack` builds the same deep stack of dense layers three ways (plain,
-with residual connections, with batch normalisation) and
+with residual connections, with batch normalisation).
 `kernel_gradient_norms` measures, for one batch at initialisation, the norm of
-the loss gradient with respect to every layer's weights.
+the loss gradient with respect to every layer's weights;
+`activation_gradient_norms` the norm of the gradient with respect to every
+layer's output, the gradient that backpropagation passes down. A dense
+layer's weight gradient is its input times that gradient, so the first
+measure also grows and shrinks with the layer's input; the second does not.
 
 Examples:
     >>> import numpy as np
@@ -16,12 +20,14 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from modern_convnets._seeding import seeded_layers
-from modern_convnets.autodiff import variable_gradients
+from modern_convnets.autodiff import value_and_grad, variable_gradients
+from modern_convnets.graph import find_layer, tap_model
 
 if TYPE_CHECKING:
     import keras
@@ -156,4 +162,108 @@ def kernel_gradient_norms(
     return {
         layer.name: float(np.linalg.norm(ops.convert_to_numpy(g).astype("float64")))
         for layer, g in zip(layers, grads, strict=True)
+    }
+
+
+def activation_gradient_norms(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    layer_names: Sequence[str] | None = None,
+    *,
+    training: bool = True,
+) -> dict[str, float]:
+    """L2 norm of the mean-squared-error gradient with respect to layer outputs.
+
+    For a dense layer `z = x W + b`, this is the norm of `δ = ∂L/∂z`, the
+    gradient that backpropagation hands to the layer; its weight gradient
+    (`kernel_gradient_norms`) is `xᵀ δ`, which also scales with the layer's
+    input `x`. The gradients come from the active Keras backend
+    (`modern_convnets.autodiff`): a zero is added to every named layer's
+    output (`modern_convnets.graph.tap_model` with `shift_inputs=True`), all
+    of them stacked into one tensor, and the gradient is taken with respect
+    to it in one compiled pass. The norms are taken in float64, as in
+    `kernel_gradient_norms`.
+
+    Args:
+        model: A Keras model with one input and one output. It is not
+            modified: batch normalisation's moving statistics, which a
+            training-mode pass updates, are put back afterwards.
+        x: One batch of inputs.
+        y: Its targets.
+        layer_names: The layers whose output gradient to measure, in the
+            order wanted; by default every layer with a `kernel`, in model
+            order (for a `deep_stack`: `dense1` … and `head`).
+        training: Run the forward pass in training mode (batch normalisation
+            then uses the batch's statistics, as during `fit`).
+
+    Returns:
+        Layer name → norm of the loss gradient with respect to its output.
+
+    Raises:
+        ValueError: `layer_names` is empty or names a layer the model does
+            not have.
+
+    Examples:
+        ```python
+        model = deep_stack()
+        deltas = activation_gradient_norms(model, x, y)
+        deltas["dense1"] / deltas["dense30"]  # how much δ shrank on the way down
+        activation_gradient_norms(model, x, y, ["dense1", "head"])
+        ```
+    """
+    from keras import ops
+
+    if layer_names is None:
+        names = [
+            layer.name
+            for layer in model.layers
+            if getattr(layer, "kernel", None) is not None
+        ]
+    else:
+        names = list(layer_names)
+    if not names:
+        raise ValueError(
+            f"layer_names={layer_names!r} is empty: name at least one layer "
+            "of the model"
+        )
+    for name in names:
+        try:
+            find_layer(model, name)
+        except ValueError as error:
+            raise ValueError(
+                f"layer_names contains {name!r}, which is not a layer of model "
+                f"{model.name!r}; its layers: "
+                f"{', '.join(layer.name for layer in model.layers)}"
+            ) from error
+    tapped = tap_model(model, names, shift_inputs=True)
+    shift_inputs = tapped.inputs[len(model.inputs) :]
+    shapes = [tuple(int(d) for d in t.shape[1:]) for t in shift_inputs]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    ends = np.cumsum(sizes)[:-1].tolist()
+
+    def loss(shift: Any, inputs: Any, targets: Any) -> tuple[Any, tuple[()]]:
+        pieces = ops.split(shift, ends, axis=1) if ends else [shift]
+        shifts = [
+            ops.reshape(piece, (-1, *shape))
+            for piece, shape in zip(pieces, shapes, strict=True)
+        ]
+        outputs = tapped([inputs, *shifts], training=training)
+        prediction = outputs[len(names)]
+        return ops.mean(ops.square(prediction - targets)), ()
+
+    gradient = value_and_grad(loss, tapped.variables)
+    inputs = ops.convert_to_tensor(x)
+    shift = ops.zeros((inputs.shape[0], sum(sizes)), dtype=shift_inputs[0].dtype)
+    state = [ops.convert_to_numpy(v.value) for v in model.non_trainable_variables]
+    try:
+        _, _, grads = gradient(shift, inputs, ops.convert_to_tensor(y))
+    finally:
+        for variable, value in zip(model.non_trainable_variables, state, strict=True):
+            variable.assign(value)
+    grads = ops.convert_to_numpy(grads).astype("float64")
+    pieces = np.split(grads, ends, axis=1)
+    return {
+        name: float(np.linalg.norm(piece))
+        for name, piece in zip(names, pieces, strict=True)
     }

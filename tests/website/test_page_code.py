@@ -255,7 +255,6 @@ NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\d+%)(?![\w])")
 # Numbers that a page's prose may state without computing them, with the reason.
 DEFINITIONS: dict[str, dict[str, str]] = {
     "part-a/vanishing-gradients/": {
-        "0.25": "the sigmoid's largest slope, a mathematical fact",
         "0.01": "the standard deviation of the 'small' initial weights, a setting",
     },
     "part-a/mini-xception/": {
