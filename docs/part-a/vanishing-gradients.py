@@ -507,23 +507,24 @@ trained."""
 # ## Check yourself
 #
 # 1. The sigmoid's slope is at most 0.25. Through 30 sigmoid layers, what is
-#    the largest factor by which their slopes alone can multiply a gradient?
+#    the largest factor by which their slopes alone can multiply δ?
 # 2. A float32 weight w = 0.1 gets the update w − lr · g with learning rate
 #    lr = 0.01 and a gradient g = 10⁻¹⁸. What is the weight afterwards?
-# 3. Why does the residual stack's gradient not shrink layer after layer,
-#    although its sigmoids are the plain stack's?
+# 3. Why does the residual stack's δ not shrink layer after layer, although
+#    its sigmoids are the plain stack's? And why does its weights' gradient
+#    fall towards the input all the same?
 # 4. He initialisation for a ReLU layer with 64 inputs: what variance, and
 #    what standard deviation, do its weights get?
 # 5. How does batch normalisation counter the sigmoid's factor of at most
 #    0.25 per layer here?
 
 # %% tags=["collapse"]
-q1 = 0.25**30
+q1 = 0.25**DEPTH
 w = np.float32(0.1)
 q2_step = np.float32(0.01) * np.float32(1e-18)
 q2 = w - q2_step
 q4_variance = 2 / 64
-print(f"1. 0.25 ** 30 = {q1:.2e}")
+print(f"1. 0.25 ** {DEPTH} = {q1:.2e}")
 print(
     f"2. {w!s} - {q2_step:.0e} = {q2!s} in float32, unchanged: {q2 == w}; "
     f"float32 spacing at {w!s}: {np.spacing(w):.2e}"
@@ -534,8 +535,8 @@ print(f"4. variance 2 / 64 = {q4_variance}, std {np.sqrt(q4_variance):.3f}")
 Markdown(
     f"""<details><summary>Answers</summary>
 
-1. 0.25<sup>30</sup> = {q1:.1e}: the slopes of 30 sigmoid layers can
-   shrink a gradient by {-np.log10(q1):.0f} orders of magnitude, before the
+1. 0.25<sup>{DEPTH}</sup> = {q1:.1e}: the slopes of {DEPTH} sigmoid layers
+   can shrink δ by {-np.log10(q1):.0f} orders of magnitude, before the
    weights play any part.
 2. {
         f"Still {w!s}, unchanged: the step lr · g = {q2_step:.0e} is below "
@@ -547,19 +548,28 @@ Markdown(
         else f"{q2!s}: the step lr · g = {q2_step:.0e} changes it."
     }
 3. Each layer adds its output to its input, x + sigmoid(dense(x)), and the
-   derivative of that sum has a term 1 from x: the gradient passes back
-   unchanged next to the layer's own path. Here its norms stay within a
-   factor of {res.max() / res.min():.0f} over the 30 layers.
+   derivative of that sum has a term 1 from x: δ passes back unchanged next
+   to the layer's own path. Here δ stays within a factor of
+   {res["delta"].max() / res["delta"].min():.1f} over the {
+        DEPTH
+    } layers. The
+   weights' gradient is δ times each layer's input, and that input, the
+   residual stream, grows from layer 1 to layer {DEPTH} (norm
+   {res["input"][0]:.0f} to {
+        res["input"][-1]:.0f}), so the weights' gradient
+   is smaller near the input although δ is not.
 4. Variance 2 / n<sub>in</sub> = {q4_variance:g}, a standard deviation of
    {np.sqrt(q4_variance):.3f}: twice Glorot's 2 / (n<sub>in</sub> +
    n<sub>out</sub>) for a square layer, to make up for the half of its
    inputs that each ReLU sets to zero.
 5. It divides each layer's pre-activations by their spread σ over the batch,
-   and the backward pass multiplies the gradient by 1/σ. Here σ has a median
-   of {np.median(sigma):.2f}, so 1/σ is about {np.median(1 / sigma):.1f} at
-   each layer, against the sigmoid's factor of at most 0.25: from one layer to
-   the one below, the gradient is multiplied by a median factor of
-   {step_bn:.2f}, against {step_plain:.2f} in the plain stack.
+   and the backward pass multiplies δ by 1/σ. Here σ has a median of
+   {np.median(sigma):.3f}, so 1/σ is about {
+        np.median(1 / sigma):.2f} at each
+   layer, against the sigmoid's mean slope of {mean_slope:.3f} on its
+   standardised inputs: from one layer to the one below, δ is multiplied by a
+   median factor of {step_bn:.2f}, against {step_plain:.2f} in the plain
+   stack.
 
 </details>"""
 )
