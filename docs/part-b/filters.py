@@ -223,14 +223,17 @@ from modern_convnets.parameterizations import PixelImage
 
 one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
 ten = ascend_filters(model, "block3_sepconv1", [2], seed=0, steps=10)
+n_steps = one.objectives.shape[1] - 1  # the start, then one per step
+n_early = ten.objectives.shape[1] - 1
 image = tf.constant(PixelImage(size=200).initial([2], seed=0))
-for step in range(30):
+for step in range(1, n_steps + 1):
     image = gradient_ascent_step(image, 2, 10.0)
-    if step == 9:
+    if step == n_early:
         gap_10 = np.abs(image[0].numpy() - ten.inputs[0]).max()
 gap = np.abs(image[0].numpy() - one.inputs[0]).max()
 print(
-    f"largest difference after 10 steps: {gap_10:.1e}, after 30: {gap:.1e}"
+    f"largest difference after {n_early} steps: {gap_10:.1e}, "
+    f"after {n_steps}: {gap:.1e}"
 )
 print(f"pixel values span {np.ptp(one.inputs[0]):.1f}")
 shown = deprocess_image(image[0].numpy()).astype(int)
@@ -238,8 +241,6 @@ worst = np.abs(shown - one.images[0]).max()
 print(f"displayed images differ by at most {worst} grey levels")
 
 # %% tags=["prose"]
-n_steps = one.objectives.shape[1] - 1  # the start, then one per step
-n_early = ten.objectives.shape[1] - 1
 if gap < 1e-4:
     agreement = (
         f"The two end at the same image: after {n_steps} steps no value "
@@ -380,9 +381,8 @@ image_grid(
 # patterns are parallel stripes of alternating colours or a fine, even grain;
 # in `block4` a small motif (scales, dots, diagonal strokes) repeated across
 # the image; in `block8` larger, less regular motifs, with no repeat as clear
-# as in `block4`. Eight filters of a layer's hundreds are a small sample. The
-# gains above are in each layer's own units, so they do not compare across
-# layers.
+# as in `block4`. The gains above are in each layer's own units, so they do
+# not compare across layers.
 #
 # ## Regularised patterns
 #
