@@ -25,23 +25,23 @@
 # - how to draw one feature map, and every channel of a layer at once;
 # - three questions about the maps, each answered with numbers: what training
 #   did to the first layer's kernels, compared with their untrained start;
-#   whether deeper layers carry more of the cat-or-dog information, over the
-#   1,000 held-out photos; and how many activations and channels are zero at
-#   each depth.
+#   whether deeper layers carry more of the cat-or-dog information, scored on
+#   half of the held-out photos (the other half fit the reader); and how many
+#   activations and channels are zero at each depth.
 #
 # We use the [small convnet](../../part-a/small-convnet/) trained from
 # scratch in Part A, which tells cats from dogs. Cells marked **Copy this** are
 # the lecture's code in plain Keras: they run as pasted, one after the other,
 # in a fresh Python session that has Keras, TensorFlow, NumPy and matplotlib,
-# with [`small_convnet.keras`](../../models/small_convnet.keras) (4 MB) in the
+# with [`small_convnet.keras`](../../models/small_convnet.keras) in the
 # working folder and the photos where `MODERN_CONVNETS_DATA` points. The
 # other cells use this package to check them and to go further.
 #
 # ## The lecture's code
 #
 # Load the trained model and one held-out photo, `cat.2000.jpg`, the first cat
-# of the 1,000 photos the model never saw during training, as a batch of one
-# 180 × 180 image:
+# of the validation photos, which the model never saw during training, as a
+# batch of one 180 × 180 image:
 
 # %% tags=["copy"]
 import os
@@ -64,7 +64,7 @@ print(img_tensor.shape)
 # Keras models are graphs of layers, and any layer's output can become a model
 # output. Collect the outputs of every `Conv2D` and `MaxPooling2D` layer and
 # build a new model with the same input: it shares the trained layers and
-# weights, and computes all nine feature maps in one forward pass. The names
+# weights, and computes all their feature maps in one forward pass. The names
 # `layer_outputs`, `layer_names`, `activation_model`, `activations` and
 # `first_layer_feature_maps` are the lecture's; `data`, `img_path` and the
 # grid's variables below are ours.
@@ -87,11 +87,17 @@ print(f"first_layer_activation.shape= {first_layer_feature_maps.shape}")
 for name, maps in zip(layer_names, activations, strict=True):
     print(f"{name:<12} {maps.shape}")
 
-# %% [markdown]
-# Each convolution trims one pixel from each side (3 × 3 kernel, no padding:
-# 180 → 178) and each pooling halves the size (178 → 89), while the number of
-# channels grows from 32 to 256. One channel of the first layer, as the
-# lecture draws it:
+# %% tags=["prose"]
+from IPython.display import Markdown
+
+side = [maps.shape[1] for maps in activations]
+Markdown(
+    f"""Each convolution trims one pixel from each side (3 × 3 kernel, no
+padding: {img_tensor.shape[1]} → {side[0]}) and each pooling halves the size
+({side[0]} → {side[1]}), while the number of channels grows from
+{activations[0].shape[-1]} to {activations[-1].shape[-1]}. One channel of the
+first layer, as the lecture draws it:"""
+)
 
 # %% tags=["copy"]
 import matplotlib.pyplot as plt
@@ -142,28 +148,50 @@ for layer_name, layer_activation in zip(
     plt.show()
 
 # %% tags=["prose"]
-from IPython.display import Markdown
+from itertools import pairwise
 
 blank_on_cat = {
     name: int((~maps[0].any(axis=(0, 1))).sum())
     for name, maps in zip(layer_names, activations, strict=True)
 }
-counts = ", ".join(
-    f"{blank_on_cat[name]} of {maps.shape[-1]} in `{name}`"
+conv_maps = {
+    name: maps[0]
     for name, maps in zip(layer_names, activations, strict=True)
     if name.endswith("_conv")
-)
+}
+
+
+def lit_positions(maps: np.ndarray) -> tuple[float, int]:
+    """Median non-zero positions of the channels that fire, and positions."""
+    lit = (maps != 0).sum(axis=(0, 1))
+    return float(np.median(lit[lit > 0])), maps.shape[0] * maps.shape[1]
+
+
+def conv_line(name: str) -> str:
+    median_lit, cells = lit_positions(conv_maps[name])
+    return (
+        f"`{name}`: {blank_on_cat[name]} of {conv_maps[name].shape[-1]} "
+        f"channels blank; the others non-zero at a median {median_lit:,.0f} of "
+        f"their {cells:,} positions ({median_lit / cells:.0%})"
+    )
+
+
+lit_share = [
+    lit_positions(m)[0] / lit_positions(m)[1] for m in conv_maps.values()
+]
+sparser = all(b < a for a, b in pairwise(lit_share))
 Markdown(
-    f"""The dark tiles are channels that are zero everywhere on this photo:
-{counts} (pooling keeps a blank channel blank). The grids fall into three
-groups. In `block1` and `block2`
-(maps of {activations[0].shape[1]} to {activations[3].shape[1]} pixels),
-several tiles still show the cat's head and ears, each with other parts
-bright. In `block3` ({activations[4].shape[1]} and
-{activations[5].shape[1]} pixels) the tiles are scattered strokes and
-patches, and the cat's outline is gone. In `block4` and `block5`
-({activations[6].shape[1]} to {activations[8].shape[1]} pixels) each map is a
-few bright pixels on a flat background."""
+    "The dark tiles are channels that are zero everywhere on this photo "
+    "(pooling keeps a blank channel blank). Per convolution:\n\n"
+    + "\n".join(f"- {conv_line(name)}" for name in conv_maps)
+    + "\n\n"
+    + (
+        "A channel that fires covers a smaller share of its map at every "
+        "depth."
+        if sparser
+        else "The share of its map that a firing channel covers does not "
+        "fall at every depth."
+    )
 )
 
 # %% [markdown]
@@ -214,8 +242,8 @@ print(
 # %% [markdown]
 # The package's `model_batch` resizes a photo the way the training pipeline
 # did (bilinear, as `tf.image.resize`), while `load_img` above used Pillow's
-# nearest-neighbour default; the difference is a few grey levels per pixel.
-# From here on, the photo comes from `model_batch`:
+# nearest-neighbour default. From here on, the photo comes from
+# `model_batch`:
 
 # %%
 cat = model_batch(model, data / "validation" / "cats" / "cat.2000.jpg")
@@ -224,6 +252,12 @@ print(f"input {cat.shape}, P(dog) = {p_dog:.3f}")
 gap = np.abs(cat - img_tensor).mean()
 print(f"mean difference from load_img: {gap:.1f} grey levels")
 show_image(cat[0].astype("uint8"), title="cat.2000.jpg", width=3.5)
+
+# %% tags=["prose"]
+Markdown(
+    f"""The two resizings of the same photo differ by {gap:.1f} grey levels
+per pixel on average (on the 0 to 255 scale)."""
+)
 
 # %%
 cat_maps = get_activations(model, cat)
@@ -313,49 +347,105 @@ fig
 # %% tags=["prose"]
 from math import comb
 
-# Sign test: under "training does not move the share either way", the number
-# of kernels whose share fell is binomial(32, 1/2); two-sided p-value.
-tail = min(fell, 32 - fell)
-p_sign = min(1.0, 2 * sum(comb(32, k) for k in range(tail + 1)) / 2**32)
-if p_sign < 0.05 and fell > 16:
-    verdict = (
-        f"Training *lowered* the share in {fell} of 32 kernels (sign test, "
-        f"p = {p_sign:.1g}): it moved weight from change towards flat colour. "
-        "By this measure the trained kernels are less tuned to change than "
-        "random ones, so it does not show that the first layer learned edge "
-        "detectors"
+
+def sign_p(count: int, n: int) -> float:
+    """Two-sided sign test: p of a split at least this uneven by chance."""
+    tail = min(count, n - count)
+    return min(1.0, 2 * sum(comb(n, k) for k in range(tail + 1)) / 2**n)
+
+
+def energies(kernels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each kernel's energy in flat colour and in change (they add up)."""
+    flat = kernels.mean(axis=(0, 1), keepdims=True)
+    in_change = ((kernels - flat) ** 2).sum(axis=(0, 1, 2))
+    in_flat = (
+        kernels.shape[0] * kernels.shape[1] * (flat**2).sum(axis=(0, 1, 2))
     )
-elif p_sign < 0.05:
-    verdict = (
-        f"Training *raised* the share in {32 - fell} of 32 kernels (sign "
-        f"test, p = {p_sign:.1g}): it moved weight from flat colour towards "
-        "change, beyond what random kernels carry"
+    return in_flat, in_change
+
+
+n_kernels = kernels.shape[-1]
+flat_before, change_before = energies(initial)
+flat_after, change_after = energies(kernels)
+
+
+def moved(before: np.ndarray, after: np.ndarray, part: str) -> str:
+    """How one part of the energy moved in training, with a sign test."""
+    up = int((after > before).sum())
+    p = sign_p(up, n_kernels)
+    medians = f"median {np.median(before):.3f} → {np.median(after):.3f}"
+    if p < 0.05:
+        word = "rose" if up > n_kernels / 2 else "fell"
+        count = max(up, n_kernels - up)
+        return (
+            f"the energy in {part} {word} in {count} of {n_kernels} kernels "
+            f"({medians}, sign test p = {p:.1g})"
+        )
+    return (
+        f"the energy in {part} rose in {up} of {n_kernels} kernels and fell in "
+        f"{n_kernels - up}, no clear direction ({medians}, p = {p:.2f})"
+    )
+
+
+p_sign = sign_p(fell, n_kernels)
+if p_sign < 0.05:
+    share_moved = (
+        f"the share in change {'fell' if fell > 16 else 'rose'} in "
+        f"{max(fell, n_kernels - fell)} of {n_kernels} kernels (median "
+        f"{np.median(share_before):.0%} → {np.median(share):.0%}, sign test "
+        f"p = {p_sign:.1g})"
     )
 else:
-    verdict = (
-        f"Training lowered the share in {fell} of 32 kernels and raised it in "
-        f"{32 - fell}, no clear direction (sign test, p = {p_sign:.2f}): by "
-        "this measure training did not make the kernels more or less tuned "
-        "to change"
+    share_moved = (
+        f"the share in change fell in {fell} of {n_kernels} kernels and rose "
+        f"in {n_kernels - fell}, no clear direction (median "
+        f"{np.median(share_before):.0%} → {np.median(share):.0%}, p = "
+        f"{p_sign:.2f})"
     )
+start_r = np.array(
+    [
+        np.corrcoef(kernels[..., i].ravel(), initial[..., i].ravel())[0, 1]
+        for i in range(n_kernels)
+    ]
+)
+update = kernels - initial
+flat_update, change_update = energies(update)
+colour = update.mean(axis=(0, 1))  # each kernel's flat update, (3, 32)
+grey = colour.sum(axis=0) ** 2 / colour.shape[0] / (colour**2).sum(axis=0)
 Markdown(
-    f"""The trained kernels' median share is {np.median(share):.0%}; the same
-kernels before training had {np.median(share_before):.0%}. {verdict}. The
-measure does not tell an oriented edge from noise (both are change), so it
-cannot say what the change that remains is tuned to."""
+    f"""Split into its two parts, {moved(flat_before, flat_after, "flat colour")},
+and {moved(change_before, change_after, "change")}; {share_moved}. Training
+changed the kernels little: each trained kernel correlates with its own
+initial weights at a median r = {np.median(start_r):.2f} (lowest
+{start_r.min():.2f}). The update, trained minus initial weights, has
+{change_update.sum() / (change_update + flat_update).sum():.0%} of its energy
+in change; its flat part lies mostly across colours, with a median
+{np.median(grey):.0%} of it along the grey axis (equal red, green and blue),
+where a random direction would put {1 / 3:.0%}. The measure does not tell an
+oriented edge from noise (both are change), so it cannot say whether a kernel
+detects edges."""
 )
 
 # %% [markdown]
 # ## Finding 2: how much cat-or-dog information each layer carries
 #
-# "Abstract" is hard to see in a picture but can be measured: a layer that
-# carries more of what the network is for, telling cats from dogs, lets a
-# simple reader tell them apart more often. We average each channel over the
-# map (one number per channel and photo), and classify each odd-numbered
-# held-out photo by the nearest class average, computed on the even-numbered
-# ones. No training is involved: if a layer's averages separate cats from
-# dogs, that information is already in the layer. The model's own predictions
-# on the same odd photos are the reference.
+# That deeper layers are more abstract, less about the particular image and
+# more about its class, is the usual reading of feature maps (Zeiler and
+# Fergus, 2014, "Visualizing and Understanding Convolutional Networks";
+# Yosinski et al., 2014, "How transferable are features in deep neural
+# networks?"; Chollet, *Deep Learning with Python*). "Abstract" is hard to see
+# in a picture, but one side of it can be measured: a layer that carries more
+# of what the network is for, telling cats from dogs, lets a simple reader
+# tell them apart more often. Such a reader is a *probe* (Alain and Bengio,
+# 2016, "Understanding intermediate layers using linear classifier probes").
+# We average each channel over the map (one number per channel and photo),
+# and classify each odd-numbered held-out photo by the nearest class average.
+# The reader is fitted, if only lightly: the class averages and each
+# channel's scale are estimated from the labelled even-numbered photos, while
+# the network itself stays as it is. If a layer's averages separate cats from
+# dogs, the information is in the layer; if they do not, it may still be
+# there in a form this reader cannot use. The model's own predictions on the
+# same odd photos are the reference.
 
 # %%
 _, _, test = cats_vs_dogs()
@@ -432,13 +522,34 @@ first_name, last_name = names[0], names[-1]
 only_last, only_first, p_depth = mcnemar_p(
     correct[last_name], correct[first_name]
 )
-rises = sum(readable[b] > readable[a] for a, b in pairwise(names))
 steps_between = len(names) - 1
+step_tests = []
+for a, b in pairwise(names):
+    only_b, only_a, p = mcnemar_p(correct[b], correct[a])
+    step_tests.append((a, b, 100 * (readable[b] - readable[a]), p))
+clear = [t for t in step_tests if t[3] < 0.05]
+bonferroni = 0.05 / steps_between
+largest = max(step_tests, key=lambda t: t[2])
+step_list = "; ".join(
+    f"`{a}` → `{b}` {change:+.1f} points, p = {p:.1g}"
+    for a, b, change, p in clear
+)
+others = [abs(t[2]) for t in step_tests if t[3] >= 0.05]
 steady = (
-    "The accuracy goes up at every step from one layer to the next."
-    if rises == steps_between
-    else f"The accuracy goes up at {rises} of the {steps_between} steps from "
-    "one layer to the next, not at all of them."
+    f"Step by step, from each layer to the next (McNemar's test on the same "
+    f"photos), the accuracy changes clearly (p < 0.05) at {len(clear)} of the "
+    f"{steps_between} steps"
+    + (f" ({step_list})" if clear else "")
+    + (
+        f"; the other steps change it by at most {max(others):.1f} points, too "
+        "little to tell from chance on these photos"
+        if others
+        else ""
+    )
+    + f". With {steps_between} tests, a threshold of 0.05 / {steps_between} = "
+    f"{bonferroni:.4f} keeps {sum(t[3] < bonferroni for t in step_tests)} of "
+    f"them. The largest single rise, {largest[2]:+.1f} points, is from "
+    f"`{largest[0]}` to `{largest[1]}`."
 )
 if p_depth < 0.05 and only_last > only_first:
     depth_verdict = (
@@ -457,13 +568,14 @@ Markdown(
 {readable[first_name]:.1%} of the {(~fit).sum()} photos (chance is 50%) and
 `{last_name}` on {readable[last_name]:.1%}; {depth_verdict}. {steady}
 The model itself gets {model_correct.mean():.1%} of the same photos right;
-its dense layer reads the full 7 × 7 maps, not their averages."""
+its dense layer reads the full {side[-1]} × {side[-1]} maps, not their
+averages."""
 )
 
 # %% [markdown]
 # ## Finding 3: zero activations and blank channels by depth
 #
-# `sparsity_over` runs the 1,000 held-out photos through the activation model, a
+# `sparsity_over` runs all the held-out photos through the activation model, a
 # batch at a time, and counts the zeros (ReLU outputs are exactly zero where a
 # filter finds nothing): the share of all activation *values* that are zero,
 # and the share of *channels* that are blank (zero everywhere) on a photo.
@@ -483,8 +595,8 @@ from modern_convnets.receptive_field import receptive_field
 
 field = receptive_field(model, "block5_conv", 180)
 print(
-    f"block5_conv: each unit sees {field.size} × {field.size} px, "
-    f"{field.size**2 / 180**2:.0%} of the 180 × 180 photo"
+    f"block5_conv: theoretical receptive field {field.size} × {field.size} "
+    f"px, {field.size**2 / 180**2:.0%} of the 180 × 180 photo"
 )
 
 # %% tags=["prose"]
@@ -524,36 +636,35 @@ cells = int(np.prod(cat_maps[last.layer].shape[1:3]))
 # channels that are not blank.
 positions = (1 - last.zero_fraction) * cells / (1 - last.blank_fraction)
 steps = np.sign(np.diff(blank))
-blank_range = max(blank) - min(blank)
-zero_range = densest.zero_fraction - convs[0].zero_fraction
-blank_moves = "less" if blank_range < zero_range else "more"
-blank_list = ", ".join(f"{b:.1%}" for b in blank)
+blank_list = ", ".join(f"{100 * b:.1f}" for b in blank)
 blank_trend = (
-    "rising at every step"
+    "rises at every step"
     if (steps > 0).all()
-    else "falling at every step"
+    else "falls at every step"
     if (steps < 0).all()
-    else "up at some steps and down at others"
+    else "rises at some steps and falls at others, with no steady trend"
 )
 Markdown(
-    f"""Two different things change with depth. The share of zero *values*
-starts at {convs[0].zero_fraction:.1%} in `{convs[0].layer}` and
-{zeros_text}{mostly}. (Each unit of `block5_conv` sees {field.size} ×
-{field.size} pixels, {field.size**2 / 180**2:.0%} of the photo, so even its
-7 × 7 maps say *where* in the photo something was found.)
-Pooling keeps the largest value of each window, so
+    f"""The share of zero *values* starts at {convs[0].zero_fraction:.1%} in
+`{convs[0].layer}` and {zeros_text}{mostly}. The share of blank *channels*
+over the five convolutions ({blank_list}%) {blank_trend}. (Each unit of
+`block5_conv` has a theoretical receptive field of {field.size} ×
+{field.size} pixels, {field.size**2 / 180**2:.0%} of the photo: the input
+pixels it can depend on at all. Its effective receptive field, where the
+pixels actually move its value, is smaller and roughly Gaussian (Luo et al.,
+2016, "Understanding the Effective Receptive Field in Deep Convolutional
+Neural Networks"), so even the {side[-1]} × {side[-1]} maps say *where* in
+the photo something was found.) Pooling keeps the largest value of each
+window, so
 {"every pooled map has" if pool_denser else "pooled maps do not always have"}
-fewer zeros than the convolution before it. The share of blank *channels*
-moves {blank_moves}, between {min(blank):.1%} and {max(blank):.1%} over the five
-convolutions ({100 * blank_range:.1f} percentage points, against
-{100 * zero_range:.1f} for the zero values; {blank_list}: {blank_trend}). On
-average {1 - last.blank_fraction:.1%} of `{last.layer}`'s channels fire
-somewhere on a photo, each at {positions:.0f} of its {cells} positions on
-average: deep channels are sparse within their maps more than they are
-silent as a whole. Channels blank on *every* photo (the last column) number
-{dead} of the {total} channels of the five convolutions."""
+fewer zeros than the convolution before it. On average
+{1 - last.blank_fraction:.1%} of `{last.layer}`'s channels fire somewhere on
+a photo, each at {positions:.0f} of its {cells} positions on average.
+Channels blank on *every* photo (the last column) number {dead} of the
+{total} channels of the five convolutions."""
 )
 
+# %% [markdown]
 # ## A held-out dog
 #
 # The same views for `dog.2000.jpg`: here the first eight channels of every
@@ -575,6 +686,16 @@ plot_activation_overview(dog_maps, channels=8)
 # %%
 plot_channel_grid(dog_maps["block5_conv"], layer_name="block5_conv")
 
+# %% tags=["prose"]
+dog_last = dog_maps[last.layer][0]
+dog_blank = int((~dog_last.any(axis=(0, 1))).sum())
+dog_share = dog_blank / dog_last.shape[-1]
+Markdown(
+    f"""On this photo {dog_blank} of the {dog_last.shape[-1]} channels of
+`{last.layer}` are blank ({dog_share:.0%}), against {last.blank_fraction:.1%}
+on an average held-out photo ({len(labels):,} photos)."""
+)
+
 # %% [markdown]
 # ## Check yourself
 
@@ -583,7 +704,7 @@ b4 = by_layer["block4_conv"]
 Markdown(
     f"""1. A random 3 × 3 kernel already puts most of its energy into change.
    Why, and what does that mean for Finding 1?
-2. How much of the 180 × 180 photo does one unit of `block5_conv` see?
+2. How much of the 180 × 180 photo can one unit of `block5_conv` depend on?
 3. In `block4_conv`, which is larger: the share of zero values or the share
    of blank channels? What does the difference say?
 4. A channel is blank on `cat.2000.jpg`. Is it dead?
@@ -594,15 +715,16 @@ Markdown(
 expected energy, so a random kernel carries {8 / 9:.0%} in change on average.
 A trained share of {np.median(share):.0%} means something only next to the
 same kernels before training ({np.median(share_before):.0%}).</li>
-<li>{field.size} × {field.size} pixels, {field.size**2 / 180**2:.0%} of the
-photo. Each 3 × 3 convolution widens the field by twice the jump (the input
-pixels between neighbouring positions), each 2 × 2 pooling widens it by one
-jump and doubles the jump.</li>
+<li>At most {field.size} × {field.size} pixels, {field.size**2 / 180**2:.0%}
+of the photo: its theoretical receptive field. Each 3 × 3 convolution widens
+the field by twice the jump (the input pixels between neighbouring
+positions), each 2 × 2 pooling widens it by one jump and doubles the jump.
+The pixels that actually move its value cover less (Luo et al., 2016).</li>
 <li>Zero values, {b4.zero_fraction:.1%}, against {b4.blank_fraction:.1%}
 blank channels: most channels fire somewhere on a photo, but on few of their
 positions.</li>
-<li>Not necessarily: blank on one photo is not blank on all. Over the 1,000
-held-out photos, {b4.dead_channels} of the {b4.channels} channels of
+<li>Not necessarily: blank on one photo is not blank on all. Over the
+{len(labels):,} held-out photos, {b4.dead_channels} of the {b4.channels} channels of
 <code>block4_conv</code> never fire.</li>
 </ol>
 </details>"""
@@ -612,24 +734,37 @@ held-out photos, {b4.dead_channels} of the {b4.channels} channels of
 # ## Summary
 
 # %% tags=["prose"]
+up_flat = int((flat_after > flat_before).sum())
+up_change = int((change_after > change_before).sum())
 kernel_line = (
-    f"Training moved the first layer's kernels from change towards flat colour "
-    f"(median share in change {np.median(share_before):.0%} before, "
-    f"{np.median(share):.0%} after); by that measure they are no more edge "
-    "detectors than random kernels"
-    if p_sign < 0.05 and fell > 16
+    f"Training added energy to the first layer's kernels both in flat colour "
+    f"(up in {up_flat} of {n_kernels}) and in change (up in {up_change}), "
+    f"relatively more to flat colour, so the median share in change fell from "
+    f"{np.median(share_before):.0%} to {np.median(share):.0%}; the kernels "
+    f"still correlate with their random start at a median "
+    f"{np.median(start_r):.2f}. This measure cannot say whether they detect "
+    "edges"
+    if p_sign < 0.05
+    and fell > 16
+    and sign_p(up_flat, n_kernels) < 0.05
+    and sign_p(up_change, n_kernels) < 0.05
+    and up_flat > 16
+    and up_change > 16
     else f"The first layer's kernels put a median {np.median(share):.0%} of "
     f"their energy into change, against {np.median(share_before):.0%} before "
-    "training"
+    f"training, and correlate with their random start at a median "
+    f"{np.median(start_r):.2f}. This measure cannot say whether they detect "
+    "edges"
 )
 depth_line = (
-    f"Averaged activations tell cats from dogs more often in `{last_name}` "
-    f"({readable[last_name]:.1%}) than in `{first_name}` "
-    f"({readable[first_name]:.1%}), though not at every step"
+    f"A nearest-class-average probe tells cats from dogs more often from "
+    f"`{last_name}` ({readable[last_name]:.1%}) than from `{first_name}` "
+    f"({readable[first_name]:.1%}, McNemar p = {p_depth:.1g}), with clear "
+    f"changes at {len(clear)} of the {steps_between} steps between layers"
     if p_depth < 0.05 and only_last > only_first
-    else f"Averaged activations tell cats from dogs about as often in "
-    f"`{last_name}` ({readable[last_name]:.1%}) as in `{first_name}` "
-    f"({readable[first_name]:.1%})"
+    else f"A nearest-class-average probe shows no clear difference between "
+    f"`{last_name}` ({readable[last_name]:.1%}) and `{first_name}` "
+    f"({readable[first_name]:.1%}, McNemar p = {p_depth:.2f})"
 )
 Markdown(
     f"""- An activation model returns the feature maps of chosen layers in one

@@ -17,9 +17,10 @@
 # question backwards: *what input image would excite this filter the most?* Start
 # from a grey, slightly noisy image, compute how the filter's mean activation
 # changes with each input pixel (its gradient), nudge the image in that
-# direction, and repeat. What emerges is a pattern the filter responds to
-# strongly: not the best possible image, but the local optimum that a fixed
-# number of steps reaches from one noisy start.
+# direction, and repeat. What emerges is an image the filter responds to
+# strongly: where a fixed number of fixed-size steps from one noisy start
+# ends, not the best possible image and not necessarily an optimum (below,
+# we check whether the activation has stopped rising).
 #
 # You will learn:
 #
@@ -41,12 +42,13 @@
 # ## The convolution layers of Xception
 #
 # We use Xception with its ImageNet weights, without its classifier on top
-# (`include_top=False`): only convolutions, so it accepts images of any size.
-# `weights="imagenet"` downloads the weights (80 MB) the first time; this site
-# is built offline, so the build names a local copy of the same weights in
+# (`include_top=False`): no dense layer is left, so it accepts images of other
+# sizes than its 299 × 299, down to the 71 × 71 that Keras checks for.
+# `weights="imagenet"` downloads the weights the first time; this site is
+# built offline, so the build names a local copy of the same weights in
 # `MODERN_CONVNETS_XCEPTION_WEIGHTS`, and the cell falls back to the download
-# when that variable is not set. Its convolution layers are regular `Conv2D`
-# in the first block and `SeparableConv2D` after that, named by block:
+# when that variable is not set. Its convolution layers, named by block where
+# Keras names them:
 
 # %% tags=["copy"]
 import os
@@ -66,12 +68,34 @@ for layer in model.layers:
         conv_names.append(layer.name)
 print(len(conv_names), "convolution layers:", ", ".join(conv_names))
 
+# %% tags=["prose"]
+from IPython.display import Markdown
+
+kinds = {name: model.get_layer(name) for name in conv_names}
+plain_convs = [
+    n for n, lay in kinds.items() if type(lay) is keras.layers.Conv2D
+]
+named = [n for n in plain_convs if n.startswith("block")]
+shortcuts = [n for n in plain_convs if not n.startswith("block")]
+separable = [
+    n
+    for n, lay in kinds.items()
+    if isinstance(lay, keras.layers.SeparableConv2D)
+]
+shortcut_kernels = {kinds[n].kernel_size for n in shortcuts}
+kernel_text = " or ".join(f"{h} × {w}" for h, w in sorted(shortcut_kernels))
+Markdown(
+    f"""Of the {len(conv_names)} layers, {len(separable)} are
+`SeparableConv2D` and {len(plain_convs)} are regular `Conv2D`: the first block's
+{len(named)} ({", ".join(f"`{n}`" for n in named)}) and {len(shortcuts)}
+unnamed ones ({", ".join(f"`{n}`" for n in shortcuts)}), the {kernel_text}
+convolutions on the residual shortcuts (see Part A), which Keras's Xception
+leaves unnamed. This package's `xception_base()` builds the same model and
+finds the weights offline (see
+[Getting started](../../tutorials/getting-started/))."""
+)
+
 # %% [markdown]
-# The unnamed `conv2d...` layers are the 1 × 1 convolutions on the residual
-# connections (see Part A): Keras's Xception leaves them unnamed. This
-# package's `xception_base()` builds the same model and finds the weights
-# offline (see [Getting started](../../tutorials/getting-started/)).
-#
 # ## A feature extractor
 #
 # To study `block3_sepconv1` we do not need the rest of the network. The feature
@@ -84,7 +108,7 @@ print(len(conv_names), "convolution layers:", ", ".join(conv_names))
 # channel of that pointwise convolution. In Xception each separable
 # convolution is followed by its own batch normalisation
 # (`block3_sepconv1_bn`), so the layer's output, and the activation we
-# maximise, comes *before* batch normalisation and before any ReLU.
+# maximise, comes *before* batch normalisation and before the next ReLU.
 
 # %% tags=["copy"]
 layer_name = "block3_sepconv1"
@@ -96,11 +120,20 @@ for layer in feature_extractor.layers:
             f"{layer.name:<24}{type(layer).__name__:<22}{layer.count_params():>8,}"
         )
 
+# %% tags=["prose"]
+sep = model.get_layer("block2_sepconv1")
+depthwise, pointwise = (w.size for w in sep.get_weights()[:2])
+kh, kw, c_in, _ = sep.get_weights()[0].shape
+c_out = sep.get_weights()[1].shape[-1]
+Markdown(
+    f"""The separable convolutions are cheap: `block2_sepconv1` maps {c_in}
+channels to {c_out} with {c_in} × {kh} × {kw} = {depthwise:,} depthwise
+weights plus {c_in} × {c_out} = {pointwise:,} pointwise weights,
+{depthwise + pointwise:,} in all, where a regular {kh} × {kw} convolution
+would need {c_in} × {kh} × {kw} × {c_out} = {c_in * kh * kw * c_out:,}."""
+)
+
 # %% [markdown]
-# The separable convolutions are cheap: `block2_sepconv1` maps 64 channels to 128
-# with 64 × 3 × 3 depthwise weights plus 64 × 128 pointwise weights, 8,768 in all,
-# where a regular 3 × 3 convolution would need 64 × 3 × 3 × 128 = 73,728.
-#
 # ## Gradient ascent for one filter
 #
 # The recipe, for filter number 2 of `block3_sepconv1`:
@@ -284,14 +317,17 @@ from modern_convnets.parameterizations import PixelImage
 
 one = ascend_filters(model, "block3_sepconv1", [2], seed=0)
 ten = ascend_filters(model, "block3_sepconv1", [2], seed=0, steps=10)
+n_steps = one.objectives.shape[1] - 1  # the start, then one per step
+n_early = ten.objectives.shape[1] - 1
 image = tf.constant(PixelImage(size=200).initial([2], seed=0))
-for step in range(30):
+for step in range(1, n_steps + 1):
     image = gradient_ascent_step(image, 2, 10.0)
-    if step == 9:
+    if step == n_early:
         gap_10 = np.abs(image[0].numpy() - ten.inputs[0]).max()
 gap = np.abs(image[0].numpy() - one.inputs[0]).max()
 print(
-    f"largest difference after 10 steps: {gap_10:.1e}, after 30: {gap:.1e}"
+    f"largest difference after {n_early} steps: {gap_10:.1e}, "
+    f"after {n_steps}: {gap:.1e}"
 )
 print(f"pixel values span {np.ptp(one.inputs[0]):.1f}")
 shown = deprocess_image(image[0].numpy()).astype(int)
@@ -299,17 +335,16 @@ worst = np.abs(shown - one.images[0]).max()
 print(f"displayed images differ by at most {worst} grey levels")
 
 # %% tags=["prose"]
-from IPython.display import Markdown
-
 if gap < 1e-4:
     agreement = (
-        f"The two end at the same image: after 30 steps no value differs by "
-        f"more than {gap:.1e}."
+        f"The two end at the same image: after {n_steps} steps no value "
+        f"differs by more than {gap:.1e}."
     )
 else:
     agreement = (
-        f"After 10 steps the two agree to {gap_10:.1e}, float32 rounding; "
-        f"after 30 they differ by up to {gap:.1e}, and the displayed images "
+        f"After {n_early} steps the two agree to {gap_10:.1e}, float32 "
+        f"rounding; after {n_steps} they differ by up to {gap:.1e}, and the "
+        f"displayed images "
         f"by up to {worst} grey levels. The loop and the package compute the "
         "same steps, but not with bit-identical float32 arithmetic, and the "
         "ascent lets a rounding difference grow from step to step: a pattern "
@@ -325,7 +360,7 @@ Markdown(
 on photos passed through `xception.preprocess_input`, which maps pixel values
 0 to 255 onto −1 to 1, so a photo's input spans at most 2. The starting noise,
 0.4 to 0.6, is what a photo with pixel values {(0.4 + 1) * 127.5:.1f} to
-{(0.6 + 1) * 127.5:.1f} becomes: a light grey. After 30 steps the values run
+{(0.6 + 1) * 127.5:.1f} becomes: a light grey. After {n_steps} steps the values run
 from {final.min():.2f} to {final.max():.2f}, a span of {np.ptp(final):.1f},
 and {outside:.0%} of them lie outside [−1, 1]: the image is free to leave the
 range of any photo the model has seen."""
@@ -334,7 +369,10 @@ range of any photo the model has seen."""
 # %%
 activation = one.objectives[0]
 print(f"mean activation of filter 2: {activation[0]:.3f} at the start")
-print(f"                             {activation[-1]:.3f} after 30 steps")
+print(
+    f"                             {activation[-1]:.3f} after "
+    f"{len(activation) - 1} steps"
+)
 
 # %% tags=["collapse"]
 fig = Figure(figsize=(9, 3.2), layout="constrained")
@@ -459,12 +497,21 @@ rounding has pulled apart."""
 #
 # Optimising filters one by one repeats the same computation 64 times, and the
 # lecture's step is traced again for every filter index. `ascend_filters` traces
-# its step once and sends the images through the network in batches: all 64 at
-# once on a GPU, four at a time on a CPU, where larger batches measured slower
-# (`filters.default_batch_size`). Each image maximises its own filter (its loss
-# picks its own channel) and each image's gradient is normalised separately, so
-# every image follows the path it would follow alone, up to float32 rounding
-# (which, as above, can grow over the steps).
+# its step once and sends the images through the network in batches
+# (`filters.default_batch_size`). On a CPU it takes four at a time: on the
+# project's 2-core CPU, for 16 filters, batches of 4 ran at 1.20× the speed of
+# the lecture's loop, batches of 1 at 0.99× and of 16 at 0.90× (measured on
+# 2026-11-27, `benchmarks/README.md` in the repository).
+# On a GPU it takes all of them at once, a default that has not been
+# measured. Each image maximises its own filter (its loss picks its own
+# channel) and each image's gradient is normalised separately, so every image
+# follows the path it would follow alone, up to float32 rounding (which, as
+# above, can grow over the steps). The lecture's step would not batch as it
+# stands: `tf.math.l2_normalize(grads)` normalises over the whole tensor,
+# batch axis included, so the images with the largest gradients would take
+# most of each step. A batched version needs
+# `tf.math.l2_normalize(grads, axis=(1, 2, 3))`, one unit-length step per
+# image, which is what the package computes.
 
 # %%
 grid = ascend_filters(model, "block3_sepconv1", range(64), seed=0)
@@ -481,23 +528,31 @@ show_image(
 last_step = grid.objectives[:, -1] - grid.objectives[:, -2]
 still_rising = int((last_step > 0).sum())
 late = np.median(last_step / grid.gain)
+n_filters = len(grid.gain)
 converged = (
-    f"The ascent had not converged: at the 30th step the activation still rose "
-    f"for {still_rising} of the 64 filters, by a median {late:.1%} of the "
-    "filter's whole gain, so more steps would change the images further."
-    if still_rising > 32
-    else f"At the 30th step the activation rose for only {still_rising} of the "
-    "64 filters: most had stopped improving."
+    f"The ascent had not converged: at step {n_steps} the activation still "
+    f"rose for {still_rising} of the {n_filters} filters, by a median "
+    f"{late:.1%} of the filter's whole gain, so more steps would change the "
+    "images further."
+    if still_rising > n_filters / 2
+    else f"At step {n_steps} the activation rose for only {still_rising} of "
+    f"the {n_filters} filters."
 )
 Markdown(
-    f"""Each tile is where 30 steps of ascent from one noise start (seed 0)
-ended for one filter: a local optimum of its mean activation, not the image it
-responds to most of all. {converged} Another start would give another image.
-Most tiles are fine stripes, each at its own orientation and spacing; a few
-are dots."""
+    f"""Each tile is where {n_steps} fixed-size steps of ascent from one noise
+start (seed 0) ended for one filter: an image the filter responds to
+strongly, not an optimum and not the image it responds to most of all.
+{converged} Nothing holds the ascent at a maximum: the pixels are unbounded
+(filter 2's image spans {np.ptp(final):.1f} after the last step, against 2
+for any photo), and a network of convolutions, batch normalisation in
+inference mode, ReLUs and max pooling is piecewise linear in its input, so
+the activation need not level off at all. The ascent ends because its
+{n_steps} steps of length 10 are spent. Another start would give another
+image."""
 )
-#
-# ## From edges to textures to patterns
+
+# %% [markdown]
+# ## Three depths
 #
 # The same method at three depths, eight filters each:
 
@@ -521,22 +576,25 @@ image_grid(
 )
 
 # %% [markdown]
-# In `block2`, six of the eight patterns are parallel stripes of alternating
-# colours, horizontal or vertical, and two are a fine, even grain. In `block4`
-# each pattern is a small motif (scales, dots, diagonal strokes) repeated
-# across the image. In `block8` the motifs are larger and less regular, with no
-# repeat as clear as in `block4`. The gains above are in each layer's own
-# units, so they do not compare across layers.
+# By eye, and for these eight filters from one start each: in `block2` the
+# patterns are parallel stripes of alternating colours or a fine, even grain;
+# in `block4` a small motif (scales, dots, diagonal strokes) repeated across
+# the image; in `block8` larger, less regular motifs, with no repeat as clear
+# as in `block4`. The gains above are in each layer's own units, so they do
+# not compare across layers.
 #
 # ## Regularised patterns
 #
 # Plain gradient ascent will use any trick that raises an activation, including
-# pixel-level high frequencies that never occur in photos. Three standard
-# remedies make the patterns hold up under small changes: shift the image by a few
-# random pixels before each step (*jitter*), rescale and rotate it slightly
-# (Olah, Mordvintsev and Schubert, 2017, "Feature Visualization"), and
+# pixel-level high frequencies that photos hold little of. Three standard
+# remedies: shift the image by a few random pixels before each step (*jitter*;
+# Mordvintsev, Olah and Tyka, 2015, "Inceptionism") and rescale and rotate it
+# slightly (Olah, Mordvintsev and Schubert, 2017, "Feature Visualization"),
+# both so that the pattern must keep working under small transformations; and
 # penalise its total variation, the summed differences between neighbouring
-# pixels (Mahendran and Vedaldi, 2015). They are off by default; here is their
+# pixels, which favours smooth images (Mahendran and Vedaldi, 2015,
+# "Understanding Deep Image Representations by Inverting Them"). They are off
+# by default; here is their
 # effect on the eight `block4_sepconv1` filters above. The random shift, scale
 # and rotation of each step are drawn with NumPy from the seed and the step
 # number, so a rerun gives the same images.
@@ -614,8 +672,10 @@ Markdown(
 grey levels between neighbours) and its activation gain is
 {verdict(weaker, p_gain, "lower", "higher")} (p = {p_gain:.2f}; median
 {np.median(gain_p):.2f} → {np.median(gain_r):.2f}). Both runs start from the
-same noise and take 30 steps; the penalty and the random transforms pull each
-step away from the plain gradient."""
+same noise and take {len(regular.objectives[0]) - 1} steps; the penalty and the
+random transforms pull each step away from the plain gradient. All three
+regularisers were on together, so this run cannot say which of them made the
+difference."""
 )
 
 # %% [markdown]
@@ -628,12 +688,14 @@ step away from the plain gradient."""
 # it. A pattern is the answer to one narrow question, and the method has blind
 # spots:
 #
-# - **Filters that never wake up.** Where the target layer follows a ReLU, a
-#   channel that is zero everywhere on the starting image has a zero gradient, so
-#   gradient ascent never moves it and its "pattern" is the standardised starting
-#   noise. Here the target is the convolution's own output, before batch
-#   normalisation and ReLU, so every filter gets a gradient; how far each is
-#   pushed in 30 steps varies:
+# - **Filters that never wake up.** Where the maximised value is itself a
+#   ReLU's output, a channel that is zero everywhere on the starting image has
+#   a zero gradient, so gradient ascent never moves it and its "pattern" is the
+#   standardised starting noise. `block3_sepconv1` takes a ReLU's output as its
+#   input (`block3_sepconv1_act`), but the value maximised here is the
+#   convolution's own output, before batch normalisation and the next ReLU,
+#   which is not clipped at zero; so no filter's gradient is cut off at its own
+#   output. How far each filter is pushed varies:
 
 # %%
 gain = grid.gain
@@ -642,23 +704,31 @@ low, mid, high = np.percentile(gain, [0, 50, 100])
 print(f"gain per filter: min {low:.2f}, median {mid:.2f}, max {high:.2f}")
 print(f"largest / smallest: {high / low:.1f}")
 
-# %% [markdown]
-# - **High frequencies.** Without regularisation the images are dominated by
-#   pixel-level detail; the regularisers above trade roughness against gain as
-#   measured there. The [next page](../feature-visualisation/) removes most of
-#   the detail with a better-conditioned recipe, and measures what changes.
-# - **One pattern per filter.** A filter may respond to several quite different
-#   things; gradient ascent from one starting image finds one local optimum.
-# - **Not what the network uses.** A pattern says what excites a filter, not
-#   whether the network relies on that filter for a decision. Grad-CAM, later in
-#   this part, answers that question for one photo.
+# %% tags=["prose"]
+noise = np.random.default_rng(0).normal(size=(1, 200, 200, 3))
+noise_rough = roughness(deprocess_image(noise[0])[None])[0]
+Markdown(
+    f"""- **High frequencies.** Without regularisation, neighbouring pixels of
+  the eight `{plain_layer}` patterns differ by a median
+  {np.median(rough_p):.1f} grey levels, against {noise_rough:.1f} for white
+  noise shown the same way ({np.median(rough_p) / noise_rough:.0%} of it;
+  2 · 64 / √π = {2 * 64 / np.sqrt(np.pi):.1f} before clipping to 0 to
+  255). The regularisers above trade roughness against gain as measured there. The
+  [next page](../feature-visualisation/) removes most of the detail with a
+  better-conditioned recipe, and measures what changes.
+- **One pattern per filter.** A filter may respond to several quite different
+  things; gradient ascent from one starting image finds one image.
+- **Not what the network uses.** A pattern says what excites a filter, not
+  whether the network relies on that filter for a decision. Testing that
+  takes an intervention: set the channel to zero (an ablation) and measure
+  how much the class score changes. Grad-CAM, later in this part, answers a
+  different question: where in one photo the evidence for a class lies."""
+)
 
 # %% [markdown]
 # ## Check yourself
 
 # %% tags=["prose"]
-sep = model.get_layer("block2_sepconv1")
-depthwise, pointwise = (w.size for w in sep.get_weights()[:2])
 Markdown(
     f"""1. What is one "filter" of `block3_sepconv1`, and is the activation we
    maximise taken before or after batch normalisation?
@@ -672,15 +742,15 @@ Markdown(
 <ol>
 <li>One output channel of its 1 × 1 pointwise convolution; the activation is
 the layer's output, before <code>block3_sepconv1_bn</code>.</li>
-<li>No: it is where 30 steps from one noise start ended, a local optimum; at
-the last step the activation still rose for {still_rising} of the 64
-filters.</li>
+<li>No, and not an optimum either: it is where {n_steps} fixed-size steps
+from one noise start ended; at the last step the activation still rose for
+{still_rising} of the {n_filters} filters.</li>
 <li>Photos reach Xception in [−1, 1] (<code>preprocess_input</code>); filter 2's image
 ended between {final.min():.2f} and {final.max():.2f}, with {outside:.0%} of
 its values outside that range.</li>
 <li>{depthwise:,} depthwise plus {pointwise:,} pointwise weights,
 {depthwise + pointwise:,} in all (no bias); a regular convolution would need
-{depthwise * pointwise // 64:,}.</li>
+{c_in * kh * kw * c_out:,}.</li>
 </ol>
 </details>"""
 )
@@ -695,19 +765,23 @@ batch_line = (
     else f"filter 2 ended within {alone:.1e} of the image it reaches alone"
 )
 Markdown(
-    f"""- Gradient ascent on the input finds a pattern each filter responds to
-  strongly: a local optimum after 30 steps from one noise start, in an input
-  range ({final.min():.2f} to {final.max():.2f}) wider than any photo's. The
-  feature extractor truncated at the layer keeps it cheap.
+    f"""- Gradient ascent on the input finds an image each filter responds to
+  strongly: where {n_steps} fixed-size steps from one noise start end, not an
+  optimum (the activation still rose at the last step for {still_rising} of
+  {n_filters} filters), in an input range ({final.min():.2f} to
+  {final.max():.2f}) wider than any photo's. The feature extractor truncated
+  at the layer keeps it cheap.
 - Batching many filters, each maximising its own channel with its own normalised
   gradient, takes one compiled step; {batch_line}.
-- Xception's patterns go from parallel stripes (`block2`) to a small repeated
-  motif (`block4`) to larger, less regular motifs (`block8`).
+- By eye, the first eight filters of `block2_sepconv1`, `block4_sepconv1` and
+  `block8_sepconv1` (one start each) go from parallel stripes to a small
+  repeated motif to larger, less regular motifs.
 - On `{plain_layer}`, jitter, small rotations and scalings and a
-  total-variation penalty made the patterns
+  total-variation penalty, applied together, made the patterns
   {verdict(smoother, p_rough, "smoother", "rougher")}, with a gain
-  {verdict(weaker, p_gain, "lower", "higher")}. Filters that never wake up,
-  high frequencies and one local optimum per filter are the method's limits.
+  {verdict(weaker, p_gain, "lower", "higher")}; one run with all three cannot
+  credit the change to any one of them. Filters that never wake up, high
+  frequencies and one image per filter are the method's limits.
 
 To see what the trained cats-vs-dogs models make of a photo of your own,
 layer by layer, open [the lab](../../lab/)."""

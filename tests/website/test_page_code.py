@@ -270,7 +270,9 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     "part-b/filters/": {
         "0.4": "the lecture's starting noise range, a setting",
         "0.6": "the lecture's starting noise range, a setting",
-        "73,728": "64 × 3 × 3 × 128, worked out in the sentence",
+        "1.20": "the CPU batch-size benchmark, quoted from benchmarks/README.md",
+        "0.99": "the CPU batch-size benchmark, quoted from benchmarks/README.md",
+        "0.90": "the CPU batch-size benchmark, quoted from benchmarks/README.md",
     },
     "part-b/gradcam/": {
         "99%": "an illustrative prediction in the introduction",
