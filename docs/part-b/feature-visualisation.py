@@ -516,9 +516,10 @@ for layer in feature_study.LAYERS:
 # %% tags=["prose"]
 big, little = max(scored_sizes), min(scored_sizes)
 deep = "block8_sepconv1"
+n_all = f"{scan['photos']:,}"
 Markdown(
     f"""The photos are every {STRIDE}th of the data set ({len(photos)} of {
-        scan["photos"]
+        n_all
     }), resized to each size an image is scored at: {
         ", ".join(f"{size} px" for size in scored_sizes)
     }. Their spread depends
