@@ -370,15 +370,19 @@ print(
 
 # %% tags=["prose"]
 Markdown(
-    f"""Drawn stretched over the photo, a cell spans {side:.1f} pixels a side,
+    f"""Drawn stretched over the photo, a cell spans {
+        side:.1f} pixels a side,
 but the feature at that cell depends on a receptive field of
 {field.size} × {field.size} pixels{
-        ", more than the whole photo" if field.size > model.input_shape[1] else ""
+        ", more than the whole photo"
+        if field.size > model.input_shape[1]
+        else ""
     } (the Mini-Xception's `block5_add`: {mini_field.size} pixels, at
 180 × 180). Most of that field weighs little: the effective receptive field,
 where the gradient is large, is much smaller than the theoretical one (Luo
 et al., 2016). {
-        "It is still wider than one cell" if inside_one < 0.5
+        "It is still wider than one cell"
+        if inside_one < 0.5
         else "Here most of it lies within one cell"
     }: on the cat, {inside_one:.0%}
 of the gradient's magnitude for the centre cell lies within that cell, and
@@ -593,7 +597,8 @@ small_photos = model_batch(small, small_paths)
 small_layer = last_feature_layer(small)
 small_tap = tap_model(small, [small_layer], logits=True)
 small_features, small_logits = (
-    keras.ops.convert_to_numpy(t) for t in small_tap(small_photos, training=False)
+    keras.ops.convert_to_numpy(t)
+    for t in small_tap(small_photos, training=False)
 )
 small_dense = small.get_layer("predictions")
 small_kernel = keras.ops.convert_to_numpy(small_dense.kernel)[:, 0].reshape(
@@ -609,7 +614,9 @@ print(
     "largest |Σ E + b − logit|: "
     f"{np.abs(evidence.sum(axis=(1, 2)) + small_bias - small_logits[:, 0]).max():.1e}"
 )
-small_maps = gradcam(small, small_photos, target=(small_sign > 0).astype("int32"))
+small_maps = gradcam(
+    small, small_photos, target=(small_sign > 0).astype("int32")
+)
 relu_averaged = np.maximum(averaged * small_sign[:, None, None], 0)
 peaks = relu_averaged.max(axis=(1, 2), keepdims=True)
 print(
@@ -872,7 +879,9 @@ stages = {
     "down to block 12": top_down_to("block12"),
     "every layer": None,
 }
-threshold = 0.5  # ours: |median correlation| at which a map counts as unchanged
+threshold = (
+    0.5  # ours: |median correlation| at which a map counts as unchanged
+)
 print(f"threshold (this page's choice): {threshold}")
 stage_maps, stage_medians, stage_rhos = {}, {}, {}
 for stage, top in stages.items():
@@ -889,7 +898,9 @@ for stage, top in stages.items():
             for a, b in zip(maps, stage_maps[stage], strict=True)
         ]
     )
-    stage_rhos[stage] = rhos[~np.isnan(rhos)]  # NaN: a map with no positive cell
+    stage_rhos[stage] = rhos[
+        ~np.isnan(rhos)
+    ]  # NaN: a map with no positive cell
     stage_medians[stage] = np.median(stage_rhos[stage])
     print(
         f"{stage:<17} ({len(weighted) if top is None else top:>3} layers "
@@ -945,7 +956,8 @@ other similarity measures, and set no threshold; the threshold of
         f" ones at {threshold} or more: there, the map reflects the"
         " architecture and the photo more than what was learned."
     } With {len(photos)} photos the medians are rough, and the zeros of the
-ReLU, {zero_share:.0%} of the trained maps' cells, share one tied rank, which
+ReLU, {
+        zero_share:.0%} of the trained maps' cells, share one tied rank, which
 pulls a correlation towards 0. Integrated Gradients, compared with Grad-CAM
 below, is not put through this test on this page."""
 )
@@ -978,6 +990,7 @@ below, is not put through this test on this page."""
 # 180 × 180, whose head is the same GAP → Dropout → Dense, rather than on
 # Xception at 299 × 299: the cell below times a pass of each (the fastest of
 # three), and the transfer classifier would take that many times longer.
+
 
 # %%
 def fastest_pass(classifier, batch, repeats=3):
@@ -1067,9 +1080,7 @@ predicted_dog = predicted == 1
 def result_table(pairs):
     print(f"sign test, two-sided; significance level {significance:.0%}")
     print("wins split by the predicted class")
-    print(
-        f"{'':<26}{'curve':<11}{'wins':>10}{'cat':>8}{'dog':>8}{'p':>10}"
-    )
+    print(f"{'':<26}{'curve':<11}{'wins':>10}{'cat':>8}{'dog':>8}{'p':>10}")
     for a, b in pairs:
         for kind in ("deletion", "insertion"):
             wins, n, p = compare(a, b, kind)
@@ -1147,7 +1158,9 @@ def verdict(a, b, kind):
 
 
 Markdown(
-    f"""On these {len(faith_paths)} photos, {verdict("Grad-CAM", "random", "deletion")};
+    f"""On these {len(faith_paths)} photos, {
+        verdict("Grad-CAM", "random", "deletion")
+    };
 {verdict("Grad-CAM", "random", "insertion")}. The fill-in is not neutral:
 the model calls a fully blurred photo a dog with probability
 {blurred_p[~is_dog].mean():.3f} (cats) and {blurred_p[is_dog].mean():.3f}
@@ -1256,6 +1269,7 @@ one cell. The CAM family weighs feature maps:"""
 # which the test never uses. The score is the logit of the predicted class,
 # as for Grad-CAM:
 
+
 # %%
 def signed_logit(x, sign):
     """The predicted class's logit: z for "dog", −z for "cat"."""
@@ -1319,11 +1333,14 @@ Markdown(
     f"""For the same test, the pixel attributions are summed over each of the
 {faith_maps.shape[1]} × {faith_maps.shape[2]} cells and the cells ranked as
 before. Completeness constrains only the total over all cells, not how it is
-shared among them. And {ig_steps} steps is a coarse integral: Sundararajan et
+shared among them. And {
+        ig_steps
+    } steps is a coarse integral: Sundararajan et
 al. (2017) suggest 20 to 300 steps, enough to bring the completeness error
 within 5%; here the median error is {
         " and ".join(
-            f"{np.median(c):.1%} ({name})" for name, c in completeness.items()
+            f"{np.median(c):.1%} ({name})"
+            for name, c in completeness.items()
         )
     }."""
 )
@@ -1379,7 +1396,10 @@ for column, i in enumerate(shown):
     for row, (name, a) in enumerate(attributions.items(), start=1):
         limit = np.abs(a[shown].sum(axis=-1)).max()
         axes[row, column].imshow(
-            a[i].sum(axis=-1), cmap="RdBu_r", vmin=-limit / 4, vmax=limit / 4
+            a[i].sum(axis=-1),
+            cmap="RdBu_r",
+            vmin=-limit / 4,
+            vmax=limit / 4,
         )
         axes[row, column].set_title(name, fontsize=9)
 for ax in axes.ravel():
@@ -1390,6 +1410,7 @@ fig.set_label(
     "on two cats and two dogs"
 )
 fig
+
 
 # %% tags=["prose"]
 def outcome(a, b, kind):
@@ -1493,7 +1514,8 @@ Markdown(
    about {side:.1f} × {side:.1f} pixels. The feature there depends on a
    receptive field of {field.size} × {field.size} pixels, clipped by the
    photo's edges; its effective part, where the gradient is large, is
-   smaller (Luo et al., 2016); on the cat, {inside_one:.0%} of the gradient's
+   smaller (Luo et al., 2016); on the cat, {
+        inside_one:.0%} of the gradient's
    magnitude for the centre cell lay within that cell.
 4. Any removal changes the prediction, and the fill-in itself pushes it
    towards one class, so one curve cannot separate the map from chance; a
