@@ -89,23 +89,17 @@ def totals(model):
     )
 
 
-SMOOTH = 5  # epochs in the moving average: this one and the four before
 manifests = {name: trained_manifest(name) for name in NAMES}
 curves = {}
 for name in NAMES:
     history = trained_history(name)
     train = np.array(history["accuracy"])
     val = np.array(history["val_accuracy"])
-    smoothed = np.convolve(val, np.ones(SMOOTH) / SMOOTH, mode="valid")
-    hits = np.flatnonzero(smoothed >= 0.8)
-    first_80 = int(hits[0]) + SMOOTH if hits.size else None
     epoch_seconds = (
         manifests[name]["wall_seconds"] / manifests[name]["epochs"]
     )
     curves[name] = {
-        "first_80": first_80,
         "epoch_seconds": epoch_seconds,
-        "minutes_80": first_80 * epoch_seconds / 60 if first_80 else None,
         "train_last": train[-20:],
         "val_mean": val[-20:].mean(),
         "val_step": np.abs(np.diff(val[-21:])).mean(),
@@ -113,15 +107,17 @@ for name in NAMES:
 small_c, mini_c = curves["small_convnet"], curves["mini_xception"]
 
 
-def pace(a: float, b: float, unit: str) -> str:
-    """`a` against `b` in words: earlier, later or the same."""
-    if a == b:
-        return f"at the same {unit}"
-    return f"{abs(a - b):.0f} {unit}s {'earlier' if a < b else 'later'}"
-
-
 small_costs = totals(small_convnet())
 mini_costs = totals(mini_xception())
+# convolutions on the main path (residual projections aside), last width
+shape_of = {}
+for name, net in (("small", small_convnet()), ("mini", mini_xception())):
+    convs = [
+        layer
+        for layer in net.layers
+        if hasattr(layer, "filters") and "residual" not in layer.name
+    ]
+    shape_of[name] = (len(convs), convs[-1].filters)
 fewer_params = 1 - mini_costs[0] / small_costs[0]
 fewer_macs = 1 - mini_costs[2] / small_costs[2]
 print(f"{'':<20}{'small_convnet':>14}{'mini_xception':>14}")
@@ -332,7 +328,7 @@ which the next cell looks at."""
 # photos dogs, and the ROC AUC (the probability that a random dog gets a
 # higher P(dog) than a random cat) needs no threshold at all. Its uncertainty
 # comes from resampling the 1,000 photos with replacement (a bootstrap,
-# 2,000 resamples, seeded):
+# seeded):
 
 
 # %%
@@ -370,9 +366,10 @@ for label, class_name in enumerate(test.class_names):
 aucs = {
     name: auc(r.probabilities, r.labels) for name, r in predictions.items()
 }
+RESAMPLES = 2000
 rng = np.random.default_rng(0)
 auc_gaps = []
-for _ in range(2000):
+for _ in range(RESAMPLES):
     pick = rng.integers(0, labels.size, labels.size)
     auc_gaps.append(
         auc(predictions["mini_xception"].probabilities[pick], labels[pick])
@@ -392,7 +389,8 @@ for class_name, (mini_only, small_only, p) in at_median.items():
         f"only small_convnet right {small_only}, p = {p:.2g}"
     )
 print(
-    f"AUC difference, bootstrap 95% interval: {auc_low:+.3f} to {auc_high:+.3f}"
+    f"AUC difference, bootstrap 95% interval ({RESAMPLES:,} resamples): "
+    f"{auc_low:+.3f} to {auc_high:+.3f}"
 )
 
 # %% tags=["prose"]
@@ -491,10 +489,10 @@ if dogs_p.size:
     )
 least = np.maximum(shown, 1 - shown).min()  # its weakest wrong answer
 Markdown(
-    f"""Some are hard for reasons a person would see: a photo filed under cats
-that also shows a puppy, a cat that is a small part of a photo of its owners,
-several animals piled together. Others are plain mistakes. On every one of
-the eight the model gives the wrong class a probability
+    f"""Whether each is a hard photo (more than one animal, a small animal in
+a large scene, a label a person might argue with) or a plain mistake is for
+you to judge from the grid. On every one of the {len(worst)} the model
+gives the wrong class a probability
 {in_words(least) if least > 0.9999 else f"of at least {in_words(least)}"}:
 {" and ".join(sure)}."""
 )
@@ -582,10 +580,21 @@ ax.set_ylim(0, 1)
 ax.set_aspect("equal")
 ax.grid(alpha=0.3)
 ax.legend(loc="upper left")
+# overconfident bins: the share of dogs lies nearer to 0.5 than the mean P(dog)
+inflated = {
+    name: int(np.sum(np.abs(c["dogs"] - 0.5) < np.abs(c["mean_p"] - 0.5)))
+    for name, c in calibration.items()
+}
 fig.set_label(
     "Reliability curves on the 1,000 held-out photos: share of dogs against "
     "mean P(dog) in ten bins of equal width, Mini-Xception's photos per bin "
-    "beside its points"
+    "beside its points. "
+    + "; ".join(
+        f"{name}: {inflated[name]} of {c['count'].size} bins on the "
+        "overconfident side of the diagonal (share of dogs nearer 0.5 than "
+        "P(dog))"
+        for name, c in calibration.items()
+    )
 )
 fig
 
@@ -619,7 +628,7 @@ middle_se = np.sqrt(
 # the ECE gap between the models, resampling the photos (seeded bootstrap)
 rng = np.random.default_rng(1)
 ece_gaps = []
-for _ in range(2000):
+for _ in range(RESAMPLES):
     pick = rng.integers(0, labels.size, labels.size)
     ece_gaps.append(
         reliability(
@@ -661,7 +670,7 @@ else:
     reading = "Neither model claims more confidence than its accuracy backs"
 repair = (
     "So P(dog) is a probability estimate, but an inflated one; rescaling the "
-    "logits on held-out photos (temperature scaling, in the same paper) is "
+    "logits on held-out photos (temperature scaling, Guo et al., 2017) is "
     "the usual repair, not tried here."
     if over
     else ""
@@ -711,10 +720,13 @@ else:
     held_out = "was not measurably more accurate on photos it never saw"
 Markdown(
     f"""- has {fewer_params:.0%} fewer parameters and needs {fewer_macs:.0%} fewer
-  multiply-adds per photo, although it has more than twice the convolutions
-  on its main path (11 against 5) and ends with twice the channels (512
-  against 256): regular convolutions in place of its separable ones would
-  cost {mini_costs[1] / mini_costs[0]:.1f} times the parameters;
+  multiply-adds per photo, although it has
+  {shape_of["mini"][0] / shape_of["small"][0]:.1f} times the convolutions on
+  its main path ({shape_of["mini"][0]} against {shape_of["small"][0]}) and
+  ends with {shape_of["mini"][1] / shape_of["small"][1]:.0f} times the
+  channels ({shape_of["mini"][1]} against {shape_of["small"][1]}):
+  regular convolutions in place of its separable ones would cost
+  {mini_costs[1] / mini_costs[0]:.1f} times the parameters;
 - took {mini_c["epoch_seconds"] / small_c["epoch_seconds"]:.1f} times as long
   per epoch on the same CPU (mean wall time per epoch, one run each, on a
   shared machine), though it needs fewer multiply-adds;
@@ -758,10 +770,8 @@ Markdown(
 # best epoch kept): Mini-Xception; without its residual connections; without
 # batch normalisation; with regular `Conv2D` in place of every
 # `SeparableConv2D`, at the same widths; and the small convnet as the
-# baseline. It runs resumably, one folder per variant and seed
-# (`nox -s ablation -- train --image-size 80 --epochs 15` reruns the study
-# below, each run scored on the held-out photos; `collect` then gathers the
-# records), and its results ship with the package as one record per run:
+# baseline. It runs resumably, one folder per variant and seed, and its
+# results ship with the package as one record per run:
 
 # %%
 runs = load_results()
@@ -772,6 +782,13 @@ seeds = sorted({r["seed"] for r in runs})
 print(f"{len(runs)} runs: {len(VARIANTS)} variants × seeds {seeds}")
 print(
     f"{study_size} × {study_size} photos, {study_epochs} epochs, on {study_device}"
+)
+
+# %% tags=["prose"]
+Markdown(
+    f"""`nox -s ablation -- train --image-size {study_size} --epochs
+{study_epochs}` reruns the study below, each run scored on the held-out
+photos; `nox -s ablation -- collect` then gathers the records."""
 )
 
 # %% tags=["collapse"]
@@ -1088,7 +1105,7 @@ best epoch out of {study_epochs}, a maximum over noisy scores on 400 photos,
 so where the two disagree the held-out photos, which chose nothing, are the
 fairer judge.
 
-{full.runs} seeds a side give the test little power. With equal spreads, an
+With {full.runs} seeds a side the test has little power. With equal spreads, an
 observed gap must exceed {detectable:.2f} standard deviations to reach
 p < 0.05 (before any correction); a true gap of that size reaches it only
 with probability {power(detectable):.2f} ({power_df} degrees of freedom), and
@@ -1190,9 +1207,8 @@ study cannot say what an ablation at that scale would show."""
 
 # %% [markdown]
 # To train the [Mini-Xception listing](../mini-xception/#the-model) as here,
-# compile it with
-# `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]` and
-# fit with batches of 32 photos.
+# with the checkpoint kept on validation accuracy, follow the recipe at the
+# end of the [Mini-Xception](../mini-xception/) page.
 # %% [markdown]
 # ## Check yourself
 #
@@ -1229,7 +1245,9 @@ accuracy is {coin_accuracy:.1%} (0.5 is not above the threshold, so every
 photo is called a cat). Calibration and accuracy are separate
 questions.</li>
 <li>No: with {full.runs} seeds a side and equal spreads, a gap of less
-than about {detectable:.1f} standard deviations cannot reach p < 0.05, so
+than about {detectable:.1f} standard deviations cannot reach p < 0.05 (and a
+true gap of that size reaches it only with probability
+{power(detectable):.2f}), so
 "no detectable difference" is also what a real but small effect would give.
 More seeds, or a full-scale study, would be needed to tell.</li>
 </ol>
