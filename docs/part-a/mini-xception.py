@@ -26,7 +26,8 @@
 # - how the model is put together, block by block, and where its parameters
 #   sit;
 # - why none of its convolutions needs a bias;
-# - what the separable convolutions save, counted layer by layer;
+# - what the separable convolutions save in parameters and multiply-adds,
+#   over the whole model, and what they do not save in time;
 # - how it trained compared with the plain
 #   [small convnet](../small-convnet/), on the same photos
 #   with the same recipe: both training curves side by side.
@@ -43,9 +44,11 @@ import html
 import keras
 import numpy as np
 from IPython.display import HTML, Markdown
+from modern_convnets.ablation_results import load_results
 from modern_convnets.arithmetic import layer_costs
 from modern_convnets.blocks import xception_block
 from modern_convnets.charts import plot_histories
+from modern_convnets.data import find_dataset, split_files
 from modern_convnets.diagram import (
     flows,
     inbound_layers,
@@ -72,19 +75,19 @@ def folded(summary: str, text: str) -> HTML:
 # %% [markdown]
 # ## Where the design comes from: Xception
 #
-# Xception (Chollet, 2017) is named for "extreme Inception". An Inception
-# module (Szegedy et al., 2015) splits a convolution into a few parallel
-# towers, each a 1 × 1 convolution that mixes channels followed by a spatial
-# convolution on its share of them. Taken to the extreme, with one tower per
-# channel, that is almost a depthwise separable convolution (Chollet points
-# out two differences: the order of the two steps, and a ReLU between them in
-# Inception). Xception's 36 convolutional layers form 14 blocks (Chollet,
-# 2017). The first block holds its only two regular 3 × 3 convolutions; the
-# other 13 hold separable ones. Every convolution is followed by batch
-# normalisation, residual connections run around all blocks but the first
-# and the last (the idea of ResNet, He et al., 2015; the 1 × 1 projections on
-# four of them are the model's other regular convolutions), and global
-# average pooling ends it. Chollet groups the blocks into three flows: an
+# Xception (Chollet, 2017) is named for "extreme Inception". Chollet starts
+# from a simplified form of the Inception V3 module (Szegedy et al., 2016),
+# which splits a convolution into a few parallel towers, each a 1 × 1
+# convolution that mixes channels followed by a spatial convolution on its
+# share of them. Taken to the extreme, with one tower per channel, that is
+# almost a depthwise separable convolution (Chollet points out two
+# differences: the order of the two steps, and a ReLU between them in
+# Inception). Xception is built from blocks: the first holds its only two
+# regular 3 × 3 convolutions, the others hold separable ones. Every
+# convolution is followed by batch normalisation, residual connections (the
+# idea of ResNet, He et al., 2016) run around all blocks but the first and
+# the last, a 1 × 1 projection on some of them, and global average pooling
+# ends it. Chollet groups the blocks into three flows: an
 # entry flow that shrinks the photo and widens the channels, a middle flow of
 # identical blocks repeated at one size, and an exit flow that widens again
 # before the pooling. Keras ships the architecture; built without weights,
@@ -114,16 +117,48 @@ for part, stages in xception_flows.items():
     )
 projected = [s.name for s in xception_stages if s.shortcut == "projection"]
 print(f"shortcut projections: {', '.join(projected)}")
+
+
+def followed_by_bn(net: keras.Model) -> tuple[int, int]:
+    """Convolutions whose output goes straight to a BatchNormalization."""
+    takers = {layer.name: [] for layer in net.layers}
+    for name, sources in inbound_layers(net).items():
+        for source in sources:
+            takers[source].append(name)
+    kinds_of = {layer.name: type(layer).__name__ for layer in net.layers}
+    convs = [
+        n for n, k in kinds_of.items() if k in ("Conv2D", "SeparableConv2D")
+    ]
+    return sum(
+        all(kinds_of[t] == "BatchNormalization" for t in takers[n])
+        for n in convs
+    ), len(convs)
+
+
+xception_bn_after = followed_by_bn(xception)
+print(
+    "convolutions followed directly by batch normalisation: "
+    f"{xception_bn_after[0]} of {xception_bn_after[1]}"
+)
 del xception
 
 # %% tags=["prose"]
 xception_blocks = [s for s in xception_stages if s.kind == "block"]
+mini_widest = max(
+    getattr(layer, "filters", 0) for layer in mini_xception().layers
+)
 entry, middle, exit_ = (
     [s for s in xception_flows[part] if s.kind == "block"]
     for part in ("entry", "middle", "exit")
 )
+n_sep, n_conv = kinds.count("SeparableConv2D"), kinds.count("Conv2D")
+mini_bn_after = followed_by_bn(mini_xception())
 Markdown(
-    f"""{len(xception_blocks)} blocks: the entry flow's {len(entry)}
+    f"""Keras's Xception has {n_sep + n_conv} convolutional layers, {n_sep}
+separable and {n_conv} regular; Chollet (2017) counts
+{n_sep + n_conv - len(projected)}, leaving out the 1 × 1 projections on
+{len(projected)} of the shortcuts. They form {len(xception_blocks)} blocks: the
+entry flow's {len(entry)}
 ({entry[0].name} with the two regular convolutions, then
 {sum(s.shortcut == "projection" for s in entry)} that halve the feature maps
 and widen the channels, each with a strided 1 × 1 projection on its
@@ -133,11 +168,17 @@ channels, whose shortcuts add the input unchanged, and the exit flow's
 {len(exit_)}: {exit_[0].name}, with a projection, and {exit_[-1].name}, with
 no shortcut, which widens to {widest:,} channels.
 
-Mini-Xception keeps the ingredients and shrinks them for 180 × 180 photos
-of two classes: one regular 5 × 5 convolution and five blocks, each with its
-residual connection and a projection on its shortcut, instead of
-{len(xception_blocks)} blocks; no middle flow; and at most 512 filters
-instead of {widest:,}."""
+Mini-Xception keeps the three ingredients and shrinks the model for 180 ×
+180 photos of two classes: one regular 5 × 5 convolution and five blocks
+instead of {len(xception_blocks)}, no middle flow, and at most
+{mini_widest} filters instead of {widest:,}. It also rearranges them. In
+Xception {xception_bn_after[0]} of the {xception_bn_after[1]} convolutions
+hand their output straight to a batch normalisation (convolution → BN, the
+ReLU after); in Mini-Xception {mini_bn_after[0]} of {mini_bn_after[1]} do,
+because each block runs BN → ReLU → separable convolution, so the addition
+at the end of a block sums outputs that no batch normalisation has touched.
+And every Mini-Xception block has a 1 × 1 projection on its shortcut, where
+Xception's middle-flow blocks add their input unchanged."""
 )
 
 # %% [markdown]
@@ -247,7 +288,7 @@ for stage in stages:
         shape = " × ".join(map(str, stage.output_shape[1:]))
         lines.append(
             f"{stage.name:<12}{stage.params:>9,}  "
-            f"{100 * stage.params / total:5.1f}%   output {shape}"
+            f"{100 * stage.params / total:6.2f}%   output {shape}"
         )
 folded("Mini-Xception's parameters, stage by stage", "\n".join(lines))
 
@@ -255,10 +296,14 @@ folded("Mini-Xception's parameters, stage by stage", "\n".join(lines))
 params_of = {stage.name: stage.params for stage in stages}
 last_share = params_of["block5"] / total
 first_share = (params_of["stem_conv"] + params_of["block1"]) / total
+sep2 = model.get_layer("block5_sepconv2")
+sep2_share = sep2.count_params() / params_of["block5"]
 Markdown(
-    f"""{last_share:.1%} of the parameters sit in the last block, where 512
-filters meet 256 input channels; the stem and the first block together hold
-{first_share:.1%}."""
+    f"""{last_share:.2%} of the parameters sit in the last block, where the
+{model.get_layer("block5_sepconv1").input.shape[-1]} → {sep2.filters} and
+{sep2.input.shape[-1]} → {sep2.filters} separable convolutions sit:
+`block5_sepconv2` alone holds {sep2_share:.0%} of the block. The stem and
+the first block together hold {first_share:.2%}."""
 )
 
 # %% [markdown]
@@ -425,29 +470,100 @@ print(
 # %% tags=["prose"]
 fewer_params = 1 - mini_costs[0] / small_costs[0]
 fewer_macs = 1 - mini_costs[2] / small_costs[2]
+manifests = {name: trained_manifest(name) for name in NAMES}
+epoch_seconds = {
+    name: manifests[name]["wall_seconds"] / manifests[name]["epochs"]
+    for name in NAMES
+}
+# the ablation's runs: each variant's fastest epoch, the least-disturbed time
+runs = load_results()
+fastest = {
+    v: min(r["fastest_epoch_seconds"] for r in runs if r["variant"] == v)
+    for v in {r["variant"] for r in runs}
+}
+main_path = {
+    name: sum(
+        isinstance(
+            layer, (keras.layers.Conv2D, keras.layers.SeparableConv2D)
+        )
+        and "residual" not in layer.name
+        for layer in net.layers
+    )
+    for name, net in (("small", small_convnet()), ("mini", model))
+}
+last_width = {
+    name: [
+        layer.filters for layer in net.layers if hasattr(layer, "filters")
+    ][-1]
+    for name, net in (("small", small_convnet()), ("mini", model))
+}
 Markdown(
-    f"""Mini-Xception is deeper (11 convolutions on its main path against 5)
-and wider (512 channels at the end against 256), yet it has {fewer_params:.0%}
+    f"""Mini-Xception is deeper ({main_path["mini"]} convolutions on its main
+path against {main_path["small"]}) and wider ({last_width["mini"]} channels
+at the end against {last_width["small"]}), yet it has {fewer_params:.0%}
 fewer parameters than the plain model and needs {fewer_macs:.0%} fewer
 multiply-adds per photo. With regular convolutions in the same places it would
 need {mini_costs[1] / mini_costs[0]:.1f} times the parameters and
-{mini_costs[3] / mini_costs[2]:.1f} times the multiply-adds. (Batch
-normalisation, pooling and additions are left out of the multiply-adds: they
-cost a few operations per output value, a convolution tens to thousands.)"""
+{mini_costs[3] / mini_costs[2]:.1f} times the multiply-adds.
+
+Fewer multiply-adds did not mean less time on this CPU: with
+{mini_costs[2] / small_costs[2]:.2f} times the plain model's multiply-adds,
+each Mini-Xception epoch took
+{epoch_seconds["mini_xception"] / epoch_seconds["small_convnet"]:.1f} times
+as long (mean wall time per epoch, one run each, on a shared machine). Batch
+normalisation, pooling, additions and the depthwise step are left out of the
+count or cost little arithmetic, but each reads and writes whole feature
+maps, so they are bound by memory traffic rather than arithmetic, and cost
+real time. In the ablation of the next page (its fastest epochs, at
+{runs[0]["image_size"]} × {runs[0]["image_size"]} pixels), removing batch
+normalisation cuts a run from {fastest["mini_xception"] * runs[0]["epochs"] / 60:.1f}
+to {fastest["no_batchnorm"] * runs[0]["epochs"] / 60:.1f} minutes,
+{1 - fastest["no_batchnorm"] / fastest["mini_xception"]:.0%} less, while
+regular convolutions, with {mini_costs[3] / mini_costs[2]:.1f} times the
+multiply-adds, take only
+{fastest["regular_conv"] / fastest["mini_xception"]:.1f} times as long."""
 )
 
 # %% [markdown]
 #
 # ## Training both models
-#
-# Both models saw the same 1,600 training photos (800 cats, 800 dogs) with the
-# same augmentation (flips, ±10% rotation, ±20% zoom), batch 32, RMSprop at
-# 10⁻³, 100 epochs, seed 1337, and kept the weights of the epoch with the best
-# accuracy on the 400 validation photos. Each model's manifest records the
-# run (folded: settings, results, wall time and hardware):
+
+# %% tags=["prose"]
+config = manifests["mini_xception"]["config"]
+assert all(
+    manifests[n]["config"] | {"model": ""} == config | {"model": ""}
+    for n in NAMES
+), "the two runs do not share one recipe"
+train_split, val_split, _ = split_files(
+    find_dataset(),
+    validation_fraction=config["validation_fraction"],
+    seed=config["seed"],
+)
+# the listing's augmentation layers, read back: ranges as fractions
+turn = float(np.max(np.abs(data_augmentation.layers[1].factor)))
+zoom = float(np.max(np.abs(data_augmentation.layers[2].height_factor)))
+mini_history = trained_history("mini_xception")
+loss_epoch = int(np.argmin(mini_history["val_loss"])) + 1
+n_val = len(val_split.labels)
+best_count = round(manifests["mini_xception"]["best_val_accuracy"] * n_val)
+Markdown(
+    f"""Both models saw the same {len(train_split.labels):,} training photos
+({train_split.counts()["cats"]} cats, {train_split.counts()["dogs"]} dogs)
+with the same augmentation (horizontal flips; rotation by up to ±{turn:.0%}
+of a full turn, ±{360 * turn:.0f}°; zoom by up to ±{zoom:.0%}), batch
+{config["batch_size"]}, RMSprop at a learning rate of
+{config["learning_rate"]:g}, {config["epochs"]} epochs, seed
+{config["seed"]}, and kept the weights of the epoch with the best accuracy on
+the {n_val} validation photos: for Mini-Xception, epoch
+{manifests["mini_xception"]["best_epoch"]} ({best_count} of {n_val} right).
+That is a choice: Keras's `ModelCheckpoint` watches the validation loss
+unless told otherwise, and Mini-Xception's validation loss was lowest at
+epoch {loss_epoch}, where {mini_history["val_accuracy"][loss_epoch - 1]:.1%}
+of the validation photos were right. Each model's manifest records the run
+(folded: settings, results, wall time and hardware):"""
+)
 
 # %% tags=["collapse"]
-manifests = {name: trained_manifest(name) for name in NAMES}
 fields = [
     ("epochs", lambda m: m["epochs"]),
     ("batch size", lambda m: m["config"]["batch_size"]),
@@ -511,9 +627,6 @@ for name, history in histories.items():
     if first_smooth is not None:
         first_smooth += SMOOTH - 1
     first_raw = first_reaching(val, 0.8)
-    epoch_seconds = (
-        manifests[name]["wall_seconds"] / manifests[name]["epochs"]
-    )
     last = val[-20:]
     curves[name] = {
         "best": val.max(),
@@ -523,10 +636,7 @@ for name, history in histories.items():
         "after_raw": val[first_raw : first_raw + 5].min()
         if first_raw
         else None,
-        "epoch_seconds": epoch_seconds,
-        "minutes_80": first_smooth * epoch_seconds / 60
-        if first_smooth
-        else None,
+        "epoch_seconds": epoch_seconds[name],
         "train_last": train[-20:],
         "train_step": np.abs(np.diff(train[-21:])).mean(),
         "val_step": np.abs(np.diff(val[-21:])).mean(),
@@ -540,12 +650,12 @@ for name, history in histories.items():
     c = curves[name]
     lines.append(f"{name}:")
     lines.append(
-        f"  best validation accuracy {c['best']:.1%} at epoch {c['best_epoch']}"
+        f"  best validation accuracy {c['best']:.2%} at epoch {c['best_epoch']}"
     )
     lines.append(
         f"  first reached 80%: epoch {c['first_80_raw']} (raw), epoch "
-        f"{c['first_80']} ({SMOOTH}-epoch moving average), about "
-        f"{c['minutes_80']:.0f} min at {c['epoch_seconds']:.1f} s per epoch"
+        f"{c['first_80']} ({SMOOTH}-epoch moving average); "
+        f"{c['epoch_seconds']:.1f} s per epoch"
     )
     lines.append(
         f"  lowest of the 5 epochs after the raw first: {c['after_raw']:.1%}"
@@ -567,15 +677,38 @@ for name, history in histories.items():
     )
 folded("The numbers behind the next paragraphs", "\n".join(lines))
 
+# %% [markdown]
+# When does each model reach a given validation accuracy? One epoch's score
+# on 400 photos is noisy, so the curve is first smoothed with a moving
+# average; but both the window and the level are choices. The first epoch
+# at which each smoothed curve reaches each level, for a few of each:
+
+# %%
+WINDOWS, LEVELS = (3, 5, 7, 10), (0.75, 0.78, 0.80)
+reached = {}  # (window, level) -> {name: first epoch or None}
+print(
+    f"{'window':>6}{'level':>7}{'small_convnet':>15}{'mini_xception':>15}"
+)
+for window in WINDOWS:
+    for level in LEVELS:
+        reached[window, level] = {}
+        for name, history in histories.items():
+            val = np.array(history["val_accuracy"])
+            smooth = np.convolve(
+                val, np.ones(window) / window, mode="valid"
+            )
+            first = first_reaching(smooth, level)
+            reached[window, level][name] = (
+                None if first is None else first + window - 1
+            )
+        row = reached[window, level]
+        print(
+            f"{window:>6}{level:>7.0%}"
+            + "".join(f"{row[n] or 'never'!s:>15}" for n in NAMES)
+        )
+
 # %% tags=["prose"]
 small_c, mini_c = curves["small_convnet"], curves["mini_xception"]
-
-
-def pace(a: float, b: float, unit: str) -> str:
-    """`a` against `b` in words: earlier, later or the same."""
-    if a == b:
-        return f"at the same {unit}"
-    return f"{abs(a - b):.0f} {unit}s {'earlier' if a < b else 'later'}"
 
 
 both_rise = all(
@@ -585,9 +718,7 @@ overfit = both_rise and all(
     c["train_last"].min() > c["val_mean"] for c in (small_c, mini_c)
 )
 overfitting = (
-    "Both models then overfit"
-    if overfit
-    else "Whether they overfit is mixed"
+    "Both models overfit" if overfit else "Whether they overfit is mixed"
 )
 if mini_c["val_step"] > small_c["val_step"]:
     jagged = f"""Mini-Xception's validation curve is the jagged one. A
@@ -598,7 +729,7 @@ those lag behind weights that are still moving fast.
 Two consequences. The checkpoint keeps the best of
 {len(histories["mini_xception"]["val_accuracy"])} jagged epochs, and picking a
 maximum over noisy scores on 400 photos flatters it (Mini-Xception:
-{mini_c["best"]:.1%} on validation at epoch {mini_c["best_epoch"]}). And
+{mini_c["best"]:.2%} on validation at epoch {mini_c["best_epoch"]}). And
 stopping at an unlucky epoch could have cost up to
 {100 * (mini_c["val_mean"] - mini_c["val_low"]):.1f} points against the
 last 20 epochs' mean: keeping the best epoch matters more here than for the
@@ -610,26 +741,49 @@ else:
         "The held-out photos on the next page, [What each ingredient buys]"
         "(../what-each-ingredient-buys/), give the fair comparison."
     )
-Markdown(
-    f"""When does each model reach 80% validation accuracy? One epoch's
-score on 400 photos is noisy, so the curve is first smoothed with a
-{SMOOTH}-epoch moving average (each epoch's score averaged with the four
-before it). Smoothed, the plain model reaches 80% at epoch
-{small_c["first_80"]} and Mini-Xception at epoch {mini_c["first_80"]}:
-{pace(mini_c["first_80"], small_c["first_80"], "epoch")}. The raw curve would
-say epoch {mini_c["first_80_raw"]} for Mini-Xception, but that is a single
-epoch: within the next five its validation accuracy falls to
-{mini_c["after_raw"]:.1%}. In time, the manifests record each run's total
-wall time, so at each run's mean epoch ({small_c["epoch_seconds"]:.1f} s for
-the plain model, {mini_c["epoch_seconds"]:.1f} s for Mini-Xception, on the
-same two-core CPU) the smoothed 80% came after about
-{small_c["minutes_80"]:.0f} minutes for the plain model and
-{mini_c["minutes_80"]:.0f} for Mini-Xception:
-{mini_c["minutes_80"] / small_c["minutes_80"]:.1f} times as long. (One run
-each: these are observations, not a test.)
 
-{overfitting}: over the last 20 epochs their training accuracy
-stays at {small_c["train_last"].min():.0%}–{small_c["train_last"].max():.0%}
+
+def order(row: dict) -> str:
+    """Which model reached the level first, in one cell of the table."""
+    a, b = row["mini_xception"], row["small_convnet"]
+    if a is None or b is None:
+        return "unreached"
+    return "mini" if a < b else "small" if b < a else "tie"
+
+
+orders = {order(row) for row in reached.values()} - {"unreached"}
+if len(orders) > 1:
+    (w1, l1), (w2, l2) = (
+        next(k for k, row in reached.items() if order(row) == side)
+        for side in ("mini", "small")
+    )
+    ordering = (
+        "Which model gets there first flips with the window and the level: "
+        f"with window {w1} at {l1:.0%}, epoch "
+        f"{reached[w1, l1]['mini_xception']} for Mini-Xception against "
+        f"{reached[w1, l1]['small_convnet']} for the plain model, but with "
+        f"window {w2} at {l2:.0%}, {reached[w2, l2]['mini_xception']} "
+        f"against {reached[w2, l2]['small_convnet']}. With one run each, "
+        "these curves cannot order the two models by speed"
+    )
+else:
+    ordering = (
+        "The order is the same for every window and level in the table, but "
+        "with one run each it is an observation, not a test"
+    )
+Markdown(
+    f"""{ordering}. The raw curve is noisier still: Mini-Xception's first
+touches 80% at epoch {mini_c["first_80_raw"]}, and within the next five
+epochs falls back to {mini_c["after_raw"]:.1%}. In wall time, each
+Mini-Xception epoch took {mini_c["epoch_seconds"] / small_c["epoch_seconds"]:.1f}
+times as long as the plain model's ({mini_c["epoch_seconds"]:.1f} s against
+{small_c["epoch_seconds"]:.1f} s, the mean over each run, on the same
+shared two-core CPU).
+
+{overfitting}: over the last 20 epochs their training accuracy (as Keras
+reports it, the mean over each epoch's batches with augmentation and dropout
+on, so not the accuracy of the final weights on those photos) stays at
+{small_c["train_last"].min():.0%}–{small_c["train_last"].max():.0%}
 (plain) and {mini_c["train_last"].min():.0%}–{mini_c["train_last"].max():.0%}
 (Mini-Xception), while validation accuracy averages {small_c["val_mean"]:.1%}
 and {mini_c["val_mean"]:.1%}, and validation loss
@@ -652,11 +806,22 @@ deviations are {100 * mini_c["val_std"]:.1f} and
 # How both models do on the 1,000 held-out photos, how far Mini-Xception's
 # P(dog) can be trusted, and what an ablation over seeds can say about each
 # ingredient: [What each ingredient buys](../what-each-ingredient-buys/).
-#
-# To train the listing above as here, compile it with
-# `optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]` and
-# fit with batches of 32 photos.
-#
+
+# %% tags=["prose"]
+Markdown(
+    f"""To train the listing above as here, compile it with
+`optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"]`
+(Keras's RMSprop defaults to a learning rate of
+{float(keras.optimizers.RMSprop().learning_rate.numpy()):g}, the recipe's
+{config["learning_rate"]:g}), and fit it
+for {config["epochs"]} epochs with batches of {config["batch_size"]} photos,
+{len(train_split.labels):,} for training and {n_val} for validation, passing
+`callbacks=[keras.callbacks.ModelCheckpoint(path, monitor="val_accuracy",
+save_best_only=True)]` to keep the epoch with the best validation accuracy
+(without `monitor`, the checkpoint keeps the lowest validation loss)."""
+)
+
+# %% [markdown]
 # ## Check yourself
 #
 # 1. `block5_sepconv2` takes 512 channels to 512 with a 3 × 3 kernel. How
@@ -697,7 +862,8 @@ stem's 32 channels, but still halves the feature maps).</li>
 first touches 80% at epoch {mini_c["first_80_raw"]}, but within the next five
 epochs it falls back to {mini_c["after_raw"]:.1%}. Averaged over {SMOOTH}
 epochs, the curve first reaches 80% at epoch {mini_c["first_80"]}, a figure
-that one lucky epoch cannot move by much.</li>
+that one lucky epoch cannot move by much (though the window and the level
+are choices of their own, as the table above shows).</li>
 </ol>
 </details>"""
 )
@@ -721,15 +887,18 @@ Markdown(
   operations that keep a per-channel constant a per-channel constant.
 - `plot_stages`, `model_diagram` and `plot_diagram` draw a model without
   Graphviz; `layer_graph` lists every layer and what it takes.
-- Separable convolutions make it cheap: regular convolutions in the same
-  places would need {mini_costs[1] / mini_costs[0]:.1f} times the parameters
-  and {mini_costs[3] / mini_costs[2]:.1f} times the multiply-adds; it has
+- Separable convolutions make it cheap in parameters and multiply-adds, not
+  in CPU time: regular convolutions in the same places would need
+  {mini_costs[1] / mini_costs[0]:.1f} times the parameters and
+  {mini_costs[3] / mini_costs[2]:.1f} times the multiply-adds; it has
   {mini_costs[0] / small_costs[0]:.2f} times the plain convnet's parameters
-  and needs {mini_costs[2] / small_costs[2]:.2f} times its multiply-adds.
-- Trained on the same photos with the same recipe, it reached 80% smoothed
-  validation accuracy at epoch {mini_c["first_80"]} against
-  {small_c["first_80"]}, but in {mini_c["minutes_80"]:.0f} minutes against
-  {small_c["minutes_80"]:.0f}. Its validation accuracy is
+  and needs {mini_costs[2] / small_costs[2]:.2f} times its multiply-adds, yet
+  each epoch took {mini_c["epoch_seconds"] / small_c["epoch_seconds"]:.1f}
+  times as long (one run each, on a shared CPU).
+- Trained on the same photos with the same recipe, one run each, the two
+  curves cannot be ordered by speed: which reaches a smoothed validation
+  accuracy first depends on the window and the level. Its validation
+  accuracy is
   {"the more" if mini_c["val_step"] > small_c["val_step"] else "no more"}
   jagged,
   so keep the best epoch and judge on held-out photos:

@@ -258,8 +258,6 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "0.01": "the standard deviation of the 'small' initial weights, a setting",
     },
     "part-a/mini-xception/": {
-        "1,600": "the training split, a setting of the recipe",
-        "10%": "the augmentation's rotation range, a setting",
         "1,000": "the held-out photos, the data set's validation/ folder",
     },
     "part-a/what-each-ingredient-buys/": {
