@@ -115,7 +115,8 @@ def _check_tabs(html: str) -> str:
     )
     # Each cell's code leaves the search index, in the tabs as elsewhere.
     searched = cell_markup.exclude_code_from_search(out)
-    assert searched.count("<pre data-search-exclude>") == 6
+    # Six cells' code, and the three that print: their printed output.
+    assert searched.count("<pre data-search-exclude>") == 9
     return out
 
 

@@ -587,7 +587,7 @@ def test_setup_fetches_the_photos_unless_a_folder_is_named(tmp_path, monkeypatch
     ]
 
 
-def test_code_inputs_are_left_out_of_the_search_index():
+def test_code_and_printed_output_are_left_out_of_the_search_index():
     from site_build.cell_markup import exclude_code_from_search
 
     page = (
@@ -595,13 +595,21 @@ def test_code_inputs_are_left_out_of_the_search_index():
         'jp-Cell-inputArea"><p>prose stays</p></div></div>'
         '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-inputWrapper">'
         '<div class="highlight-ipynb hl-python"><pre>x = 1</pre></div></div>'
-        '<div class="jp-Cell-outputWrapper"><pre>the output stays</pre></div></div>'
+        '<div class="jp-Cell-outputWrapper">'
+        '<div class="jp-RenderedText jp-OutputArea-output" '
+        'data-mime-type="text/plain" tabindex="0">\n<pre>printed 1\n</pre></div>'
+        '<div class="jp-RenderedMarkdown jp-OutputArea-output '
+        'jp-OutputArea-executeResult" data-mime-type="text/markdown" '
+        'tabindex="0"><p>written prose stays</p></div>'
+        "<pre>other markup stays</pre></div></div>"
     )
     marked = exclude_code_from_search(page)
-    assert marked.count("data-search-exclude") == 1
+    assert marked.count("data-search-exclude") == 2
     assert "<pre data-search-exclude>x = 1</pre>" in marked
+    assert "<pre data-search-exclude>printed 1\n</pre>" in marked
     assert "<p>prose stays</p>" in marked
-    assert "<pre>the output stays</pre>" in marked
+    assert "<p>written prose stays</p>" in marked
+    assert "<pre>other markup stays</pre>" in marked
 
 
 def _cell(classes: str, body: str) -> str:

@@ -53,16 +53,27 @@ COLLAPSE_OPEN = '<details class="mc-collapse"><summary>Show the code</summary>'
 # until the next end tag of the same name, so the mark goes on the innermost
 # block (a <div> would end at the first nested </div>).
 CODE_INPUT = re.compile(r'(<div class="highlight-ipynb hl-python"><pre)>')
+# Printed output (tables of numbers, shapes): what a reader searches for is in
+# the prose, and the printed text would make the index, which every page
+# loads, larger than the prose it serves.
+PRINTED_OUTPUT = re.compile(
+    r'(<div class="jp-RenderedText jp-OutputArea-output[^"]*" '
+    r'data-mime-type="text/plain"[^>]*>\s*<pre)>'
+)
 
 
 def exclude_code_from_search(html: str) -> str:
-    """Mark every code cell's source `data-search-exclude`, before indexing.
+    """Mark every code cell's source and printed output `data-search-exclude`.
+
+    Run before indexing. Prose that a cell writes (Markdown output) stays in
+    the index.
 
     Example:
         >>> exclude_code_from_search('<div class="highlight-ipynb hl-python"><pre>')
         '<div class="highlight-ipynb hl-python"><pre data-search-exclude>'
     """
-    return CODE_INPUT.sub(lambda m: m[1] + " data-search-exclude>", html)
+    html = CODE_INPUT.sub(lambda m: m[1] + " data-search-exclude>", html)
+    return PRINTED_OUTPUT.sub(lambda m: m[1] + " data-search-exclude>", html)
 
 
 def mark_cells(html: str) -> str:
