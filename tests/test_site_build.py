@@ -601,15 +601,16 @@ def test_code_and_printed_output_are_left_out_of_the_search_index():
         '<div class="jp-RenderedMarkdown jp-OutputArea-output '
         'jp-OutputArea-executeResult" data-mime-type="text/markdown" '
         'tabindex="0"><p>written prose stays</p></div>'
-        "<pre>other markup stays</pre></div></div>"
+        '<pre class="table">a folded table</pre></div></div>'
     )
     marked = exclude_code_from_search(page)
-    assert marked.count("data-search-exclude") == 2
+    assert marked.count("data-search-exclude") == 3
     assert "<pre data-search-exclude>x = 1</pre>" in marked
     assert "<pre data-search-exclude>printed 1\n</pre>" in marked
+    assert '<pre data-search-exclude class="table">a folded table</pre>' in marked
     assert "<p>prose stays</p>" in marked
     assert "<p>written prose stays</p>" in marked
-    assert "<pre>other markup stays</pre>" in marked
+    assert exclude_code_from_search(marked) == marked  # marked once only
 
 
 def _cell(classes: str, body: str) -> str:
@@ -661,3 +662,15 @@ def test_home_placeholders_get_their_pages_figures_or_fail():
         ValueError, match=r'"part-b/b.py" names no page .* pages with one: part-b/a.py'
     ):
         figures.fill('<img data-mc-figure-from="part-b/b.py">')
+
+
+def test_the_api_reference_tables_are_left_out_of_the_search_index():
+    from site_build.cell_markup import exclude_tables_from_search
+
+    page = '<p>summary stays</p><table class="field-list"><tr><td>x</td></tr></table>'
+    marked = exclude_tables_from_search(page)
+    assert marked == (
+        '<p>summary stays</p><table data-search-exclude class="field-list">'
+        "<tr><td>x</td></tr></table>"
+    )
+    assert exclude_tables_from_search(marked) == marked

@@ -82,8 +82,10 @@ def on_pre_page(page, config, files):
 
 def on_page_content(html, page, config, files):
     """Write the page's notebook from its source and its executed prose."""
+    if page.file.src_uri == "reference.md":
+        html = cell_markup.exclude_tables_from_search(html)
     if not page.file.src_uri.endswith(".py"):
-        return html
+        return cell_markup.exclude_code_from_search(html)
     build = config[CONFIG_KEY]
     build.home_figures.collect(page.file.src_uri, html)
     site_url = config["site_url"]

@@ -52,28 +52,40 @@ COLLAPSE_OPEN = '<details class="mc-collapse"><summary>Show the code</summary>'
 # The code's own <pre>: the theme's search parser skips an excluded element
 # until the next end tag of the same name, so the mark goes on the innermost
 # block (a <div> would end at the first nested </div>).
-CODE_INPUT = re.compile(r'(<div class="highlight-ipynb hl-python"><pre)>')
-# Printed output (tables of numbers, shapes): what a reader searches for is in
-# the prose, and the printed text would make the index, which every page
-# loads, larger than the prose it serves.
-PRINTED_OUTPUT = re.compile(
-    r'(<div class="jp-RenderedText jp-OutputArea-output[^"]*" '
-    r'data-mime-type="text/plain"[^>]*>\s*<pre)>'
-)
+# Every preformatted block: code cells, printed output, folded tables, the
+# API reference's examples. What a reader searches for is in the prose, and
+# the index, which every page loads (the lab's included), would otherwise
+# carry every listing and table of numbers.
+PREFORMATTED = re.compile(r"<pre(?=[\s>])(?![^>]*data-search-exclude)")
+
+
+TABLE = re.compile(r"<table(?=[\s>])(?![^>]*data-search-exclude)")
+
+
+def exclude_tables_from_search(html: str) -> str:
+    """Mark every `<table>` `data-search-exclude`: for the API reference.
+
+    Its tables list each function's parameters, returns and errors; the
+    search finds a function by its name and summary, and the index stays
+    small enough for the lab's first download.
+
+    Example:
+        >>> exclude_tables_from_search('<table class="field-list">')
+        '<table data-search-exclude class="field-list">'
+    """
+    return TABLE.sub("<table data-search-exclude", html)
 
 
 def exclude_code_from_search(html: str) -> str:
-    """Mark every code cell's source and printed output `data-search-exclude`.
+    """Mark every `<pre>` block `data-search-exclude`, before indexing.
 
-    Run before indexing. Prose that a cell writes (Markdown output) stays in
-    the index.
+    Prose stays in the index, including the prose that cells write.
 
     Example:
         >>> exclude_code_from_search('<div class="highlight-ipynb hl-python"><pre>')
         '<div class="highlight-ipynb hl-python"><pre data-search-exclude>'
     """
-    html = CODE_INPUT.sub(lambda m: m[1] + " data-search-exclude>", html)
-    return PRINTED_OUTPUT.sub(lambda m: m[1] + " data-search-exclude>", html)
+    return PREFORMATTED.sub("<pre data-search-exclude", html)
 
 
 def mark_cells(html: str) -> str:
