@@ -13,7 +13,8 @@ from modern_convnets.gradcam import (
 )
 from modern_convnets.graph import tap_model
 
-# The peak of "dog"'s map on one scale with "cat"'s (tiny model, seed 1).
+# The peak of "dog"'s map on one scale with "cat"'s (tiny model, seed 1, on
+# TensorFlow: Keras's seeded initialisers draw other weights on JAX and PyTorch).
 PEAK_DOG = 0.440
 
 
@@ -126,7 +127,7 @@ def test_sigmoid_classes_are_opposite_evidence(photos):
 
 
 def test_shared_scale_divides_every_map_by_the_batchs_largest_value(photos):
-    # Seed 1: the photo has positive evidence for both classes, more for "cat".
+    # Seed 1: the photo has positive evidence for both classes.
     model, features_model, head = _tiny("sigmoid", 1, seed=1)
     kernel = head.get_layer("predictions").kernel.numpy()
     features = keras.ops.convert_to_numpy(features_model(photos[:1], training=False))
@@ -137,12 +138,17 @@ def test_shared_scale_divides_every_map_by_the_batchs_largest_value(photos):
     limit = np.abs(signed).max()
     np.testing.assert_allclose(shared[0], np.maximum(signed, 0) / limit, atol=1e-5)
     np.testing.assert_allclose(shared[1], np.maximum(-signed, 0) / limit, atol=1e-5)
-    # "cat" peaks at 1; "dog" at its evidence's share of the cat's.
-    assert [round(float(p), 3) for p in shared.max(axis=(1, 2))] == [PEAK_DOG, 1.0]
+    # The stronger map peaks at 1, the other at its share of it.
+    peaks = [round(float(p), 3) for p in shared.max(axis=(1, 2))]
+    assert max(peaks) == 1.0
+    assert 0 < min(peaks) < 1
+    if keras.backend.backend() == "tensorflow":  # the seeded weights differ by backend
+        assert peaks == [PEAK_DOG, 1.0]
     # Each map divided by its own maximum: both peak at 1.
     each = gradcam(model, copies, layer_name="conv2", target=[1, 0])
     np.testing.assert_array_equal(each.max(axis=(1, 2)), [1.0, 1.0])
-    np.testing.assert_allclose(shared[0], each[0] * PEAK_DOG, atol=1e-3)
+    for i in (0, 1):
+        np.testing.assert_allclose(shared[i], each[i] * peaks[i], atol=1e-3)
 
 
 def test_saturated_softmax_still_gives_a_map():
