@@ -54,8 +54,9 @@ def test_every_drawing_module_is_searched():
         "plot_histories",
         "plot_runs",
         "plot_separable_vs_regular",
+        "plot_stages",
     } <= names
-    assert len(names) == 11
+    assert len(names) == 12
 
 
 @pytest.mark.parametrize("function", FIGURE_FUNCTIONS)
