@@ -22,7 +22,8 @@
 # You will learn:
 #
 # - Grad-CAM in plain Keras, step by step, from the gradients to the
-#   coloured overlay;
+#   coloured overlay, with the gradient taken in TensorFlow, JAX or PyTorch,
+#   and how far the three agree;
 # - how to reach a layer inside a nested pretrained model, and why the
 #   package differentiates the logit, the score *before* the sigmoid, rather
 #   than the probability;
@@ -42,19 +43,22 @@
 #   compares with Integrated Gradients on that test, for two baselines.
 
 # %% [markdown]
-# Cells marked **Copy this** are Grad-CAM in plain Keras and TensorFlow: they
-# run as pasted, one after the other, in a fresh Python session with the
-# photos where `MODERN_CONVNETS_DATA` points and two model files in the
-# working folder, [`mini_xception.keras`](../../models/mini_xception.keras)
-# and the transfer classifier's trained head,
+# Cells marked **Copy this** are Grad-CAM in plain Keras: they run as
+# pasted, one after the other, in a fresh Python session with the photos
+# where `MODERN_CONVNETS_DATA` points and two model files in the working
+# folder, [`mini_xception.keras`](../../models/mini_xception.keras) and the
+# transfer classifier's trained head,
 # [`xception_cats_vs_dogs.keras`](../../models/xception_cats_vs_dogs.keras).
-# The lecture names Grad-CAM without listing its code; these listings follow
-# the recipe of Selvaraju et al. (2017) in the steps of Keras's own example,
-# with one difference: Selvaraju et al. and Keras's example differentiate the
-# class score before the softmax (the example removes the last layer's
-# activation), while these listings, like Chollet's book, differentiate the
-# probability; the package returns to the logit. The other cells use this
-# package to check them and to go further.
+# The cells that take a gradient come in three tabs, one per Keras backend
+# (TensorFlow, JAX, PyTorch): pick the one `KERAS_BACKEND` names in your
+# session, and every listing on the site follows. The lecture names Grad-CAM
+# without listing its code; these listings follow the recipe of Selvaraju et
+# al. (2017) in the steps of Keras's own example, with one difference:
+# Selvaraju et al. and Keras's example differentiate the class score before
+# the softmax (the example removes the last layer's activation), while these
+# listings, like Chollet's book, differentiate the probability; the package
+# returns to the logit. The other cells use this package to check them and
+# to go further.
 #
 # ## Grad-CAM in plain Keras
 #
@@ -71,7 +75,6 @@ from pathlib import Path
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 
 model = keras.models.load_model("mini_xception.keras")
 data = (
@@ -83,7 +86,7 @@ img = keras.utils.load_img(
     img_path, target_size=(180, 180), interpolation="bilinear"
 )
 img_array = np.expand_dims(keras.utils.img_to_array(img), axis=0)
-print(f"P(dog) = {float(model(img_array, training=False)[0, 0]):.4f}")
+print(f"P(dog) = {model.predict(img_array, verbose=0)[0, 0]:.4f}")
 
 # %% [markdown]
 # The recipe: a model from the input to both the last feature maps and the
@@ -92,10 +95,37 @@ print(f"P(dog) = {float(model(img_array, training=False)[0, 0]):.4f}")
 # channels summed with those weights; negative values set to zero (they are
 # evidence *against* the class); divided by the maximum. The model has one
 # sigmoid output, P(dog), so the score for "dog" is P(dog) and for "cat"
-# 1 − P(dog):
+# 1 − P(dog). Everything but the gradient is the same on every backend,
+# written with `keras.ops`:
 
 
 # %% tags=["copy"]
+def weigh_channels(last_conv_layer_output, grads):
+    """The heatmap from the feature maps and the class score's gradient."""
+    pooled_grads = keras.ops.mean(grads, axis=(0, 1, 2))  # one per channel
+    heatmap = keras.ops.tensordot(
+        last_conv_layer_output[0], pooled_grads, 1
+    )
+    heatmap = keras.ops.maximum(heatmap, 0) / keras.ops.max(heatmap)
+    return keras.ops.convert_to_numpy(heatmap)
+
+
+# %% [markdown]
+# The gradient is where the backends differ. TensorFlow records the forward
+# pass on a `tf.GradientTape` and differentiates with respect to any tensor
+# computed on it, here the inner layer's output. PyTorch records it on the
+# tensors themselves (the weights require gradients, so the feature maps
+# carry a graph), and `torch.autograd.grad` reaches them as well. JAX
+# differentiates a *function* with respect to its *arguments* (`jax.grad`),
+# so the feature maps have to be an argument: the model is split at them
+# into a model up to them and a model of the layers after them (in the
+# Mini-Xception a chain: pooling, dropout, the Dense layer).
+
+
+# %% tags=["copy", "backend-tensorflow"]
+import tensorflow as tf
+
+
 def make_gradcam_heatmap(img_array, model, last_conv_layer_name, dog=True):
     grad_model = keras.Model(
         model.input,
@@ -108,13 +138,54 @@ def make_gradcam_heatmap(img_array, model, last_conv_layer_name, dog=True):
         )
         class_channel = preds[:, 0] if dog else 1 - preds[:, 0]
     grads = tape.gradient(class_channel, last_conv_layer_output)
-    pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
-    heatmap = last_conv_layer_output[0] @ pooled_grads[..., tf.newaxis]
-    heatmap = tf.squeeze(heatmap)
-    heatmap = tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)
-    return heatmap.numpy()
+    return weigh_channels(last_conv_layer_output, grads)
 
 
+# %% tags=["copy", "backend-jax", "skip-execution"]
+import jax
+
+
+def make_gradcam_heatmap(img_array, model, last_conv_layer_name, dog=True):
+    last_conv_layer = model.get_layer(last_conv_layer_name)
+    last_conv_layer_model = keras.Model(model.input, last_conv_layer.output)
+    classifier_input = keras.Input(shape=last_conv_layer.output.shape[1:])
+    x = classifier_input
+    for layer in model.layers[model.layers.index(last_conv_layer) + 1 :]:
+        x = layer(x)
+    classifier_model = keras.Model(classifier_input, x)
+
+    def class_score(last_conv_layer_output):
+        preds = classifier_model(last_conv_layer_output, training=False)
+        class_channel = preds[:, 0] if dog else 1 - preds[:, 0]
+        return class_channel.sum()
+
+    # training=False: without it, the augmentation layers would be active.
+    last_conv_layer_output = last_conv_layer_model(
+        img_array, training=False
+    )
+    grads = jax.grad(class_score)(last_conv_layer_output)
+    return weigh_channels(last_conv_layer_output, grads)
+
+
+# %% tags=["copy", "backend-torch", "skip-execution"]
+import torch
+
+
+def make_gradcam_heatmap(img_array, model, last_conv_layer_name, dog=True):
+    grad_model = keras.Model(
+        model.input,
+        [model.get_layer(last_conv_layer_name).output, model.output],
+    )
+    # training=False: without it, the augmentation layers would be active.
+    last_conv_layer_output, preds = grad_model(img_array, training=False)
+    class_channel = preds[:, 0] if dog else 1 - preds[:, 0]
+    (grads,) = torch.autograd.grad(
+        class_channel.sum(), last_conv_layer_output
+    )
+    return weigh_channels(last_conv_layer_output, grads)
+
+
+# %% tags=["copy"]
 heatmap = make_gradcam_heatmap(img_array, model, "block5_add", dog=False)
 print(heatmap.shape)
 
@@ -146,6 +217,7 @@ plt.show()
 import math
 import time
 
+import tensorflow as tf
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 from modern_convnets.autodiff import value_and_grad
@@ -224,9 +296,8 @@ base = keras.applications.xception.Xception(
 head = keras.models.load_model("xception_cats_vs_dogs.keras")
 
 inputs = keras.Input(shape=(299, 299, 3))
-x = layers.Rescaling(1 / 127.5, offset=-1)(
-    inputs
-)  # Xception's preprocessing
+# Xception's preprocessing: pixel values 0 to 255 onto -1 to 1.
+x = layers.Rescaling(1 / 127.5, offset=-1)(inputs)
 x = base(x)
 x = layers.GlobalAveragePooling2D()(x)
 model = keras.Model(inputs, head(x))
@@ -234,7 +305,7 @@ img = keras.utils.load_img(
     img_path, target_size=(299, 299), interpolation="bilinear"
 )
 img_array = np.expand_dims(keras.utils.img_to_array(img), axis=0)
-print(f"P(dog) = {float(model(img_array, training=False)[0, 0]):.4f}")
+print(f"P(dog) = {model.predict(img_array, verbose=0)[0, 0]:.4f}")
 
 # %% [markdown]
 # The classic recipe fails on this model: the last feature maps,
@@ -257,7 +328,8 @@ except ValueError as error:
 # The standard way around it splits the classifier in two at the feature
 # maps: a model from the base's input to the last feature maps, and a
 # classifier model from those maps to the prediction, made of the layers that
-# come after them. The tape then watches the feature maps between the two:
+# come after them. It is the form JAX needed above, and it works the same on
+# every backend:
 
 # %% tags=["copy"]
 last_conv_layer = base.get_layer("block14_sepconv2_act")
@@ -267,17 +339,39 @@ classifier_input = keras.Input(shape=last_conv_layer.output.shape[1:])
 x = layers.GlobalAveragePooling2D()(classifier_input)
 classifier_model = keras.Model(classifier_input, head(x))
 
+preprocessed = img_array / 127.5 - 1  # the Rescaling layer's job
+last_conv_layer_output = last_conv_layer_model(preprocessed)
+
+# %% [markdown]
+# The gradient of the "cat" score, 1 − P(dog), with respect to the feature
+# maps between the two models:
+
+# %% tags=["copy", "backend-tensorflow"]
 with tf.GradientTape() as tape:
-    preprocessed = img_array / 127.5 - 1
-    last_conv_layer_output = last_conv_layer_model(preprocessed)
     tape.watch(last_conv_layer_output)
     preds = classifier_model(last_conv_layer_output)
     class_channel = 1 - preds[:, 0]  # "cat"
 grads = tape.gradient(class_channel, last_conv_layer_output)
-pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
-heatmap = last_conv_layer_output[0] @ pooled_grads[..., tf.newaxis]
-heatmap = tf.squeeze(heatmap)
-heatmap = (tf.maximum(heatmap, 0) / tf.math.reduce_max(heatmap)).numpy()
+
+
+# %% tags=["copy", "backend-jax", "skip-execution"]
+def cat_score(last_conv_layer_output):
+    preds = classifier_model(last_conv_layer_output)
+    return (1 - preds[:, 0]).sum()
+
+
+grads = jax.grad(cat_score)(last_conv_layer_output)
+
+# %% tags=["copy", "backend-torch", "skip-execution"]
+# A leaf of its own, so that the gradient stops at the feature maps.
+last_conv_layer_output = last_conv_layer_output.detach().requires_grad_()
+preds = classifier_model(last_conv_layer_output)
+class_channel = 1 - preds[:, 0]  # "cat"
+class_channel.sum().backward()
+grads = last_conv_layer_output.grad
+
+# %% tags=["copy"]
+heatmap = weigh_channels(last_conv_layer_output, grads)
 
 plt.imshow(img)
 plt.imshow(heatmap, cmap="jet", alpha=0.4, extent=(0, 299, 299, 0))
@@ -305,6 +399,187 @@ print(layer_graph(model))
 ours = gradcam(model, img_array, target=0)[0]
 print(
     f"largest difference from the listing: {np.abs(ours - heatmap).max():.1e}"
+)
+
+# %% [markdown]
+# ## The same listings on three backends
+#
+# Do the three tabs compute the same maps? The page runs each backend's
+# listings in a fresh Python process with `KERAS_BACKEND` set (Keras picks
+# its backend once per process): the copy cells of that backend, as a reader
+# pastes them, read from this page's source, so the table below comes from
+# the listings shown. Each process then computes the classic recipe's map on
+# the Mini-Xception for 16 held-out photos, 8 cats and 8 dogs, each for its
+# own class, on the same pixels, loaded here once.
+
+# %%
+import jupytext
+from modern_convnets.listings import backend_code, run_listing
+
+page = jupytext.read(
+    os.environ.get("MODERN_CONVNETS_PAGE_SOURCE", "gradcam.py")
+)
+validation = data / "validation"
+photo_paths = [validation / f"cats/cat.{2000 + i}.jpg" for i in range(8)]
+photo_paths += [validation / f"dogs/dog.{2000 + i}.jpg" for i in range(8)]
+photos = np.stack(
+    [
+        keras.utils.img_to_array(
+            keras.utils.load_img(
+                path, target_size=(180, 180), interpolation="bilinear"
+            )
+        )
+        for path in photo_paths
+    ]
+)
+is_dog = np.array([path.parent.name == "dogs" for path in photo_paths])
+probe = """
+outputs["transfer"] = heatmap
+mini = keras.models.load_model("mini_xception.keras")
+outputs["p_dog"] = mini.predict(photos, verbose=0)[:, 0]
+outputs["classic"] = np.stack([
+    make_gradcam_heatmap(photo[None], mini, "block5_add", dog=bool(dog))
+    for photo, dog in zip(photos, is_dog)
+])
+"""
+listing_runs = {}
+for backend in ("tensorflow", "jax", "torch"):
+    start = time.perf_counter()
+    listing_runs[backend] = run_listing(
+        backend_code(page.cells, backend) + "\n" + probe,
+        backend,
+        {"photos": photos, "is_dog": is_dog},
+    )
+    print(f"{backend:<11} ran in {time.perf_counter() - start:.0f} s")
+
+# %% tags=["prose"]
+backend_names = {
+    "tensorflow": "TensorFlow",
+    "jax": "JAX",
+    "torch": "PyTorch",
+}
+pairs = [("tensorflow", "jax"), ("tensorflow", "torch"), ("jax", "torch")]
+classic = {b: run["classic"] for b, run in listing_runs.items()}
+lost = {
+    b: int(np.isnan(maps).any(axis=(1, 2)).sum())
+    for b, maps in classic.items()
+}
+kept = ~np.any(
+    [np.isnan(m).any(axis=(1, 2)) for m in classic.values()], axis=0
+)
+
+
+def peak_cells(maps):
+    return maps.reshape(len(maps), -1).argmax(axis=1)
+
+
+def largest(a, b):
+    return float(np.abs(a - b).max())
+
+
+same_peak = {
+    (a, b): int(
+        np.sum(peak_cells(classic[a][kept]) == peak_cells(classic[b][kept]))
+    )
+    for a, b in pairs
+}
+rows = {
+    "Mini-Xception, largest difference": [
+        f"{largest(classic[a][kept], classic[b][kept]):.1e}"
+        for a, b in pairs
+    ],
+    "Mini-Xception, same peak cell": [
+        f"{same_peak[a, b]} of {kept.sum()}" for a, b in pairs
+    ],
+    "transfer classifier, largest difference": [
+        f"{largest(listing_runs[a]['transfer'], listing_runs[b]['transfer']):.1e}"
+        for a, b in pairs
+    ],
+}
+header = " | ".join(
+    f"{backend_names[a]} and {backend_names[b]}" for a, b in pairs
+)
+table = "\n".join(
+    f"| {name} | " + " | ".join(cells) + " |"
+    for name, cells in rows.items()
+)
+worst = max(
+    max(largest(classic[a][kept], classic[b][kept]) for a, b in pairs),
+    max(
+        largest(listing_runs[a]["transfer"], listing_runs[b]["transfer"])
+        for a, b in pairs
+    ),
+)
+eps = np.finfo(np.float32).eps
+if min(same_peak.values()) == kept.sum():
+    peak_text = (
+        f"The cell each map puts first is the same on all three backends for "
+        f"all {kept.sum()} photos."
+    )
+else:
+    differ = np.zeros(kept.sum(), bool)
+    for a, b in pairs:
+        differ |= peak_cells(classic[a][kept]) != peak_cells(
+            classic[b][kept]
+        )
+    top_two = np.sort(
+        classic["tensorflow"][kept][differ].reshape(differ.sum(), -1)
+    )
+    gap = float((top_two[:, -1] - top_two[:, -2]).max())
+    peak_text = (
+        f"The cell each map puts first differs between backends on "
+        f"{differ.sum()} of {kept.sum()} photos; on those, the two highest "
+        f"cells are at most {gap:.1e} apart."
+    )
+lost_photos = [photo_paths[i].name for i in np.flatnonzero(~kept)]
+p_lost = listing_runs["tensorflow"]["p_dog"][~kept]
+if not lost_photos:
+    lost_text = (
+        f"No map of the {len(kept)} was lost to a saturated sigmoid on any "
+        "backend."
+    )
+else:
+    lost_text = (
+        f"{len(lost_photos)} of the {len(kept)} maps "
+        f"({', '.join(lost_photos)}) came out as 0 / 0 on "
+        + ", ".join(f"{backend_names[b]} ({n})" for b, n in lost.items())
+        + ": "
+        + (
+            "P(dog) is exactly 1 in float32 there, so the gradient of the "
+            "listing's score is zero everywhere (the sigmoid's limit, above)"
+            if np.all(p_lost == 1)
+            else f"P(dog) is {', '.join(f'{p:.7f}' for p in p_lost)} there"
+        )
+        + f"; the table compares the other {kept.sum()}."
+    )
+if worst < 1e-4:
+    verdict = (
+        f"The three backends give the same maps to within {worst:.1e}, on a "
+        f"scale of 0 to 1: about {worst / eps:.0f} times float32's relative "
+        f"precision ({eps:.1e}), differences of the size that float32 "
+        "rounding leaves in a deep network's long sums"
+    )
+else:
+    verdict = (
+        f"The backends' maps differ by up to {worst:.1e} on a scale of 0 to "
+        "1, more than float32 rounding alone leaves"
+    )
+Markdown(
+    f"""| Grad-CAM maps, scaled to 0–1 | {header} |
+|---|---|---|---|
+{table}
+
+*How far the three backends' listings agree on the same photos: the
+classic recipe on the Mini-Xception (16 held-out photos, each for its own
+class) and the split recipe on the transfer classifier (the cat above).*
+
+{verdict}. Float32 keeps 24 significant bits and its addition is not
+associative, so a sum of the same products taken in another order ends in
+other last bits. Each backend runs its own convolution kernels (JAX
+through XLA, TensorFlow and PyTorch through their own libraries, PyTorch
+with the channels first, so Keras transposes the image around each
+convolution), and each sums the gradient over the positions in its own
+order. {peak_text} {lost_text}"""
 )
 
 # %% [markdown]

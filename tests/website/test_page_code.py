@@ -224,9 +224,18 @@ BACKEND_COPY_PAGES = [
 ]
 
 
-def test_the_filters_listing_has_every_backend() -> None:
-    assert ("part-b/filters/", "jax") in BACKEND_COPY_PAGES
-    assert ("part-b/filters/", "torch") in BACKEND_COPY_PAGES
+@pytest.mark.parametrize(
+    "page",
+    [
+        "part-a/vanishing-gradients/",
+        "part-b/filters/",
+        "part-b/feature-visualisation/",
+        "part-b/gradcam/",
+    ],
+)
+def test_every_gradient_listing_has_every_backend(page: str) -> None:
+    assert (page, "jax") in BACKEND_COPY_PAGES
+    assert (page, "torch") in BACKEND_COPY_PAGES
 
 
 @pytest.mark.parametrize(("page", "backend"), BACKEND_COPY_PAGES)
