@@ -27,9 +27,18 @@
 # You will learn:
 #
 # - two measures of "the gradient at a layer" and why they can disagree;
+# - how to take every layer's weight gradient in a few lines of TensorFlow,
+#   JAX or PyTorch;
 # - how large both are, at initialisation, in a plain deep stack;
 # - how residual connections and batch normalisation change that;
 # - what the initial weights change: too small, Glorot's and He's.
+#
+# Cells marked **Copy this** are plain Keras: they run as pasted, one after
+# the other, in a fresh Python session. The listing that takes the gradient
+# comes in three tabs, one per Keras backend (TensorFlow, JAX and PyTorch),
+# for a session started with `KERAS_BACKEND` set to that backend; the cells
+# around it run on all three. The other cells use this package to check them
+# and to measure more.
 
 # %%
 # %matplotlib inline
@@ -115,6 +124,165 @@ def table(results: dict[str, dict[str, np.ndarray]], title: str) -> None:
                 ratio = m[key][0] / m[key][-1]
             print(f"  {label:<8}{row}{ratio:>10.1e}")
 
+
+# %% [markdown]
+# ## The weights' gradient in plain Keras
+#
+# Before the package measures anything, here is the measurement itself, as
+# a reader can paste it: the plain stack of the next section, 30 `Dense`
+# layers of 64 units with the sigmoid and Keras's default (Glorot-uniform)
+# initial weights, then a `Dense(1)` output, fixed by
+# `keras.utils.set_random_seed(0)`; and one batch of 64 random inputs and
+# targets, drawn with NumPy from seed 0.
+
+# %% tags=["copy"]
+import keras
+import numpy as np
+
+keras.utils.set_random_seed(0)
+model = keras.Sequential(name="plain")
+model.add(keras.Input(shape=(64,)))
+for i in range(1, 31):
+    model.add(
+        keras.layers.Dense(64, activation="sigmoid", name=f"dense{i}")
+    )
+model.add(keras.layers.Dense(1, name="head"))
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(64, 64)).astype("float32")
+y = rng.normal(size=(64, 1)).astype("float32")
+
+# %% [markdown]
+# `kernel_gradients` takes the gradient of the mean squared error with
+# respect to every trainable weight and keeps the kernels, W, leaving out
+# the biases. Each backend takes the gradient its own way. TensorFlow
+# records the forward pass on a `tf.GradientTape` and asks it for the
+# gradients. JAX differentiates a pure function (`jax.grad`): the weights go
+# in as its argument, and the model runs on them through `stateless_call`.
+# PyTorch records the computation on the weights themselves, and
+# `loss.backward()` leaves each gradient in its weight's `.grad`; those add
+# up from one call of `backward()` to the next, so `model.zero_grad()`
+# clears them first.
+
+# %% tags=["copy", "backend-tensorflow"]
+import tensorflow as tf
+
+
+def kernel_gradients(model, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_weights)
+    weights = zip(model.trainable_weights, grads, strict=True)
+    return [g for w, g in weights if w.name == "kernel"]
+
+
+# %% tags=["copy", "backend-jax", "skip-execution"]
+import jax
+import jax.numpy as jnp
+
+
+def kernel_gradients(model, x, y):
+    trainable = [w.value for w in model.trainable_weights]
+    non_trainable = [w.value for w in model.non_trainable_weights]
+
+    def loss(trainable):
+        prediction, _ = model.stateless_call(trainable, non_trainable, x)
+        return jnp.mean(jnp.square(prediction - y))
+
+    grads = jax.grad(loss)(trainable)
+    weights = zip(model.trainable_weights, grads, strict=True)
+    return [g for w, g in weights if w.name == "kernel"]
+
+
+# %% tags=["copy", "backend-torch", "skip-execution"]
+import torch
+
+
+def kernel_gradients(model, x, y):
+    model.zero_grad()
+    prediction = model(x)
+    y = torch.as_tensor(y, device=prediction.device)
+    loss = torch.mean(torch.square(prediction - y))
+    loss.backward()
+    return [
+        w.value.grad for w in model.trainable_weights if w.name == "kernel"
+    ]
+
+
+# %% [markdown]
+# Whatever the backend, `kernel_gradients` returns one float32 gradient per
+# layer, in the layers' order, and the rest is NumPy. Each gradient's
+# Euclidean norm is taken in float64 (the next section says why):
+
+# %% tags=["copy"]
+grads = kernel_gradients(model, x, y)
+norms = {}
+for layer, grad in zip(model.layers, grads, strict=True):
+    grad = keras.ops.convert_to_numpy(grad).astype("float64")
+    norms[layer.name] = np.linalg.norm(grad)
+for name in ("dense1", "dense15", "dense30", "head"):
+    print(f"{name:<9}‖∂L/∂W‖ = {norms[name]:.3e}")
+print(f"dense1 / dense30:    {norms['dense1'] / norms['dense30']:.2e}")
+
+# %% [markdown]
+# The rest of the page measures with this package's `kernel_gradient_norms`,
+# which takes the same gradient through `modern_convnets.autodiff`, and
+# builds its stacks with `deep_stack`. On the listing's model, and on the
+# package's plain stack:
+
+# %%
+package = kernel_gradient_norms(model, x, y)
+listing_gap = {n: abs(norms[n] - package[n]) / package[n] for n in package}
+listing_worst = max(listing_gap, key=listing_gap.get)
+stack = deep_stack(depth=DEPTH, width=WIDTH, seed=0)
+same_weights = all(
+    np.array_equal(a, b)
+    for a, b in zip(model.get_weights(), stack.get_weights(), strict=True)
+)
+stack_norms = kernel_gradient_norms(stack, x, y)
+stack_gap = max(abs(norms[n] - stack_norms[n]) / norms[n] for n in norms)
+print(
+    "listing and kernel_gradient_norms, largest relative difference: "
+    f"{listing_gap[listing_worst]:.1e} ({listing_worst})"
+)
+print(
+    f"the listing's initial weights are deep_stack(seed=0)'s: {same_weights}"
+)
+print(
+    "listing and deep_stack(seed=0), largest relative difference: "
+    f"{stack_gap:.1e}"
+)
+
+
+# %% tags=["prose"]
+def agreement(gap: float) -> str:
+    """How closely two sets of norms agree, in words."""
+    return "exactly" if gap == 0 else f"to within {gap:.1e}, relative"
+
+
+if same_weights:
+    weights_text = (
+        "`set_random_seed(0)` gives the listing the initial weights that "
+        "`deep_stack(seed=0)` draws for the plain stack, array for array, "
+        "and the two models' norms agree "
+        f"{agreement(stack_gap)}: the plain stack's ‖∂L/∂W‖ in the next "
+        "section's table are these norms."
+    )
+else:
+    weights_text = (
+        "`deep_stack(seed=0)` draws other initial weights than "
+        "`set_random_seed(0)` gives the listing, so the plain stack in the "
+        "next section's table has norms of its own, which differ from the "
+        f"listing's by up to {stack_gap:.0%}."
+    )
+Markdown(
+    f"""Layer 1's weights get a gradient
+{norms["dense1"] / norms["dense30"]:.1e} times as large as layer {DEPTH}'s.
+On the listing's model, `kernel_gradient_norms` agrees with the listing's
+norms {agreement(listing_gap[listing_worst])}. {weights_text} The page runs on
+TensorFlow; the last section before the questions runs the JAX and PyTorch
+tabs too and compares them."""
+)
 
 # %% tags=["prose"]
 Markdown(
@@ -501,6 +669,144 @@ layer 1's δ, as a multiple of layer {DEPTH}'s, goes from
 Glorot's and {share(sigmoid_delta_ratio[1.0])} at 1{grows}. {verdict} All of these
 are measurements of one batch at initialisation; nothing on this page is
 trained."""
+)
+
+# %% [markdown]
+# ## The same listing on three backends
+#
+# The three versions of `kernel_gradients` near the top of the page compute
+# the same gradients. To check, the page runs each in a fresh Python process
+# with `KERAS_BACKEND` set (Keras picks its backend once per process): the
+# copy cells of that backend, as a reader pastes them, and then, so that all
+# three start from the same numbers, `model.set_weights` with the initial
+# weights of this page's TensorFlow model, and `kernel_gradients` again. The
+# code each process runs is read from this page's source, so the table below
+# comes from the listings shown.
+
+# %%
+import os
+
+import jupytext
+from modern_convnets.listings import backend_code, run_listing
+
+page = jupytext.read(
+    os.environ.get("MODERN_CONVNETS_PAGE_SOURCE", "vanishing-gradients.py")
+)
+shared_weights = {f"w{i}": w for i, w in enumerate(model.get_weights())}
+probe = f"""
+outputs["seeded"] = np.array([norms[f"dense{{i}}"] for i in range(1, 31)])
+outputs["first_kernel"] = model.get_weights()[0]
+model.set_weights([{", ".join(shared_weights)}])
+grads = kernel_gradients(model, x, y)[:30]
+outputs["shared"] = np.array(
+    [np.linalg.norm(keras.ops.convert_to_numpy(g).astype("float64")) for g in grads]
+)
+"""
+runs = {
+    backend: run_listing(
+        backend_code(page.cells, backend) + "\n" + probe,
+        backend,
+        shared_weights,
+    )
+    for backend in ("tensorflow", "jax", "torch")
+}
+for backend, run in runs.items():
+    own, shared = run["seeded"], run["shared"]
+    print(
+        f"{backend:<11} dense1 / dense30: {own[0] / own[-1]:.2e} with its "
+        f"own seeded weights, {shared[0] / shared[-1]:.2e} with the shared ones"
+    )
+
+# %% tags=["prose"]
+names = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+pairs = [("tensorflow", "jax"), ("tensorflow", "torch"), ("jax", "torch")]
+shared = {b: runs[b]["shared"] for b in names}
+relative = {
+    (a, b): np.abs(shared[a] - shared[b]) / shared[a] for a, b in pairs
+}
+measures = {
+    "largest relative difference": lambda r: f"{r.max():.1e}",
+    "at layer": lambda r: f"{int(r.argmax()) + 1}",
+    "median over the layers": lambda r: f"{np.median(r):.1e}",
+}
+header = " | ".join(f"{names[a]} and {names[b]}" for a, b in pairs)
+rows = "\n".join(
+    f"| {measure} | "
+    + " | ".join(cell(relative[pair]) for pair in pairs)
+    + " |"
+    for measure, cell in measures.items()
+)
+worst_pair = max(pairs, key=lambda pair: relative[pair].max())
+worst = relative[worst_pair].max()
+worst_layer = int(relative[worst_pair].argmax()) + 1
+rounding = np.finfo(np.float32).eps / 2  # float32's relative rounding error
+lower = max(np.median(r[: DEPTH // 3]) for r in relative.values())
+upper = max(np.median(r[-(DEPTH // 3) :]) for r in relative.values())
+if worst == 0:
+    verdict = "The three listings give identical norms."
+elif worst < 1e-5:
+    verdict = (
+        f"The three listings agree to float32 rounding: the largest relative "
+        f"difference, {worst:.1e}, between {names[worst_pair[0]]} and "
+        f"{names[worst_pair[1]]} at layer {worst_layer}, is "
+        f"{worst / rounding:.0f} times the relative rounding error of one "
+        f"float32 operation ({rounding:.1e})."
+    )
+else:
+    verdict = (
+        f"The three listings differ by up to {worst:.1e} (relative), between "
+        f"{names[worst_pair[0]]} and {names[worst_pair[1]]} at layer "
+        f"{worst_layer}: {worst / rounding:.0f} times the relative rounding "
+        f"error of one float32 operation ({rounding:.1e})."
+    )
+growth = (
+    f" The differences are larger near the input: their median over layers "
+    f"1 to {DEPTH // 3} is at most {lower:.1e}, over the last {DEPTH // 3} "
+    f"layers at most {upper:.1e}; each layer's gradient is computed from the "
+    "one above it, and carries its rounding along."
+    if lower > upper
+    else ""
+)
+drawn = [
+    b
+    for b in ("jax", "torch")
+    if not np.array_equal(runs[b]["first_kernel"], shared_weights["w0"])
+]
+seeded = {b: runs[b]["seeded"][0] / runs[b]["seeded"][-1] for b in names}
+if drawn:
+    tabs = " and ".join(names[b] for b in drawn)
+    plural = "s" if len(drawn) > 1 else ""
+    seeded_text = f"""A reader who pastes the {tabs} tab{plural} sees other
+numbers than this page shows: the same `set_random_seed(0)` makes Keras
+draw the initial weights with each backend's own random-number generator,
+and layer 1's gradient, as a multiple of layer {DEPTH}'s, is
+{seeded["tensorflow"]:.1e} with TensorFlow's weights, {seeded["jax"]:.1e}
+with JAX's and {seeded["torch"]:.1e} with PyTorch's."""
+else:
+    seeded_text = (
+        "With `set_random_seed(0)` all three backends drew the same initial "
+        "weights."
+    )
+Markdown(
+    f"""| relative difference of ‖∂L/∂W‖ | {header} |
+|---|---|---|---|
+{rows}
+
+*Relative differences (divided by the first backend's value) between the
+norms of the {DEPTH} dense layers' weight gradients that the backends'
+listings compute with the same weights and the same batch.*
+
+{verdict} Float32 keeps 24 significant bits, and its addition is not
+associative: a sum of the same products in another order ends in other last
+bits. Each backend multiplies the matrices, forward and backward, with its
+own kernels, which sum the {WIDTH} products of each entry in their own
+order.{growth} The sigmoid is smooth, and nothing in this stack routes the
+gradient by a comparison, as a ReLU or a max pooling does (is a value above
+zero, which value is the largest), so a rounding difference cannot send the
+gradient down another path: the norms stay as close as the rounding leaves
+them.
+
+{seeded_text}"""
 )
 
 # %% [markdown]
