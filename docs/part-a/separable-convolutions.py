@@ -601,6 +601,170 @@ Markdown(
     "convnet, and writes more values per photo (the values column)."
 )
 
+# %% [markdown]
+# ### Measured here: one depthwise step, three implementations
+#
+# The library matters as much as the arithmetic. The depthwise step of a
+# separable convolution (one 3 × 3 filter per channel) is a grouped
+# convolution, one group per channel, and libraries implement it with very
+# different care. Here the same depthwise step, on the shape of
+# Mini-Xception's `block1_sepconv1` (a batch of 8), three ways: TensorFlow's
+# `tf.nn.depthwise_conv2d`, which Keras calls on TensorFlow; XLA's grouped
+# convolution (`jax.lax.conv_general_dilated` with one group per channel),
+# which Keras calls on JAX; and the same arithmetic written as nine shifted
+# multiply-adds, one per kernel position, which XLA compiles into one loop.
+# All three compute the same values with the same multiply-adds; each is
+# compiled (`tf.function`, `jax.jit`) and timed forward and for the gradient
+# with respect to its input, which backpropagation through the layer
+# computes, interleaved as above. `benchmarks/jax_depthwise.py` in the
+# repository measures more shapes, the kernel's gradient and XLA's settings.
+
+# %% tags=["collapse"]
+import jax
+import jax.numpy as jnp
+import tensorflow as tf
+
+layer = mini.get_layer("block1_sepconv1")
+height, width, channels = layer.input.shape[1:]
+x = rng.normal(size=(batch, height, width, channels)).astype("float32")
+kernel = rng.normal(size=(3, 3, channels)).astype("float32")
+cotangent = rng.normal(size=x.shape).astype("float32")  # weighs the output
+
+
+def xla_grouped(x, kernel):
+    return jax.lax.conv_general_dilated(
+        x,
+        kernel[:, :, None, :],  # height, width, 1 input, one per channel
+        window_strides=(1, 1),
+        padding="SAME",
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        feature_group_count=channels,
+    )
+
+
+def xla_shifted(x, kernel):
+    padded = jnp.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return sum(
+        padded[:, i : i + height, j : j + width, :] * kernel[i, j]
+        for i in range(3)
+        for j in range(3)
+    )
+
+
+def tf_depthwise(x, kernel):
+    return tf.nn.depthwise_conv2d(
+        x, kernel[:, :, :, None], strides=(1, 1, 1, 1), padding="SAME"
+    )
+
+
+def jax_input_gradient(f):
+    return jax.jit(jax.grad(lambda x, k: jnp.sum(f(x, k) * cotangent)))
+
+
+@tf.function
+def tf_input_gradient(x, kernel):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(tf_depthwise(x, kernel) * cotangent)
+    return tape.gradient(total, x)
+
+
+implementations = {
+    "TensorFlow": (
+        tf.function(tf_depthwise),
+        tf_input_gradient,
+        tf.constant,
+    ),
+    "XLA, grouped": (
+        jax.jit(xla_grouped),
+        jax_input_gradient(xla_grouped),
+        jnp.asarray,
+    ),
+    "XLA, shifted": (
+        jax.jit(xla_shifted),
+        jax_input_gradient(xla_shifted),
+        jnp.asarray,
+    ),
+}
+depthwise_times = {}  # (implementation, pass) -> seconds per repeat
+depthwise_results = {}
+for name, (forward, backward, to_array) in implementations.items():
+    args = (to_array(x), to_array(kernel))
+    depthwise_results[name] = [  # the first calls compile; untimed
+        np.asarray(forward(*args)),
+        np.asarray(backward(*args)),
+    ]
+for _ in range(repeats):
+    for name, (forward, backward, to_array) in implementations.items():
+        args = (to_array(x), to_array(kernel))
+        for mode, f in (("forward", forward), ("input gradient", backward)):
+            start = time.perf_counter()
+            np.asarray(f(*args))  # waits for the result
+            depthwise_times.setdefault((name, mode), []).append(
+                time.perf_counter() - start
+            )
+depthwise_gap = max(
+    np.abs(a - b).max() / np.abs(a).max()
+    for name in implementations
+    for a, b in zip(
+        depthwise_results["TensorFlow"],
+        depthwise_results[name],
+        strict=True,
+    )
+)
+print(
+    f"{layer.name}: {batch} × {height} × {width} × {channels}, "
+    f"{batch * height * width * channels * 9 / 1e6:.1f} M multiply-adds "
+    "forward"
+)
+print(
+    f"{'':<14}{'forward':>16}{'input gradient':>18}   ms, minimum (spread)"
+)
+for name in implementations:
+    cells = ""
+    for mode in ("forward", "input gradient"):
+        t = np.array(depthwise_times[name, mode]) * 1e3
+        cells += f"{t.min():>10.1f} ({np.ptp(t):>5.1f})"
+    print(f"{name:<14}{cells}")
+print(f"largest difference from TensorFlow, relative: {depthwise_gap:.1e}")
+
+# %% tags=["prose"]
+fastest = {
+    mode: min(min(depthwise_times[n, mode]) for n in implementations)
+    for mode in ("forward", "input gradient")
+}
+
+
+def depthwise_ratio(name, mode):
+    """How many times the fastest implementation's time `name` took."""
+    return min(depthwise_times[name, mode]) / fastest[mode]
+
+
+grouped = [depthwise_ratio("XLA, grouped", m) for m in fastest]
+shifted = [depthwise_ratio("XLA, shifted", m) for m in fastest]
+if min(grouped) > 2 and max(shifted) < min(grouped) / 2:
+    depthwise_text = (
+        f"XLA's grouped convolution took {min(grouped):.0f} to "
+        f"{max(grouped):.0f} times the fastest implementation's time, and "
+        "the shifted multiply-adds, compiled by the same XLA, "
+        f"{min(shifted):.1f} to {max(shifted):.1f} times: the same "
+        "arithmetic, and the cost decided by how the library carries it out. "
+        "It is the cause that the repository's `benchmarks/README.md` finds "
+        "for Keras on JAX taking longer than on TensorFlow for this guide's "
+        "separable models on a CPU."
+    )
+else:
+    depthwise_text = (
+        f"On this machine XLA's grouped convolution took {min(grouped):.1f} "
+        f"to {max(grouped):.1f} times the fastest implementation's time and "
+        f"the shifted multiply-adds {min(shifted):.1f} to "
+        f"{max(shifted):.1f} times."
+    )
+Markdown(
+    f"""The three agree to {depthwise_gap:.0e} (relative): float32 sums in
+another order. {depthwise_text}"""
+)
+
 # %% tags=["prose"]
 Markdown(
     f"""So what separable convolutions make cheaper is the parameters (what
