@@ -30,14 +30,16 @@
 #
 # You will learn:
 #
-# - the three changes, in one cell of plain TensorFlow: optimise the image's
-#   spectrum scaled by 1/frequency, in decorrelated colours, and make the
-#   pattern survive small random shifts (plus a fourth difference from the
-#   lecture's recipe: pixels bounded by a sigmoid);
-# - what they give on the same channels of ImageNet Xception as the lecture's
-#   recipe, for 64 and for 256 steps (with their measured cost), from
-#   `block3` to `block13`, beside the photos of the data set that excite each
-#   channel most;
+# - the three changes, in a few cells of plain Keras with the gradient step
+#   in TensorFlow, JAX or PyTorch: optimise the image's spectrum scaled by
+#   1/frequency, in decorrelated colours, and make the pattern survive small
+#   random shifts (plus a fourth difference from the lecture's recipe:
+#   pixels bounded by a sigmoid);
+# - whether the three backends reach the same image from the same start;
+# - what the three changes give on the same channels of ImageNet Xception
+#   as the lecture's recipe, for 64 and for 256 steps (with their measured
+#   cost), from `block3` to `block13`, beside the photos of the data set
+#   that excite each channel most;
 # - how to measure the result instead of judging it: the activation of the
 #   image *as displayed*, in units of the channel's spread over photos; the
 #   share of its energy at high frequencies; and how often a channel's
@@ -45,11 +47,15 @@
 # - what each ingredient contributes, and what still does not work.
 
 # %% [markdown]
-# The **Copy this** cell is plain Keras and TensorFlow: it runs as pasted in
-# a fresh Python session (it reads the ImageNet weights as the
-# [filters page](../filters/) does). The other cells use this package.
+# The **Copy this** cells are plain Keras: they run as pasted, one after the
+# other, in a fresh Python session (they read the ImageNet weights as the
+# [filters page](../filters/) does). Two pieces depend on the Keras backend,
+# the inverse Fourier transform and the gradient step; each comes in three
+# tabs, TensorFlow, JAX and PyTorch, for a session started with
+# `KERAS_BACKEND` set to that backend, and the cells around them run on all
+# three. The other cells use this package.
 #
-# ## Three changes, in plain TensorFlow
+# ## Three changes, in plain Keras
 #
 # 1. **Optimise the spectrum, not the pixels.** Plain gradient ascent changes
 #    every pixel independently, and nothing stops it from piling up detail at
@@ -82,14 +88,15 @@
 # recipes mixes the three changes with this bound on the pixels.
 #
 # Here is `block8_sepconv1`, filter 1, with Adam as the optimiser, as in the
-# references:
+# references. First the model, the 1/frequency scale of the spectrum and the
+# colour matrix:
+
 # %% tags=["copy"]
 import os
 
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 
 weights = os.environ.get("MODERN_CONVNETS_XCEPTION_WEIGHTS", "imagenet")
 model = keras.applications.xception.Xception(
@@ -103,54 +110,161 @@ fy = np.fft.fftfreq(size)[:, None]
 fx = np.fft.rfftfreq(size)[None, :]
 frequency = np.sqrt(fx**2 + fy**2)
 # 1/frequency (the constant term counts as the lowest frequency), × √(h·w)
-scale = tf.constant(size / np.maximum(frequency, 1 / size), tf.float32)
+scale = keras.ops.convert_to_tensor(
+    size / np.maximum(frequency, 1 / size), "float32"
+)
 colors = np.array(
     [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]]
 )
-colors = tf.constant(
-    (colors / np.linalg.norm(colors, axis=0).max()).T, tf.float32
+colors = keras.ops.convert_to_tensor(
+    (colors / np.linalg.norm(colors, axis=0).max()).T, "float32"
 )
 
+# %% [markdown]
+# The image is the inverse Fourier transform of the scaled spectrum.
+# `keras.ops` has a one-dimensional inverse real FFT (`irfft`) but no
+# two-dimensional one, so each backend's own comes in a tab; the three take
+# the real and imaginary parts of a half spectrum, `(…, size, size // 2 + 1)`,
+# and return `(…, size, size)`:
 
+# %% tags=["copy", "backend-tensorflow"]
+import tensorflow as tf
+
+
+def irfft2(real, imag):
+    return tf.signal.irfft2d(tf.complex(real, imag))
+
+
+# %% tags=["copy", "backend-jax", "skip-execution"]
+import jax
+import jax.numpy as jnp
+
+
+def irfft2(real, imag):
+    return jnp.fft.irfft2(real + 1j * imag)
+
+
+# %% tags=["copy", "backend-torch", "skip-execution"]
+import torch
+
+
+def irfft2(real, imag):
+    return torch.fft.irfft2(torch.complex(real, imag))
+
+
+# %% [markdown]
+# The rest of the image, the random shift, the start and the optimiser are
+# the same on every backend. The start and the shifts come from NumPy's
+# random generator (seed 0), so every backend starts from the same spectrum
+# and shifts the image the same way at every step:
+
+
+# %% tags=["copy"]
 def to_rgb(spectrum):
     """Real and imaginary parts, (2, 3, size, size // 2 + 1) → RGB image."""
-    image = tf.signal.irfft2d(
-        tf.complex(spectrum[0] * scale, spectrum[1] * scale)
+    image = irfft2(spectrum[0] * scale, spectrum[1] * scale)
+    image = keras.ops.transpose(image, (1, 2, 0)) / 4.0
+    return keras.ops.sigmoid(keras.ops.tensordot(image, colors, 1))
+
+
+def jitter(image, offset):
+    """Pad with grey, then crop back at `offset` (dy, dx, 0): a shift."""
+    image = keras.ops.pad(
+        image, [[8, 8], [8, 8], [0, 0]], constant_values=0.5
     )
-    image = tf.transpose(image, (1, 2, 0)) / 4.0
-    return tf.sigmoid(tf.tensordot(image, colors, 1))
+    return keras.ops.slice(image, offset, (size, size, 3))
 
 
-rng = tf.random.Generator.from_seed(0)  # the same image every run
-
-
-def jitter(image):
-    """Pad with grey, then crop back at a random offset: a random shift."""
-    image = tf.pad(image, [[8, 8], [8, 8], [0, 0]], constant_values=0.5)
-    seed = rng.make_seeds(1)[:, 0]
-    return tf.image.stateless_random_crop(image, (size, size, 3), seed)
-
-
-spectrum = tf.Variable(rng.normal((2, 3, size, size // 2 + 1), stddev=0.01))
+rng = np.random.default_rng(0)  # the same image every run
+start = rng.normal(0, 0.01, (2, 3, size, size // 2 + 1)).astype("float32")
+spectrum = keras.Variable(start, name="spectrum")
 optimizer = keras.optimizers.Adam(learning_rate=0.05)
+optimizer.build([spectrum])
+
+# %% [markdown]
+# The step scores the shifted image and moves the spectrum along the
+# gradient, each backend its own way. TensorFlow records the computation on
+# a `tf.GradientTape`, and `@tf.function` traces the step into a graph once:
+# the shift comes in as a tensor, so a new shift does not trace it again.
+# JAX differentiates a pure function (`jax.value_and_grad`): the model's
+# weights go in through `stateless_call`, the optimiser's state through
+# `stateless_apply`, and `jax.jit` compiles the step; the function around it
+# writes the new values back. PyTorch records the computation on the
+# spectrum's tensor, and `loss.backward()` leaves the gradient in its
+# `.grad`. All three minimise minus the mean activation with the same Keras
+# Adam:
 
 
+# %% tags=["copy", "backend-tensorflow"]
 @tf.function
-def ascent_step(filter_index):
+def ascent_step(offset, filter_index):
     with tf.GradientTape() as tape:
-        image = jitter(to_rgb(spectrum))
+        image = jitter(to_rgb(spectrum), offset)
         # Xception expects inputs in [-1, 1]
         activation = feature_extractor(image[None] * 2 - 1)
         loss = -tf.reduce_mean(activation[..., filter_index])
     gradient = tape.gradient(loss, spectrum)
-    optimizer.apply_gradients([(gradient, spectrum)])
+    optimizer.apply([gradient], [spectrum])
     return -loss
 
 
+# %% tags=["copy", "backend-jax", "skip-execution"]
+trainable = [v.value for v in feature_extractor.trainable_variables]
+non_trainable = [v.value for v in feature_extractor.non_trainable_variables]
+
+
+def compute_loss(values, offset, filter_index):
+    image = jitter(to_rgb(values), offset)
+    # Xception expects inputs in [-1, 1]
+    activation, _ = feature_extractor.stateless_call(
+        trainable, non_trainable, image[None] * 2 - 1
+    )
+    return -jnp.mean(activation[..., filter_index])
+
+
+@jax.jit
+def update(values, adam, offset, filter_index):
+    loss, gradient = jax.value_and_grad(compute_loss)(
+        values, offset, filter_index
+    )
+    (values,), adam = optimizer.stateless_apply(adam, [gradient], [values])
+    return values, adam, -loss
+
+
+def ascent_step(offset, filter_index):
+    adam = [v.value for v in optimizer.variables]
+    values, adam, activation = update(
+        spectrum.value, adam, offset, filter_index
+    )
+    spectrum.assign(values)
+    for variable, value in zip(optimizer.variables, adam, strict=True):
+        variable.assign(value)
+    return activation
+
+
+# %% tags=["copy", "backend-torch", "skip-execution"]
+def ascent_step(offset, filter_index):
+    image = jitter(to_rgb(spectrum), offset)
+    # Xception expects inputs in [-1, 1]
+    activation = feature_extractor(image[None] * 2 - 1)
+    loss = -torch.mean(activation[..., filter_index])
+    spectrum.value.grad = None  # backward() adds to what is there
+    loss.backward()
+    optimizer.apply([spectrum.value.grad], [spectrum])
+    return -loss.detach()
+
+
+# %% [markdown]
+# The loop draws each step's shift, −8 to 8 pixels down and across, and is
+# the same on every backend:
+
+# %% tags=["copy"]
 for _ in range(128):
-    activation = ascent_step(1)
+    dy, dx = rng.integers(0, 17, size=2)
+    offset = keras.ops.convert_to_tensor([dy, dx, 0], "int32")
+    activation = ascent_step(offset, 1)
 print(f"mean activation after 128 steps: {float(activation):.2f}")
-plt.imshow(to_rgb(spectrum).numpy())
+plt.imshow(keras.ops.convert_to_numpy(to_rgb(spectrum)))
 plt.title("block8_sepconv1, filter 1")
 plt.axis("off")
 plt.show()
@@ -167,13 +281,17 @@ plt.show()
 # Lucid's transformations (`Transforms`: pad, jitter, scale, rotate, jitter
 # again, from `modern_convnets.transforms`) and the objectives (`Recipe`),
 # and optimises a batch of channels with the package's one ascent loop
-# (`modern_convnets.ascent`). On the same spectrum it computes this image:
+# (`modern_convnets.ascent`). Its inverse Fourier transform is built from
+# the one-dimensional transforms of `keras.ops`
+# (`modern_convnets.parameterizations.irfft2`), so one implementation serves
+# every backend. On the same spectrum it computes this image:
 
 # %%
 from modern_convnets.preconditioned import Recipe
 
-ours = Recipe().image().to_unit(spectrum.numpy()[None])
-gap = np.abs(ours.numpy()[0] - to_rgb(spectrum).numpy()).max()
+ours = Recipe().image().to_unit(keras.ops.convert_to_numpy(spectrum)[None])
+listing = keras.ops.convert_to_numpy(to_rgb(spectrum))
+gap = np.abs(keras.ops.convert_to_numpy(ours)[0] - listing).max()
 print(f"largest difference from to_rgb: {gap:.1e} (pixel values in [0, 1])")
 
 # %% tags=["prose"]
@@ -184,6 +302,267 @@ Markdown(
         "below half a grey level (1/510): the same image once displayed"
         if gap < 1 / 510
         else "more than half a grey level: the two images differ visibly"
+    }."""
+)
+
+# %% [markdown]
+# ## The same listing on three backends
+#
+# The three versions of the listing compute the same ascent. To check, the
+# page runs each in a fresh Python process with `KERAS_BACKEND` set (Keras
+# picks its backend once per process): the copy cells of that backend, as a
+# reader pastes them, read from this page's source, so the numbers below
+# come from the listings shown. The three start from the same spectrum and
+# shift the image the same way at every step, since NumPy draws both from
+# seed 0. A few lines run before the loop wrap `ascent_step` to keep what
+# the first step saw and did: the mean activation of the start, the
+# spectrum and the image after it.
+
+# %%
+import jupytext
+from modern_convnets.listings import backend_code, run_listing
+
+page = jupytext.read(
+    os.environ.get(
+        "MODERN_CONVNETS_PAGE_SOURCE", "feature-visualisation.py"
+    )
+)
+loop = next(
+    i
+    for i, cell in enumerate(page.cells)
+    if "copy" in cell.metadata.get("tags", [])
+    and "ascent_step(offset, 1)" in cell.source
+)
+before_loop = """
+import time
+
+listing_step = ascent_step
+
+
+def ascent_step(offset, filter_index):
+    activation = listing_step(offset, filter_index)
+    if "after_1" not in outputs:
+        outputs["activation_0"] = keras.ops.convert_to_numpy(activation)
+        outputs["spectrum_1"] = keras.ops.convert_to_numpy(spectrum)
+        outputs["after_1"] = keras.ops.convert_to_numpy(to_rgb(spectrum))
+    return activation
+
+
+started = time.perf_counter()
+"""
+after_loop = """
+outputs["seconds"] = time.perf_counter() - started
+outputs["after_128"] = to_rgb(spectrum)
+outputs["activation"] = activation
+"""
+backend_runs = {
+    backend: run_listing(
+        backend_code(page.cells[:loop], backend)
+        + before_loop
+        + backend_code(page.cells[loop:], backend)
+        + after_loop,
+        backend,
+        {},
+    )
+    for backend in ("tensorflow", "jax", "torch")
+}
+print(
+    "mean activation   at the start   after 128 steps   (the loop's time)"
+)
+for backend, run in backend_runs.items():
+    print(
+        f"{backend:<11} {run['activation_0']:20.7f} {run['activation']:17.4f}"
+        f"   ({run['seconds']:.0f} s)"
+    )
+
+# %% [markdown]
+# How far apart can rounding alone push the gradient? A check on
+# TensorFlow, in this page's session: the gradient of the listing's
+# objective (unshifted) at its start, and again after moving every value of
+# the start to the neighbouring float32 number, up or down at random.
+
+
+# %%
+def objective_and_gradient(values):
+    """Mean activation of filter 1 on the unshifted image; its gradient."""
+    values = tf.constant(values)
+    with tf.GradientTape() as tape:
+        tape.watch(values)
+        image = jitter(to_rgb(values), tf.constant([8, 8, 0]))
+        activation = feature_extractor(image[None] * 2 - 1)
+        objective = tf.reduce_mean(activation[..., 1])
+    return float(objective), tape.gradient(objective, values).numpy()
+
+
+signs = np.random.default_rng(1).choice([-1, 1], start.shape)
+neighbour = (start * (1 + signs * np.finfo(np.float32).eps)).astype(
+    "float32"
+)
+objective_0, gradient_0 = objective_and_gradient(start)
+objective_1, gradient_1 = objective_and_gradient(neighbour)
+nudge_objective = abs(objective_1 - objective_0) / abs(objective_0)
+nudge_gradient = np.median(np.abs(gradient_1 - gradient_0)) / np.median(
+    np.abs(gradient_0)
+)
+nudge_flips = np.mean(gradient_0 * gradient_1 < 0)
+repeatable = np.array_equal(objective_and_gradient(start)[1], gradient_0)
+print(f"values moved: {np.mean(neighbour != start):.0%}")
+print(f"the same start twice gives the same gradient: {repeatable}")
+print(f"mean activation changed by {nudge_objective:.1e} of its size")
+print(
+    f"gradient changed by a median {nudge_gradient:.1e} of its median size; "
+    f"{nudge_flips:.4%} of its values changed sign"
+)
+
+# %% tags=["prose"]
+backend_names = {
+    "tensorflow": "TensorFlow",
+    "jax": "JAX",
+    "torch": "PyTorch",
+}
+backend_pairs = [
+    ("tensorflow", "jax"),
+    ("tensorflow", "torch"),
+    ("jax", "torch"),
+]
+backend_gaps = {
+    (a, b): {
+        key: np.abs(backend_runs[a][key] - backend_runs[b][key])
+        for key in ("after_1", "after_128")
+    }
+    for a, b in backend_pairs
+}
+# Adam's first step of each spectrum coefficient, on each backend.
+first_moves = {
+    backend: run["spectrum_1"] - start
+    for backend, run in backend_runs.items()
+}
+flipped = {
+    (a, b): np.mean(first_moves[a] * first_moves[b] < 0)
+    for a, b in backend_pairs
+}
+half_grey = 1 / 510
+backend_measures = {
+    "largest difference, 1 step": lambda g, _: f"{g['after_1'].max():.1e}",
+    "median difference, 1 step": (
+        lambda g, _: f"{np.median(g['after_1']):.1e}"
+    ),
+    "coefficients moved the other way, step 1": lambda _, f: f"{f:.2%}",
+    "largest difference, 128 steps": (
+        lambda g, _: f"{g['after_128'].max():.2f}"
+    ),
+    "median difference, 128 steps": (
+        lambda g, _: f"{np.median(g['after_128']):.3f}"
+    ),
+    "off by more than half a grey level, 128 steps": (
+        lambda g, _: f"{np.mean(g['after_128'] > half_grey):.0%}"
+    ),
+}
+header = " | ".join(
+    f"{backend_names[a]} and {backend_names[b]}" for a, b in backend_pairs
+)
+rows = "\n".join(
+    f"| {measure} | "
+    + " | ".join(
+        cell(backend_gaps[pair], flipped[pair]) for pair in backend_pairs
+    )
+    + " |"
+    for measure, cell in backend_measures.items()
+)
+largest_1 = max(g["after_1"].max() for g in backend_gaps.values())
+largest_128 = max(g["after_128"].max() for g in backend_gaps.values())
+median_128 = min(np.median(g["after_128"]) for g in backend_gaps.values())
+starts = [float(run["activation_0"]) for run in backend_runs.values()]
+start_gap = (max(starts) - min(starts)) / abs(np.mean(starts))
+finals = [float(run["activation"]) for run in backend_runs.values()]
+final_gap = (max(finals) - min(finals)) / np.mean(finals)
+closest = min(backend_pairs, key=lambda pair: flipped[pair])
+eps = np.finfo(np.float32).eps
+learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+step_share = np.median(np.abs(first_moves["tensorflow"])) / learning_rate
+first_step = (
+    f"After one step the images differ by at most {largest_1:.1e}, "
+    + (
+        "less than half a grey level: the same image once displayed."
+        if largest_1 < half_grey
+        else f"{largest_1 * 255:.1f} grey levels: close, but more than "
+        "float32 rounding of the image itself."
+    )
+)
+later = (
+    "the same image once displayed"
+    if largest_128 < half_grey
+    else "the same image with some pixels a grey level or more apart"
+    if median_128 < half_grey
+    else "three different images"
+)
+Markdown(
+    f"""| | {header} |
+|---|---|---|---|
+{rows}
+
+*Differences between the pixel values (0 to 1) that the backends' listings
+reach from the same start with the same shifts, and the share of spectrum
+coefficients that the first step moved up on one backend and down on the
+other.*
+
+{first_step} The forward passes agree {
+        "to float32 rounding" if start_gap < 1e-5 else "less closely"
+    }: the three mean
+activations of the start differ by {start_gap:.1e} of their size. Float32
+keeps 24 significant bits, its addition is not associative, and each
+backend sums in its own order with its own FFT and convolution kernels.
+{
+        "The gradients differ by more, as the third row of the table shows."
+        if max(flipped.values()) > 0
+        else "The gradients agree closely enough that no coefficient's first "
+        "step went different ways."
+    } Up to
+`block8` the network is linear between
+its comparisons (convolutions, batch normalisation with fixed statistics,
+sums), and its ReLUs and max poolings route the gradient by comparisons:
+is a value above zero, which value of a window is the largest. Where
+rounding flips a comparison, the gradient takes another path. The check
+above shows how much that weighs on TensorFlow alone: moving every value of
+the start to its neighbouring float32 number {
+        "leaves the mean activation exactly as it was"
+        if nudge_objective == 0
+        else f"changes the mean activation by {nudge_objective:.1e} of its size"
+    } but changes the gradient by a median
+{nudge_gradient:.1e} of its median size, and turns the sign of
+{nudge_flips:.4%} of its values. Were no comparison flipped, the gradient
+would change only through the sigmoid's slope and the rounding in the
+Fourier transform, by a small multiple of float32's relative precision,
+{eps:.1e}. {
+        "Computed twice from the same start, the gradient comes out identical: "
+        "the change is the nudge's doing, not the machine's."
+        if repeatable
+        else "Computed twice from the same start, the gradient is not identical "
+        "either: TensorFlow's kernels are not deterministic here, so this check "
+        "mixes the nudge with that."
+    }
+
+Adam then divides each coefficient's step by the size of its own gradient:
+the first step moved the median coefficient by {step_share:.0%} of the
+learning rate, whatever the size of its gradient. Small differences in a
+gradient's size thus hardly change the step, but a difference in its sign
+does: a coefficient whose gradient is near zero can have it positive on one
+backend and negative on another, and then moves up on one and down on the
+other. The table counts them ({backend_names[closest[0]]} and
+{backend_names[closest[1]]} agree most). Each step starts from the last
+one's result, so the differences grow: after 128 steps they are up to
+{largest_128:.2f} on a scale of 0 to 1: {later}. The mean activations after
+128 steps ({
+        ", ".join(
+            f"{backend_names[b]} {a:.2f}"
+            for b, a in zip(backend_runs, finals, strict=True)
+        )
+    }) are {final_gap:.1%} apart{
+        ": about the same height, reached along paths that rounding has "
+        "pulled apart"
+        if final_gap < 0.05
+        else ": rounding changed how far the ascent climbed, not only where "
+        "it went"
     }."""
 )
 
