@@ -50,19 +50,22 @@
 # transfer classifier's trained head,
 # [`xception_cats_vs_dogs.keras`](../../models/xception_cats_vs_dogs.keras).
 # The cells that take a gradient come in three tabs, one per Keras backend
-# (TensorFlow, JAX, PyTorch): pick the one `KERAS_BACKEND` names in your
-# session, and every listing on the site follows. The lecture names Grad-CAM
+# (TensorFlow, JAX, PyTorch): choose the tab of the backend that
+# `keras.backend.backend()` reports in your session, and paste only that tab
+# of each group (choosing a tab switches every listing on the site, and the
+# browser remembers the choice). The lecture names Grad-CAM
 # without listing its code; these listings follow the recipe of Selvaraju et
 # al. (2017) in the steps of Keras's own example, with one difference:
 # Selvaraju et al. and Keras's example differentiate the class score before
 # the softmax (the example removes the last layer's activation), while these
 # listings, like Chollet's book, differentiate the probability; the package
-# returns to the logit. The other cells use this package to check them and
-# to go further.
+# returns to the logit. The other cells use this package, on TensorFlow, to
+# check them and to go further.
 #
 # ## Grad-CAM in plain Keras
 #
-# Start with a model whose layers all sit at the top level: the
+# Start with a model whose last feature maps sit at its top level (its only
+# nested model is the augmentation block at the input): the
 # [Mini-Xception](../../part-a/mini-xception/) of Part A. Its last layer with
 # a spatial layout is `block5_add`, just before global average pooling. Load
 # it and a held-out cat at 180 × 180, resized bilinearly as in training
@@ -106,6 +109,8 @@ def weigh_channels(last_conv_layer_output, grads):
     heatmap = keras.ops.tensordot(
         last_conv_layer_output[0], pooled_grads, 1
     )
+    # 0 / 0, a map of NaN, where the score's gradient is all zero: see the
+    # saturated sigmoid below.
     heatmap = keras.ops.maximum(heatmap, 0) / keras.ops.max(heatmap)
     return keras.ops.convert_to_numpy(heatmap)
 
@@ -114,12 +119,14 @@ def weigh_channels(last_conv_layer_output, grads):
 # The gradient is where the backends differ. TensorFlow records the forward
 # pass on a `tf.GradientTape` and differentiates with respect to any tensor
 # computed on it, here the inner layer's output. PyTorch records it on the
-# tensors themselves (the weights require gradients, so the feature maps
-# carry a graph), and `torch.autograd.grad` reaches them as well. JAX
-# differentiates a *function* with respect to its *arguments* (`jax.grad`),
-# so the feature maps have to be an argument: the model is split at them
-# into a model up to them and a model of the layers after them (in the
-# Mini-Xception a chain: pooling, dropout, the Dense layer).
+# tensors themselves, wherever one of them requires a gradient: the listing
+# asks that of the input, so that the record exists even if the model's
+# weights are frozen, and `torch.autograd.grad` then reaches the inner
+# layer's output. JAX differentiates a *function* with respect to its
+# *arguments* (`jax.grad`), so the feature maps have to be an argument: the
+# model is split at them into a model up to them and a model from them to
+# the prediction, which Keras builds from the same layers
+# (`keras.Model(layer.output, model.output)`).
 
 
 # %% tags=["copy", "backend-tensorflow"]
@@ -148,11 +155,7 @@ import jax
 def make_gradcam_heatmap(img_array, model, last_conv_layer_name, dog=True):
     last_conv_layer = model.get_layer(last_conv_layer_name)
     last_conv_layer_model = keras.Model(model.input, last_conv_layer.output)
-    classifier_input = keras.Input(shape=last_conv_layer.output.shape[1:])
-    x = classifier_input
-    for layer in model.layers[model.layers.index(last_conv_layer) + 1 :]:
-        x = layer(x)
-    classifier_model = keras.Model(classifier_input, x)
+    classifier_model = keras.Model(last_conv_layer.output, model.output)
 
     def class_score(last_conv_layer_output):
         preds = classifier_model(last_conv_layer_output, training=False)
@@ -176,8 +179,10 @@ def make_gradcam_heatmap(img_array, model, last_conv_layer_name, dog=True):
         model.input,
         [model.get_layer(last_conv_layer_name).output, model.output],
     )
+    # Recorded from the input on, even if the weights are frozen.
+    img_tensor = keras.ops.convert_to_tensor(img_array).requires_grad_()
     # training=False: without it, the augmentation layers would be active.
-    last_conv_layer_output, preds = grad_model(img_array, training=False)
+    last_conv_layer_output, preds = grad_model(img_tensor, training=False)
     class_channel = preds[:, 0] if dog else 1 - preds[:, 0]
     (grads,) = torch.autograd.grad(
         class_channel.sum(), last_conv_layer_output
@@ -293,6 +298,7 @@ weights = os.environ.get("MODERN_CONVNETS_XCEPTION_WEIGHTS", "imagenet")
 base = keras.applications.xception.Xception(
     weights=weights, include_top=False
 )
+base.trainable = False  # frozen: only the head was trained
 head = keras.models.load_model("xception_cats_vs_dogs.keras")
 
 inputs = keras.Input(shape=(299, 299, 3))
@@ -328,8 +334,11 @@ except ValueError as error:
 # The standard way around it splits the classifier in two at the feature
 # maps: a model from the base's input to the last feature maps, and a
 # classifier model from those maps to the prediction, made of the layers that
-# come after them. It is the form JAX needed above, and it works the same on
-# every backend:
+# come after them. `keras.Model(layer.output, model.output)`, which built
+# the JAX tab's second model above, does not work here: the layers after the
+# feature maps belong to two graphs, `base`'s and the classifier's. So the
+# second model is written out again, from a new input of the feature maps'
+# shape:
 
 # %% tags=["copy"]
 last_conv_layer = base.get_layer("block14_sepconv2_act")
@@ -344,7 +353,12 @@ last_conv_layer_output = last_conv_layer_model(preprocessed)
 
 # %% [markdown]
 # The gradient of the "cat" score, 1 − P(dog), with respect to the feature
-# maps between the two models:
+# maps between the two models. They were computed before the gradient is
+# asked for, so each backend is told to start from them: TensorFlow's tape
+# must `watch` them (it records only what it watches or what is a trainable
+# variable); PyTorch needs them as a new leaf that requires a gradient,
+# detached from the computation that made them; JAX takes them as the
+# argument of the function it differentiates.
 
 # %% tags=["copy", "backend-tensorflow"]
 with tf.GradientTape() as tape:
@@ -363,12 +377,10 @@ def cat_score(last_conv_layer_output):
 grads = jax.grad(cat_score)(last_conv_layer_output)
 
 # %% tags=["copy", "backend-torch", "skip-execution"]
-# A leaf of its own, so that the gradient stops at the feature maps.
 last_conv_layer_output = last_conv_layer_output.detach().requires_grad_()
 preds = classifier_model(last_conv_layer_output)
 class_channel = 1 - preds[:, 0]  # "cat"
-class_channel.sum().backward()
-grads = last_conv_layer_output.grad
+(grads,) = torch.autograd.grad(class_channel.sum(), last_conv_layer_output)
 
 # %% tags=["copy"]
 heatmap = weigh_channels(last_conv_layer_output, grads)
@@ -380,13 +392,14 @@ plt.axis("off")
 plt.show()
 
 # %% [markdown]
-# The split needs the layers after the feature maps written out again, and a
-# different split for every layer. `modern_convnets.graph.tap_model` does it
-# in general: it runs the classifier's layers again on a fresh input,
-# stepping *into* `xception` and keeping the requested output on the way, so
-# `gradcam` takes the nested classifier as it is. The package's copy of this
-# classifier (`load_trained("xception_cats_vs_dogs")`, the same base and
-# head) gives the same map:
+# In a nested model, the split needs the layers after the feature maps
+# written out again, and a different split for every layer.
+# `modern_convnets.graph.tap_model` does it in general: it runs the
+# classifier's layers again on a fresh input, stepping *into* `xception`
+# and keeping the requested output on the way, so `gradcam` takes the
+# nested classifier as it is. The package's copy of this classifier
+# (`load_trained("xception_cats_vs_dogs")`, the same base and head) gives
+# the same map:
 
 # %%
 model = load_trained("xception_cats_vs_dogs")
@@ -410,7 +423,13 @@ print(
 # pastes them, read from this page's source, so the table below comes from
 # the listings shown. Each process then computes the classic recipe's map on
 # the Mini-Xception for 16 held-out photos, 8 cats and 8 dogs, each for its
-# own class, on the same pixels, loaded here once.
+# own class, on the same pixels, loaded here once. As a yardstick for
+# rounding, TensorFlow runs once more with oneDNN's optimised kernels
+# switched off (`TF_ENABLE_ONEDNN_OPTS=0`): the same backend and the same
+# arithmetic, carried out by other kernels. A process's time includes
+# starting Python, importing its backend and building Xception with its
+# ImageNet weights, so it says what the check costs the build, not how fast
+# a backend is (the repository's `benchmarks/README.md` measures that).
 
 # %%
 import jupytext
@@ -443,14 +462,23 @@ outputs["classic"] = np.stack([
 ])
 """
 listing_runs = {}
-for backend in ("tensorflow", "jax", "torch"):
+for run, backend, onednn in (
+    ("tensorflow", "tensorflow", "1"),
+    ("jax", "jax", "1"),
+    ("torch", "torch", "1"),
+    ("tensorflow, oneDNN off", "tensorflow", "0"),
+):
     start = time.perf_counter()
-    listing_runs[backend] = run_listing(
-        backend_code(page.cells, backend) + "\n" + probe,
-        backend,
-        {"photos": photos, "is_dog": is_dog},
-    )
-    print(f"{backend:<11} ran in {time.perf_counter() - start:.0f} s")
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = onednn  # read by TensorFlow only
+    try:
+        listing_runs[run] = run_listing(
+            backend_code(page.cells, backend) + "\n" + probe,
+            backend,
+            {"photos": photos, "is_dog": is_dog},
+        )
+    finally:
+        del os.environ["TF_ENABLE_ONEDNN_OPTS"]
+    print(f"{run:<23} ran in {time.perf_counter() - start:.0f} s")
 
 # %% tags=["prose"]
 backend_names = {
@@ -460,13 +488,10 @@ backend_names = {
 }
 pairs = [("tensorflow", "jax"), ("tensorflow", "torch"), ("jax", "torch")]
 classic = {b: run["classic"] for b, run in listing_runs.items()}
-lost = {
-    b: int(np.isnan(maps).any(axis=(1, 2)).sum())
-    for b, maps in classic.items()
+is_lost = {
+    b: np.isnan(maps).any(axis=(1, 2)) for b, maps in classic.items()
 }
-kept = ~np.any(
-    [np.isnan(m).any(axis=(1, 2)) for m in classic.values()], axis=0
-)
+kept = ~np.any(list(is_lost.values()), axis=0)
 
 
 def peak_cells(maps):
@@ -477,6 +502,14 @@ def largest(a, b):
     return float(np.abs(a - b).max())
 
 
+def classic_gap(a, b):
+    return largest(classic[a][kept], classic[b][kept])
+
+
+def transfer_gap(a, b):
+    return largest(listing_runs[a]["transfer"], listing_runs[b]["transfer"])
+
+
 same_peak = {
     (a, b): int(
         np.sum(peak_cells(classic[a][kept]) == peak_cells(classic[b][kept]))
@@ -485,15 +518,13 @@ same_peak = {
 }
 rows = {
     "Mini-Xception, largest difference": [
-        f"{largest(classic[a][kept], classic[b][kept]):.1e}"
-        for a, b in pairs
+        f"{classic_gap(a, b):.1e}" for a, b in pairs
     ],
     "Mini-Xception, same peak cell": [
         f"{same_peak[a, b]} of {kept.sum()}" for a, b in pairs
     ],
     "transfer classifier, largest difference": [
-        f"{largest(listing_runs[a]['transfer'], listing_runs[b]['transfer']):.1e}"
-        for a, b in pairs
+        f"{transfer_gap(a, b):.1e}" for a, b in pairs
     ],
 }
 header = " | ".join(
@@ -503,18 +534,16 @@ table = "\n".join(
     f"| {name} | " + " | ".join(cells) + " |"
     for name, cells in rows.items()
 )
-worst = max(
-    max(largest(classic[a][kept], classic[b][kept]) for a, b in pairs),
-    max(
-        largest(listing_runs[a]["transfer"], listing_runs[b]["transfer"])
-        for a, b in pairs
-    ),
+worst = max(max(classic_gap(*pair), transfer_gap(*pair)) for pair in pairs)
+yardstick = max(
+    classic_gap("tensorflow", "tensorflow, oneDNN off"),
+    transfer_gap("tensorflow", "tensorflow, oneDNN off"),
 )
 eps = np.finfo(np.float32).eps
 if min(same_peak.values()) == kept.sum():
     peak_text = (
-        f"The cell each map puts first is the same on all three backends for "
-        f"all {kept.sum()} photos."
+        f"The peak cell is the same on all three backends for all "
+        f"{kept.sum()} photos."
     )
 else:
     differ = np.zeros(kept.sum(), bool)
@@ -527,42 +556,53 @@ else:
     )
     gap = float((top_two[:, -1] - top_two[:, -2]).max())
     peak_text = (
-        f"The cell each map puts first differs between backends on "
-        f"{differ.sum()} of {kept.sum()} photos; on those, the two highest "
-        f"cells are at most {gap:.1e} apart."
+        f"The peak cell differs between backends on {differ.sum()} of "
+        f"{kept.sum()} photos; on those, the two highest cells are at most "
+        f"{gap:.1e} apart."
     )
-lost_photos = [photo_paths[i].name for i in np.flatnonzero(~kept)]
-p_lost = listing_runs["tensorflow"]["p_dog"][~kept]
-if not lost_photos:
-    lost_text = (
-        f"No map of the {len(kept)} was lost to a saturated sigmoid on any "
-        "backend."
-    )
+lost_names = [photo_paths[i].name for i in np.flatnonzero(~kept)]
+same_lost = all(
+    np.array_equal(m, is_lost["tensorflow"]) for m in is_lost.values()
+)
+p_lost = np.stack([run["p_dog"][~kept] for run in listing_runs.values()])
+if not lost_names:
+    lost_text = f"No map of the {len(kept)} came out as NaN on any backend."
 else:
-    lost_text = (
-        f"{len(lost_photos)} of the {len(kept)} maps "
-        f"({', '.join(lost_photos)}) came out as 0 / 0 on "
-        + ", ".join(f"{backend_names[b]} ({n})" for b, n in lost.items())
-        + ": "
-        + (
-            "P(dog) is exactly 1 in float32 there, so the gradient of the "
-            "listing's score is zero everywhere (the sigmoid's limit, above)"
-            if np.all(p_lost == 1)
-            else f"P(dog) is {', '.join(f'{p:.7f}' for p in p_lost)} there"
-        )
-        + f"; the table compares the other {kept.sum()}."
+    where = (
+        "on all three backends" if same_lost else "on at least one backend"
     )
-if worst < 1e-4:
+    lost_text = (
+        f"{len(lost_names)} of the {len(kept)} maps "
+        f"({', '.join(lost_names)}) came out as NaN (0 / 0) {where}, so "
+        f"the Mini-Xception rows compare the other {kept.sum()}: "
+        + (
+            "P(dog) is exactly 1 in float32 there on every backend, so the "
+            "gradient of the listing's score is zero everywhere (the "
+            "sigmoid's limit, above)."
+            if np.all(p_lost == 1)
+            else "P(dog) there is "
+            + ", ".join(f"{v:.7f}" for v in p_lost.ravel())
+            + "."
+        )
+    )
+if worst <= 2 * yardstick:
     verdict = (
         f"The three backends give the same maps to within {worst:.1e}, on a "
-        f"scale of 0 to 1: about {worst / eps:.0f} times float32's relative "
-        f"precision ({eps:.1e}), differences of the size that float32 "
-        "rounding leaves in a deep network's long sums"
+        f"scale of 0 to 1 ({worst / eps:.0f} times float32's machine "
+        f"epsilon, {eps:.1e}). TensorFlow alone, with oneDNN's kernels "
+        f"switched off, moves its own maps by up to {yardstick:.1e}: the "
+        "same arithmetic on other kernels differs from itself by as much as "
+        "the backends differ from each other, within a factor of two. "
+        "Float32 keeps 24 significant bits and its addition is not "
+        "associative, so the same products summed in another order end in "
+        "other last bits, and each kernel orders its sums its own way"
     )
 else:
     verdict = (
         f"The backends' maps differ by up to {worst:.1e} on a scale of 0 to "
-        "1, more than float32 rounding alone leaves"
+        f"1, more than twice the {yardstick:.1e} by which TensorFlow's own "
+        "maps move when oneDNN's kernels are switched off: more than the "
+        "order of float32 sums explains on this evidence"
     )
 Markdown(
     f"""| Grad-CAM maps, scaled to 0–1 | {header} |
@@ -570,16 +610,15 @@ Markdown(
 {table}
 
 *How far the three backends' listings agree on the same photos: the
-classic recipe on the Mini-Xception (16 held-out photos, each for its own
-class) and the split recipe on the transfer classifier (the cat above).*
+classic recipe on the Mini-Xception ({kept.sum()} of 16 held-out photos,
+each for its own class) and the split recipe on the transfer classifier
+(the cat above).*
 
-{verdict}. Float32 keeps 24 significant bits and its addition is not
-associative, so a sum of the same products taken in another order ends in
-other last bits. Each backend runs its own convolution kernels (JAX
-through XLA, TensorFlow and PyTorch through their own libraries, PyTorch
-with the channels first, so Keras transposes the image around each
-convolution), and each sums the gradient over the positions in its own
-order. {peak_text} {lost_text}"""
+{verdict}. The convolutions and matrix products come from each backend's
+own code (JAX compiles them with XLA; TensorFlow and PyTorch call their own
+kernels), and so do the gradients, which only reach the feature maps here:
+after global average pooling every position of a channel gets the same
+gradient. {peak_text} {lost_text}"""
 )
 
 # %% [markdown]
