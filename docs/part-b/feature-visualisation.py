@@ -104,6 +104,7 @@ model = keras.applications.xception.Xception(
 )
 layer = model.get_layer("block8_sepconv1")
 feature_extractor = keras.Model(model.inputs, layer.output)
+feature_extractor.trainable = False  # only the image is optimised
 
 size = 128
 fy = np.fft.fftfreq(size)[:, None]
@@ -123,9 +124,11 @@ colors = keras.ops.convert_to_tensor(
 # %% [markdown]
 # The image is the inverse Fourier transform of the scaled spectrum.
 # `keras.ops` has a one-dimensional inverse real FFT (`irfft`) but no
-# two-dimensional one, so each backend's own comes in a tab; the three take
-# the real and imaginary parts of a half spectrum, `(…, size, size // 2 + 1)`,
-# and return `(…, size, size)`:
+# two-dimensional one. It can be built from one-dimensional transforms (the
+# package does, below), but each backend has it in one line, so for brevity
+# each backend's own comes in a tab; the three take the real and imaginary
+# parts of a half spectrum, `(…, size, size // 2 + 1)`, and return
+# `(…, size, size)`:
 
 # %% tags=["copy", "backend-tensorflow"]
 import tensorflow as tf
@@ -367,7 +370,8 @@ backend_runs = {
     for backend in ("tensorflow", "jax", "torch")
 }
 print(
-    "mean activation   at the start   after 128 steps   (the loop's time)"
+    "mean activation   at the start   after 128 steps   "
+    "(the loop's time on this machine, compiling included)"
 )
 for backend, run in backend_runs.items():
     print(
@@ -395,9 +399,8 @@ def objective_and_gradient(values):
 
 
 signs = np.random.default_rng(1).choice([-1, 1], start.shape)
-neighbour = (start * (1 + signs * np.finfo(np.float32).eps)).astype(
-    "float32"
-)
+towards = (signs * np.inf).astype("float32")
+neighbour = np.nextafter(start, towards)  # the next float32, up or down
 objective_0, gradient_0 = objective_and_gradient(start)
 objective_1, gradient_1 = objective_and_gradient(neighbour)
 nudge_objective = abs(objective_1 - objective_0) / abs(objective_0)
@@ -513,7 +516,8 @@ activations of the start differ by {start_gap:.1e} of their size. Float32
 keeps 24 significant bits, its addition is not associative, and each
 backend sums in its own order with its own FFT and convolution kernels.
 {
-        "The gradients differ by more, as the third row of the table shows."
+        "The gradients differ by more: enough to send some coefficients "
+        "different ways (the third row of the table)."
         if max(flipped.values()) > 0
         else "The gradients agree closely enough that no coefficient's first "
         "step went different ways."
@@ -544,7 +548,10 @@ Fourier transform, by a small multiple of float32's relative precision,
 
 Adam then divides each coefficient's step by the size of its own gradient:
 the first step moved the median coefficient by {step_share:.0%} of the
-learning rate, whatever the size of its gradient. Small differences in a
+learning rate, and moves every coefficient by almost the whole learning
+rate whatever the size of its gradient, unless the gradient is as small as
+{optimizer.epsilon / np.sqrt(1 - optimizer.beta_2):.0e} (Adam's ε divided
+by √(1 − β₂), on the first step) or smaller. Small differences in a
 gradient's size thus hardly change the step, but a difference in its sign
 does: a coefficient whose gradient is near zero can have it positive on one
 backend and negative on another, and then moves up on one and down on the
