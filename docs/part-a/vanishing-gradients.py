@@ -806,7 +806,7 @@ listings compute with the same weights and the same batch.*
 
 {verdict} These are the numbers of this page's CPU; on a GPU, libraries
 may multiply float32 matrices at lower precision by default (TensorFloat-32
-on recent NVIDIA GPUs), and the differences would be larger. Float32 keeps
+on recent NVIDIA GPUs), and the differences could be larger. Float32 keeps
 24 significant bits, and its addition is not associative: a sum of the same
 products in another order ends in other last bits. Each backend has its own
 kernels, for instance for the matrix products, which may sum the {WIDTH}
