@@ -418,14 +418,15 @@ def e2e_worker(args: argparse.Namespace) -> dict[str, Any]:
     bases = {"keras": xception_base(), "shifted": xception_base()}
     assert bases["keras"] is not bases["shifted"]
 
+    def convolution(name: str) -> contextlib.AbstractContextManager[Any]:
+        """Keras's depthwise convolution, or the shifted form in its place."""
+        if name == "shifted":
+            return shifted_depthwise_conv()
+        return contextlib.nullcontext()
+
     def ascent(name: str) -> Callable[[], Any]:
         def run() -> Any:
-            context = (
-                shifted_depthwise_conv()
-                if name == "shifted"
-                else contextlib.nullcontext()
-            )
-            with context as replaced:
+            with convolution(name) as replaced:
                 result = ascend_filters(
                     bases[name], LAYER, range(FILTERS), steps=steps, **kwargs
                 )
@@ -456,12 +457,7 @@ def e2e_worker(args: argparse.Namespace) -> dict[str, Any]:
 
         def cam(name: str) -> Callable[[], Any]:
             def run() -> Any:
-                context = (
-                    shifted_depthwise_conv()
-                    if name == "shifted"
-                    else contextlib.nullcontext()
-                )
-                with context as replaced:
+                with convolution(name) as replaced:
                     maps = gradcam(models[name], batch)
                 if replaced is not None:
                     report["replaced"].setdefault(f"gradcam/{name}", replaced[0])
